@@ -1,0 +1,29 @@
+import { CodeGraphError } from '../engine/errors.js';
+
+/** Process exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  cache: 4,
+  model: 5,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (!(error instanceof CodeGraphError)) return EXIT.failure;
+  switch (error.code) {
+    case 'NOT_FOUND':
+      return EXIT.notFound;
+    case 'CACHE_CORRUPTION':
+      return EXIT.cache;
+    case 'MODEL_LOAD':
+    case 'TOKENIZATION':
+    case 'INFERENCE':
+      return EXIT.model;
+    case 'INVALID_CONFIG':
+      return EXIT.usage;
+    default:
+      return EXIT.failure;
+  }
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import type { DiscoveryOptions } from '../discovery/types.js';
+import type { Device } from '../embedding/model.js';
+import { InvalidConfigError } from '../errors.js';
+import { defaultPoolSize } from '../pool/pool.js';
+import { defaultCacheDir, defaultGrammarsDir, defaultModelDir } from './paths.js';
+
+/** Everything an engine instance is configured with; `resolveConfig` fills defaults and validates. */
+export interface EngineConfig {
+  readonly root: string;
+  readonly cacheDir: string;
+  /** Model directory; null for lexical-only search. */
+  readonly modelDir: string | null;
+  readonly grammarsDir: string;
+  readonly device: Device;
+  /** Output dimensions kept (Matryoshka truncation); 0 keeps the model's own. */
+  readonly dimensions: number;
+  readonly workers: number;
+  /** Files per indexing batch (one transaction each). */
+  readonly batchFiles: number;
+  /** Texts per embedding task. */
+  readonly embedBatchSize: number;
+  /** Budget for the query-embedding and chunk caches, in MB. */
+  readonly cacheBudgetMb: number;
+  readonly discovery: DiscoveryOptions;
+  /** Compiled worker entry, for bundles that move it. */
+  readonly workerFile?: string;
+}
+
+export type EngineConfigInput = Partial<Omit<EngineConfig, 'discovery' | 'root'>> & { root: string; discovery?: Partial<DiscoveryOptions> };
+
+export function resolveConfig(input: EngineConfigInput): EngineConfig {
+  const root = resolve(input.root);
+  const config: EngineConfig = {
+    root,
+    cacheDir: input.cacheDir ? resolve(input.cacheDir) : defaultCacheDir(root),
+    modelDir: input.modelDir === null ? null : input.modelDir ? resolve(input.modelDir) : defaultModelDir(),
+    grammarsDir: input.grammarsDir ?? defaultGrammarsDir(),
+    device: input.device ?? 'cpu',
+    dimensions: input.dimensions ?? 0,
+    workers: input.workers ?? defaultPoolSize(),
+    batchFiles: input.batchFiles ?? 512,
+    embedBatchSize: input.embedBatchSize ?? 256,
+    cacheBudgetMb: input.cacheBudgetMb ?? 64,
+    discovery: {
+      maxFileBytes: input.discovery?.maxFileBytes ?? 1024 * 1024,
+      followSymlinks: input.discovery?.followSymlinks ?? false,
+      excludeGlobs: input.discovery?.excludeGlobs ?? [],
+      languages: input.discovery?.languages ?? [],
+      respectGitignore: input.discovery?.respectGitignore ?? true,
+    },
+    ...(input.workerFile ? { workerFile: input.workerFile } : {}),
+  };
+  validate(config);
+  return config;
+}
+
+function validate(config: EngineConfig): void {
+  const positiveInteger = (name: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(name, `must be a positive integer, got ${value}`);
+  };
+  if (!['cpu', 'cuda', 'auto'].includes(config.device)) throw new InvalidConfigError('device', `must be cpu, cuda or auto, got '${config.device}'`);
+  if (!Number.isInteger(config.dimensions) || config.dimensions < 0) throw new InvalidConfigError('dimensions', `must be 0 (model default) or a positive integer, got ${config.dimensions}`);
+  positiveInteger('workers', config.workers);
+  positiveInteger('batchFiles', config.batchFiles);
+  positiveInteger('embedBatchSize', config.embedBatchSize);
+  positiveInteger('cacheBudgetMb', config.cacheBudgetMb);
+  positiveInteger('maxFileBytes', config.discovery.maxFileBytes);
+}

@@ -1,0 +1,2 @@
+export { resolveConfig, type EngineConfig, type EngineConfigInput } from './config.js';
+export { defaultCacheDir, defaultGrammarsDir, defaultModelDir, packageRoot } from './paths.js';

@@ -1,0 +1,97 @@
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkspaceRules } from './rules.js';
+import type { DiscoveredFile, DiscoveryOptions, DiscoveryResult, SkippedFile, SkipReason } from './types.js';
+
+const STAT_CONCURRENCY = 64;
+
+/**
+ * Walks a workspace and returns the files worth indexing, plus every skipped
+ * path with its reason. Ignored directories are reported once, not walked.
+ */
+export async function discoverFiles(root: string, options: DiscoveryOptions, rules = new WorkspaceRules(root, options)): Promise<DiscoveryResult> {
+  const files: DiscoveredFile[] = [];
+  const skipped: SkippedFile[] = [];
+  const visitedDirectories = new Set<string>();
+
+  const walkDirectory = async (relativeDir: string): Promise<void> => {
+    const absoluteDir = relativeDir === '' ? root : join(root, relativeDir);
+    if (options.followSymlinks) {
+      const real = await realpath(absoluteDir).catch(() => absoluteDir);
+      if (visitedDirectories.has(real)) {
+        skipped.push({ path: relativeDir, reason: 'symlink-loop', detail: real });
+        return;
+      }
+      visitedDirectories.add(real);
+    }
+    let entries: Dirent[];
+    try {
+      entries = await readdir(absoluteDir, { withFileTypes: true });
+    } catch (error) {
+      skipped.push({ path: relativeDir || '.', reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+    const subdirectories: string[] = [];
+    const candidates: { path: string; absolutePath: string; language: string; symlink: boolean }[] = [];
+    for (const entry of entries) {
+      const path = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+      let isDirectory = entry.isDirectory();
+      const isSymlink = entry.isSymbolicLink();
+      if (isSymlink) {
+        if (!options.followSymlinks) {
+          skipped.push({ path, reason: 'symlink' });
+          continue;
+        }
+        const target = await stat(join(absoluteDir, entry.name)).catch(() => null);
+        if (!target) {
+          skipped.push({ path, reason: 'unreadable', detail: 'dangling symlink or loop' });
+          continue;
+        }
+        isDirectory = target.isDirectory();
+      } else if (!isDirectory && !entry.isFile()) {
+        continue; // sockets, fifos, devices
+      }
+      if (isDirectory) {
+        const reason = rules.checkDirectory(path);
+        if (reason) skipped.push({ path, reason });
+        else subdirectories.push(path);
+        continue;
+      }
+      const verdict = rules.checkFile(path);
+      if (!verdict.include) {
+        skipped.push(verdict.detail ? { path, reason: verdict.reason, detail: verdict.detail } : { path, reason: verdict.reason });
+        continue;
+      }
+      candidates.push({ path, absolutePath: join(absoluteDir, entry.name), language: verdict.language, symlink: isSymlink });
+    }
+
+    for (let start = 0; start < candidates.length; start += STAT_CONCURRENCY) {
+      const slice = candidates.slice(start, start + STAT_CONCURRENCY);
+      const stats = await Promise.all(slice.map((candidate) => (candidate.symlink ? stat : lstat)(candidate.absolutePath).catch((error: NodeJS.ErrnoException) => error)));
+      slice.forEach((candidate, index) => {
+        const info = stats[index]!;
+        if (info instanceof Error) {
+          skipped.push({ path: candidate.path, reason: 'unreadable', detail: info.code ?? info.message });
+        } else if (info.size > options.maxFileBytes) {
+          skipped.push({ path: candidate.path, reason: 'too-large', detail: `${info.size} bytes` });
+        } else {
+          files.push({ path: candidate.path, absolutePath: candidate.absolutePath, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: candidate.language });
+        }
+      });
+    }
+    for (const subdirectory of subdirectories) await walkDirectory(subdirectory);
+  };
+
+  await walkDirectory('');
+  return { files, skipped };
+}
+
+/** Counts skipped files by reason, for summaries. */
+export function countSkipped(skipped: readonly SkippedFile[]): Partial<Record<SkipReason, number>> {
+  const counts: Partial<Record<SkipReason, number>> = {};
+  for (const entry of skipped) counts[entry.reason] = (counts[entry.reason] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelLoadError, TokenizationError } from '../errors.js';
+import type { ModelManifest } from './manifest.js';
+import { preprocessText } from './preprocess.js';
+
+/** Characters kept per token before tokenizing; bounds work on huge inputs without changing results. */
+const CHAR_GUARD_PER_TOKEN = 16;
+
+/**
+ * `tokenizer.json` through @huggingface/tokenizers, with the manifest's
+ * pre-processing and prefixes applied first and truncation to the window.
+ */
+export class TextTokenizer {
+  private constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly manifest: ModelManifest,
+  ) {}
+
+  static load(path: string, manifest: ModelManifest, modelDir: string): TextTokenizer {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new ModelLoadError(`Cannot read tokenizer ${path}`, { modelDir, file: path, hint: 'The model directory needs a valid tokenizer.json.' }, { cause: error });
+    }
+    let configJson: object = {};
+    try {
+      configJson = JSON.parse(readFileSync(path.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8')) as object;
+    } catch {
+      // tokenizer_config.json is optional.
+    }
+    try {
+      return new TextTokenizer(new Tokenizer(json as object, configJson), manifest);
+    } catch (error) {
+      throw new ModelLoadError(`Unsupported tokenizer in ${path}: ${(error as Error).message}`, { modelDir, file: path }, { cause: error });
+    }
+  }
+
+  /** Token ids of a document or a query, truncated to the model's window. */
+  encode(text: string, role: 'query' | 'document'): number[] {
+    const prefix = role === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
+    const guarded = text.length > this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN ? text.slice(0, this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN) : text;
+    const prepared = prefix + preprocessText(guarded, this.manifest.preprocess);
+    let ids: number[];
+    try {
+      ids = this.tokenizer.encode(prepared).ids;
+    } catch (error) {
+      throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepared.slice(0, 80) }, { cause: error });
+    }
+    if (ids.length <= this.manifest.maxTokens) return ids;
+    // Keep the final token: with BERT-style post-processors it is the separator the model expects.
+    const truncated = ids.slice(0, this.manifest.maxTokens - 1);
+    truncated.push(ids[ids.length - 1]!);
+    return truncated;
+  }
+}

@@ -1,0 +1,1 @@
+export { chunkContentHash, fileContentHash, normalizeContent, sha256Hex } from './hash.js';

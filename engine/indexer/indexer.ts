@@ -1,0 +1,282 @@
+import { lstat, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkspaceRules } from '../discovery/rules.js';
+import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
+import { countSkipped, discoverFiles } from '../discovery/walk.js';
+import { CancelledError } from '../errors.js';
+import type { ChunkingOptions } from '../parsing/chunk.js';
+import type { AnalyzedFile } from '../pool/protocol.js';
+import type { WorkerPool } from '../pool/pool.js';
+import type { BatchWriteResult, FileTouch, FileUpdate, StoredFile, VectorWrite } from '../store/records.js';
+import type { WorkspaceStore } from '../store/store.js';
+import type { EngineConfig } from '../config/config.js';
+
+const FILES_PER_ANALYZE_TASK = 16;
+
+export interface IndexProgress {
+  readonly phase: 'discovering' | 'indexing' | 'done';
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly chunksEmbedded: number;
+}
+
+export interface IndexSummary {
+  readonly filesDiscovered: number;
+  /** Unchanged by size and mtime, or by content hash. */
+  readonly filesUnchanged: number;
+  readonly filesChanged: number;
+  readonly filesDeleted: number;
+  readonly filesSkipped: number;
+  readonly skippedByReason: Partial<Record<SkipReason, number>>;
+  readonly skipped: SkippedFile[];
+  /** Chunks in the files that were (re)analysed. */
+  readonly chunksAnalyzed: number;
+  readonly chunksEmbedded: number;
+  /** Chunks of (re)analysed files whose vector was already cached (same content elsewhere or before). */
+  readonly vectorsReused: number;
+  /** Chunks in the index after the run. */
+  readonly chunksTotal: number;
+  /** Share of the index's chunks served from cache rather than embedded in this run. */
+  readonly cacheHitRatio: number;
+  readonly dependentFiles: number;
+  readonly refreshedReferences: number;
+  readonly durationMs: number;
+}
+
+export interface IndexRunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: IndexProgress) => void;
+  /** Only these workspace-relative paths (from file events); otherwise the whole tree is walked. */
+  readonly paths?: readonly string[];
+}
+
+export interface IndexerDeps {
+  readonly config: EngineConfig;
+  readonly store: WorkspaceStore;
+  readonly pool: WorkerPool;
+  /** Null in lexical-only mode: nothing is embedded. */
+  readonly modelId: string | null;
+  readonly chunking: ChunkingOptions;
+  readonly rules: WorkspaceRules;
+  /** Called after each committed batch, with the vectors it wrote, to update in-memory indexes. */
+  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>) => Promise<void>;
+  readonly onEmbedLatency?: (milliseconds: number, texts: number) => void;
+}
+
+/**
+ * The indexing pipeline: discover → stat fast path → analyse in workers →
+ * embed only new content hashes → write one transaction per batch. The next
+ * batch's analysis is queued before the current batch is embedded and written,
+ * so the workers stay busy while the main thread writes.
+ */
+export class Indexer {
+  constructor(private readonly deps: IndexerDeps) {}
+
+  async run(options: IndexRunOptions = {}): Promise<IndexSummary> {
+    const started = performance.now();
+    const { store, config } = this.deps;
+    options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
+    const stored = await store.files();
+    const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+
+    const candidates = files.filter((file) => {
+      const known = stored.get(file.path);
+      return !known || known.size !== file.size || known.mtimeMs !== file.mtimeMs;
+    });
+    // Files that were indexed but are now skipped (grew too large, became binary) leave the index.
+    const toDelete = new Set(deleted);
+    for (const entry of skipped) if (stored.has(entry.path)) toDelete.add(entry.path);
+
+    const totals = { unchanged: files.length - candidates.length, changed: 0, analyzed: 0, embedded: 0, reused: 0, dependents: 0, refreshed: 0 };
+    const skippedAll = [...skipped];
+    const batches: DiscoveredFile[][] = [];
+    for (let start = 0; start < candidates.length; start += config.batchFiles) batches.push(candidates.slice(start, start + config.batchFiles));
+    if (batches.length === 0 && toDelete.size > 0) batches.push([]);
+
+    let filesDone = 0;
+    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    report();
+    let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored) : null;
+    for (let index = 0; index < batches.length; index++) {
+      if (options.signal?.aborted) throw new CancelledError('Indexing cancelled');
+      const analyzed = await pendingAnalysis!;
+      pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
+      const deletions = index === 0 ? [...toDelete] : [];
+      const outcome = await this.commitBatch(analyzed, deletions, skippedAll, stored);
+      totals.changed += outcome.changed;
+      totals.unchanged += outcome.unchanged;
+      totals.analyzed += outcome.analyzed;
+      totals.embedded += outcome.embedded;
+      totals.reused += outcome.reused;
+      totals.dependents += outcome.result.dependentFiles;
+      totals.refreshed += outcome.result.refreshedReferences;
+      filesDone += batches[index]!.length;
+      report();
+    }
+    if (pendingAnalysis) await pendingAnalysis.catch(() => undefined);
+    // Chunks indexed under another model (or whose embedding failed before) get vectors now.
+    totals.embedded += await this.backfillVectors(options.signal);
+
+    const counts = await store.counts(this.deps.modelId ?? '');
+    const summary: IndexSummary = {
+      filesDiscovered: files.length,
+      filesUnchanged: totals.unchanged,
+      filesChanged: totals.changed,
+      filesDeleted: toDelete.size,
+      filesSkipped: skippedAll.length,
+      skippedByReason: countSkipped(skippedAll),
+      skipped: skippedAll,
+      chunksAnalyzed: totals.analyzed,
+      chunksEmbedded: totals.embedded,
+      vectorsReused: totals.reused,
+      chunksTotal: counts.chunks,
+      cacheHitRatio: counts.chunks === 0 ? 1 : Math.max(0, 1 - totals.embedded / counts.chunks),
+      dependentFiles: totals.dependents,
+      refreshedReferences: totals.refreshed,
+      durationMs: performance.now() - started,
+    };
+    options.onProgress?.({ phase: 'done', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    return summary;
+  }
+
+  private async walk(stored: ReadonlyMap<string, StoredFile>): Promise<{ files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] }> {
+    const { files, skipped } = await discoverFiles(this.deps.config.root, this.deps.config.discovery, this.deps.rules);
+    const present = new Set(files.map((file) => file.path));
+    for (const entry of skipped) present.add(entry.path);
+    const deleted = [...stored.keys()].filter((path) => !present.has(path));
+    return { files, skipped, deleted };
+  }
+
+  /** Checks only the given paths: what a file-system event names. */
+  private async checkPaths(paths: readonly string[], stored: ReadonlyMap<string, StoredFile>): Promise<{ files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] }> {
+    const files: DiscoveredFile[] = [];
+    const skipped: SkippedFile[] = [];
+    const deleted: string[] = [];
+    const { root, discovery } = this.deps.config;
+    if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
+    for (const path of new Set(paths)) {
+      const absolutePath = join(root, path);
+      const info = await (discovery.followSymlinks ? stat : lstat)(absolutePath).catch(() => null);
+      if (!info) {
+        // Gone: the file itself, or a directory whose files the store holds.
+        if (stored.has(path)) deleted.push(path);
+        const prefix = `${path}/`;
+        for (const known of stored.keys()) if (known.startsWith(prefix)) deleted.push(known);
+        continue;
+      }
+      if (info.isSymbolicLink()) {
+        skipped.push({ path, reason: 'symlink' });
+        continue;
+      }
+      if (info.isDirectory()) {
+        const nested = await discoverFiles(absolutePath, discovery).catch(() => ({ files: [], skipped: [] }));
+        for (const file of nested.files) {
+          const verdict = this.deps.rules.checkFile(`${path}/${file.path}`, true);
+          if (verdict.include) files.push({ ...file, path: `${path}/${file.path}` });
+        }
+        continue;
+      }
+      const verdict = this.deps.rules.checkFile(path, true);
+      if (!verdict.include) {
+        skipped.push({ path, reason: verdict.reason });
+        continue;
+      }
+      if (info.size > discovery.maxFileBytes) {
+        skipped.push({ path, reason: 'too-large', detail: `${info.size} bytes` });
+        continue;
+      }
+      files.push({ path, absolutePath, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: verdict.language });
+    }
+    return { files, skipped, deleted };
+  }
+
+  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
+    const tasks: Promise<AnalyzedFile[]>[] = [];
+    for (let start = 0; start < batch.length; start += FILES_PER_ANALYZE_TASK) {
+      const files = batch.slice(start, start + FILES_PER_ANALYZE_TASK).map((file) => ({
+        path: file.path,
+        absolutePath: file.absolutePath,
+        language: file.language,
+        knownHash: stored.get(file.path)?.contentHash ?? null,
+      }));
+      tasks.push(this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => result.files));
+    }
+    return (await Promise.all(tasks)).flat();
+  }
+
+  private async commitBatch(analyzed: readonly AnalyzedFile[], deletions: readonly string[], skipped: SkippedFile[], stored: ReadonlyMap<string, StoredFile>) {
+    const updates: FileUpdate[] = [];
+    const touches: FileTouch[] = [];
+    const removals = [...deletions];
+    let unchanged = 0;
+    for (const file of analyzed) {
+      if (file.status === 'unchanged') {
+        touches.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+        unchanged++;
+      } else if (file.status === 'skipped') {
+        skipped.push({ path: file.path, reason: file.reason, detail: file.detail });
+        if (stored.has(file.path)) removals.push(file.path);
+      } else {
+        updates.push({
+          path: file.path,
+          language: file.language,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          contentHash: file.contentHash,
+          method: file.method,
+          analysis: file.analysis,
+          chunks: file.chunks,
+        });
+      }
+    }
+    const analyzedChunks = updates.reduce((sum, update) => sum + update.chunks.length, 0);
+    const written = new Map<string, Buffer>();
+    let embedded = 0;
+    if (this.deps.modelId) {
+      const textOf = new Map<string, string>();
+      for (const update of updates) for (const chunk of update.chunks) if (!textOf.has(chunk.contentHash)) textOf.set(chunk.contentHash, chunk.text);
+      const missing = [...(await this.deps.store.missingVectors(this.deps.modelId, [...textOf.keys()]))];
+      embedded = missing.length;
+      for (const [hash, blob] of await this.embedTexts(missing, textOf)) written.set(hash, blob);
+    }
+    const vectors: VectorWrite[] = [...written].map(([contentHash, blob]) => ({ contentHash, blob }));
+    const result = await this.deps.store.writeBatch(this.deps.modelId ?? '', updates, removals, vectors, touches);
+    await this.deps.onBatchCommitted?.(result, written);
+    return { result, changed: updates.length, unchanged, analyzed: analyzedChunks, embedded, reused: this.deps.modelId ? analyzedChunks - embedded : 0 };
+  }
+
+  private async backfillVectors(signal: AbortSignal | undefined): Promise<number> {
+    const modelId = this.deps.modelId;
+    if (!modelId) return 0;
+    let embedded = 0;
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError('Indexing cancelled');
+      const pending = await this.deps.store.chunksWithoutVectors(modelId, this.deps.config.batchFiles * 8);
+      if (pending.length === 0) return embedded;
+      const textOf = new Map(pending.map((row) => [row.contentHash, row.text]));
+      const written = await this.embedTexts([...textOf.keys()], textOf);
+      await this.deps.store.writeVectors(modelId, [...written].map(([contentHash, blob]) => ({ contentHash, blob })));
+      const chunks = await this.deps.store.chunksWithHashes([...written.keys()]);
+      await this.deps.onBatchCommitted?.({ removedChunkIds: [], addedChunks: chunks, dependentFiles: 0, refreshedReferences: 0 }, written);
+      embedded += written.size;
+    }
+  }
+
+  private async embedTexts(hashes: readonly string[], textOf: ReadonlyMap<string, string>): Promise<Map<string, Buffer>> {
+    const size = this.deps.config.embedBatchSize;
+    const tasks: Promise<void>[] = [];
+    const out = new Map<string, Buffer>();
+    for (let start = 0; start < hashes.length; start += size) {
+      const slice = hashes.slice(start, start + size);
+      const begun = performance.now();
+      tasks.push(
+        this.deps.pool.embed(slice.map((hash) => textOf.get(hash)!)).then((result) => {
+          this.deps.onEmbedLatency?.(performance.now() - begun, slice.length);
+          slice.forEach((hash, index) => out.set(hash, Buffer.from(result.blobs[index]!)));
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    return out;
+  }
+}

@@ -1,0 +1,1 @@
+export { EngineMetrics, LatencyRecorder, memorySnapshot, percentile, type MemorySnapshot } from './metrics.js';

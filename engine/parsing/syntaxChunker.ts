@@ -1,0 +1,363 @@
+import { chunkContentHash } from '../hashing/hash.js';
+import { distinctIdentifiers } from '../text/identifiers.js';
+import type { Chunk, ChunkedFile, ChunkingOptions, ChunkMetrics, FileDefinition } from './chunk.js';
+import type { ChunkKind, LanguageSpec } from './languages.js';
+import { splitByChars } from './lineChunker.js';
+import type { SyntaxNode } from './syntax.js';
+
+interface Definition {
+  /** The node that defines the symbol (its body and name live here). */
+  readonly node: SyntaxNode;
+  /** The node whose range the chunk takes (a decorator or export wrapper, or the definition). */
+  readonly outer: SyntaxNode;
+  readonly kind: ChunkKind;
+  readonly name: string | null;
+}
+
+const LOGICAL = new Set(['&&', '||', 'and', 'or', '??']);
+const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+
+/**
+ * Chunks a parsed file: one chunk per definition, class-like containers as a
+ * skeleton whose members are chunks of their own, consecutive top-level code
+ * grouped, and anything larger than the model's window split by lines.
+ * Pure: reads the tree and the source, allocates nothing outside the result.
+ */
+export function chunkSyntaxTree(root: SyntaxNode, source: string, spec: LanguageSpec, options: ChunkingOptions): ChunkedFile {
+  return new SyntaxChunker(source, spec, options).run(root);
+}
+
+class SyntaxChunker {
+  private readonly chunks: Chunk[] = [];
+  private readonly definitions: FileDefinition[] = [];
+  private readonly imports: string[] = [];
+  private readonly references = new Set<string>();
+  private readonly definitionTypes: Readonly<Record<string, ChunkKind>>;
+  private readonly containerTypes: Set<string>;
+  private readonly wrapperTypes: Set<string>;
+  private readonly assignedTypes: Set<string>;
+  private readonly callTypes: Set<string>;
+  private readonly importTypes: Set<string>;
+  private readonly branchTypes: Set<string>;
+  private readonly logicalTypes: Set<string>;
+  private readonly commentTypes: Set<string>;
+
+  constructor(
+    private readonly source: string,
+    private readonly spec: LanguageSpec,
+    private readonly options: ChunkingOptions,
+  ) {
+    this.definitionTypes = spec.definitions ?? {};
+    this.containerTypes = new Set(spec.containers);
+    this.wrapperTypes = new Set(spec.wrappers);
+    this.assignedTypes = new Set(spec.assignedFunctions);
+    this.callTypes = new Set(spec.calls);
+    this.importTypes = new Set(spec.imports);
+    this.branchTypes = new Set(spec.branches);
+    this.logicalTypes = new Set(spec.logicalOperators);
+    this.commentTypes = new Set(spec.comments);
+  }
+
+  run(root: SyntaxNode): ChunkedFile {
+    this.chunkSiblings(root.namedChildren, null, true);
+    return {
+      chunks: this.chunks,
+      analysis: { imports: this.imports, definitions: this.definitions, references: [...this.references] },
+      method: 'syntax',
+    };
+  }
+
+  /** Walks one list of siblings: definitions become chunks; other code is grouped (top level) or left to the container's skeleton. */
+  private chunkSiblings(nodes: readonly SyntaxNode[], parent: string | null, topLevel: boolean): void {
+    let group: SyntaxNode[] = [];
+    let comments: SyntaxNode[] = [];
+    const flushGroup = () => {
+      if (topLevel) this.emitGroup([...group, ...comments]);
+      group = [];
+      comments = [];
+    };
+    for (const node of nodes) {
+      if (this.importTypes.has(node.type)) this.imports.push(collapse(node.text));
+      if (this.commentTypes.has(node.type)) {
+        comments.push(node);
+        continue;
+      }
+      const definition = this.asDefinition(node, parent !== null);
+      if (!definition) {
+        group.push(...comments, node);
+        comments = [];
+        continue;
+      }
+      const docComments = adjacentComments(comments, definition.outer);
+      group.push(...comments.slice(0, comments.length - docComments.length));
+      comments = [];
+      if (topLevel) this.emitGroup(group);
+      group = [];
+      this.emitDefinition(definition, docComments, parent);
+    }
+    flushGroup();
+  }
+
+  private asDefinition(node: SyntaxNode, insideContainer: boolean): Definition | null {
+    if (this.wrapperTypes.has(node.type)) {
+      for (const child of node.namedChildren) {
+        const inner = this.asDefinition(child, insideContainer);
+        if (inner) return { ...inner, outer: node };
+      }
+      return null;
+    }
+    const kind = this.definitionTypes[node.type];
+    if (kind) {
+      // `struct point;` or `class Foo;` are declarations, not definitions.
+      if ((kind === 'struct' || kind === 'class' || kind === 'enum') && node.childForFieldName('body') === null && this.spec.id.startsWith('c')) return null;
+      const resolvedKind = kind === 'function' && insideContainer ? 'method' : kind;
+      return { node, outer: node, kind: resolvedKind, name: definitionName(node) };
+    }
+    if (this.assignedTypes.has(node.type)) {
+      for (const declarator of node.namedChildren) {
+        const value = declarator.childForFieldName('value');
+        if (value && FUNCTION_VALUES.has(value.type)) {
+          return { node: value, outer: node, kind: insideContainer ? 'method' : 'function', name: declarator.childForFieldName('name')?.text ?? null };
+        }
+      }
+    }
+    return null;
+  }
+
+  private emitDefinition(definition: Definition, docComments: readonly SyntaxNode[], parent: string | null): void {
+    const { node, outer, kind, name } = definition;
+    const startNode = docComments[0] ?? outer;
+    const doc = docComments.length > 0 ? cleanComment(docComments.map((comment) => comment.text).join('\n')) : this.bodyDocstring(node);
+    if (name) this.definitions.push({ name, kind, line: outer.startPosition.row + 1 });
+
+    const members = this.containerTypes.has(node.type) ? this.memberNodes(node) : [];
+    const nestedDefinitions = members.filter((member) => this.asDefinition(member, true) !== null);
+    if (nestedDefinitions.length > 0) {
+      const skeleton = this.skeletonText(startNode.startIndex, outer.endIndex, nestedDefinitions);
+      this.pushChunks(skeleton, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, nestedDefinitions);
+      this.chunkSiblings(members, name ?? parent, false);
+      return;
+    }
+    const text = this.source.slice(startNode.startIndex, outer.endIndex);
+    this.pushChunks(text, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, []);
+  }
+
+  /** Children of a container's body (or of the container itself where the grammar has no body field). */
+  private memberNodes(node: SyntaxNode): SyntaxNode[] {
+    const body = node.childForFieldName('body') ?? node.namedChildren.find((child) => /(_body|declaration_list|class_body|block)$/.test(child.type)) ?? node;
+    return body.namedChildren;
+  }
+
+  /** The container's text with each member definition's body elided, so the class chunk is its outline. */
+  private skeletonText(start: number, end: number, members: readonly SyntaxNode[]): string {
+    let text = '';
+    let cursor = start;
+    for (const member of members) {
+      const definition = this.asDefinition(member, true);
+      const body = definition?.node.childForFieldName('body');
+      if (!body || body.startIndex < cursor) continue;
+      text += this.source.slice(cursor, body.startIndex) + '…';
+      cursor = body.endIndex;
+    }
+    return text + this.source.slice(cursor, end);
+  }
+
+  private emitGroup(nodes: readonly SyntaxNode[]): void {
+    const meaningful = nodes.filter((node) => node.text.trim().length > 0);
+    if (meaningful.length === 0) return;
+    // Consecutive nodes are packed up to the window; a gap never merges far-apart code.
+    let batch: SyntaxNode[] = [];
+    let size = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      const first = batch[0]!;
+      const last = batch[batch.length - 1]!;
+      const text = this.source.slice(first.startIndex, last.endIndex);
+      if (!batch.every((node) => this.commentTypes.has(node.type)) || text.length > 80) {
+        this.pushChunks(text, first.startPosition.row, last.endPosition.row, { symbol: null, parent: null, kind: 'block', doc: null }, null, [], batch);
+      }
+      batch = [];
+      size = 0;
+    };
+    for (const node of meaningful) {
+      const length = node.endIndex - node.startIndex;
+      if (size + length > this.options.maxChars && batch.length > 0) flush();
+      batch.push(node);
+      size += length;
+    }
+    flush();
+  }
+
+  private pushChunks(
+    text: string,
+    startRow: number,
+    endRow: number,
+    meta: { symbol: string | null; parent: string | null; kind: ChunkKind; doc: string | null },
+    node: SyntaxNode | null,
+    excluded: readonly SyntaxNode[],
+    groupNodes: readonly SyntaxNode[] = [],
+  ): void {
+    const measured = node ? this.measure([node], excluded) : this.measure(groupNodes, []);
+    for (const call of measured.calls) this.references.add(call);
+    if (text.length <= this.options.maxChars) {
+      this.chunks.push(this.makeChunk(text, startRow + 1, endRow + 1, meta, measured.metrics, measured.calls));
+      return;
+    }
+    // Too large for the model's window: split by lines, never dropped. Skeleton text no longer maps
+    // line-for-line to the file, so it is split by its own lines but keeps the container's range.
+    const isVerbatim = excluded.length === 0;
+    const textLines = text.split('\n');
+    for (const piece of splitByChars(textLines, 0, textLines.length, this.options.maxChars)) {
+      const startLine = isVerbatim ? startRow + piece.startLine : startRow + 1;
+      const endLine = isVerbatim ? startRow + piece.endLine : endRow + 1;
+      this.chunks.push(this.makeChunk(piece.text, startLine, endLine, meta, measured.metrics, measured.calls));
+    }
+  }
+
+  private makeChunk(
+    text: string,
+    startLine: number,
+    endLine: number,
+    meta: { symbol: string | null; parent: string | null; kind: ChunkKind; doc: string | null },
+    metrics: ChunkMetrics,
+    calls: readonly string[],
+  ): Chunk {
+    return {
+      ordinal: this.chunks.length,
+      symbol: meta.symbol,
+      parent: meta.parent,
+      kind: meta.kind,
+      startLine,
+      endLine,
+      text,
+      doc: meta.doc,
+      contentHash: chunkContentHash(text),
+      metrics,
+      calls,
+      identifiers: distinctIdentifiers(text),
+    };
+  }
+
+  /** One cursor walk per chunk: node count, depth, complexity and called names, skipping excluded subtrees. */
+  private measure(roots: readonly SyntaxNode[], excluded: readonly SyntaxNode[]): { metrics: ChunkMetrics; calls: string[] } {
+    const skip = new Set(excluded.map((node) => `${node.startIndex}:${node.endIndex}`));
+    let nodeCount = 0;
+    let maxDepth = 0;
+    let complexity = 1;
+    const calls = new Set<string>();
+    for (const root of roots) {
+      const cursor = root.walk();
+      let depth = 0;
+      try {
+        for (;;) {
+          const key = `${cursor.startIndex}:${cursor.endIndex}`;
+          const skipped = depth > 0 && skip.has(key);
+          if (!skipped && cursor.nodeIsNamed) {
+            nodeCount++;
+            if (depth > maxDepth) maxDepth = depth;
+            const type = cursor.nodeType;
+            if (this.branchTypes.has(type)) complexity++;
+            else if (this.logicalTypes.has(type)) {
+              const operator = cursor.currentNode.childForFieldName('operator')?.text;
+              if (operator && LOGICAL.has(operator)) complexity++;
+            }
+            if (this.callTypes.has(type)) {
+              const callee = calleeName(cursor.currentNode);
+              if (callee) calls.add(callee);
+            }
+          }
+          if (!skipped && cursor.gotoFirstChild()) {
+            depth++;
+            continue;
+          }
+          let done = false;
+          for (;;) {
+            if (depth === 0) {
+              done = true;
+              break;
+            }
+            if (cursor.gotoNextSibling()) break;
+            cursor.gotoParent();
+            depth--;
+          }
+          if (done) break;
+        }
+      } finally {
+        cursor.delete();
+      }
+    }
+    return { metrics: { nodeCount, depth: maxDepth, complexity }, calls: [...calls] };
+  }
+
+  private bodyDocstring(node: SyntaxNode): string | null {
+    if (!this.spec.bodyDocstring) return null;
+    const first = node.childForFieldName('body')?.namedChildren[0];
+    if (first?.type !== 'expression_statement') return null;
+    const literal = first.namedChildren[0];
+    if (literal?.type !== 'string') return null;
+    return cleanDocstring(literal.text);
+  }
+}
+
+/** The trailing comments that sit directly above `target` (no blank line between). */
+function adjacentComments(comments: readonly SyntaxNode[], target: SyntaxNode): SyntaxNode[] {
+  const adjacent: SyntaxNode[] = [];
+  let nextRow = target.startPosition.row;
+  for (let index = comments.length - 1; index >= 0; index--) {
+    const comment = comments[index]!;
+    if (nextRow - comment.endPosition.row > 1) break;
+    adjacent.unshift(comment);
+    nextRow = comment.startPosition.row;
+  }
+  return adjacent;
+}
+
+const NAME_LIKE = /identifier$|^name$|^constant$|^word$/;
+
+/** The defined name: the `name` field, else C-style declarators, else Rust `impl` types, else the first identifier. */
+export function definitionName(node: SyntaxNode): string | null {
+  const name = node.childForFieldName('name');
+  if (name) return name.text;
+  let declarator = node.childForFieldName('declarator');
+  while (declarator) {
+    if (NAME_LIKE.test(declarator.type) || declarator.type === 'qualified_identifier' || declarator.type === 'destructor_name' || declarator.type === 'operator_name') return declarator.text;
+    declarator = declarator.childForFieldName('declarator') ?? declarator.childForFieldName('name') ?? null;
+  }
+  const type = node.childForFieldName('type');
+  if (type) {
+    const trait = node.childForFieldName('trait');
+    return trait ? `${trait.text} for ${type.text}` : type.text;
+  }
+  // Go `type Foo struct {…}` holds its name in a type_spec child.
+  for (const child of node.namedChildren) {
+    const nested = child.childForFieldName('name');
+    if (nested) return nested.text;
+    if (NAME_LIKE.test(child.type)) return child.text;
+  }
+  return null;
+}
+
+/** The called name of a call node: the last identifier of `a.b.c(...)`, `new Foo()`, `obj->m()`. */
+export function calleeName(node: SyntaxNode): string | null {
+  const target = node.childForFieldName('function') ?? node.childForFieldName('name') ?? node.childForFieldName('method')
+    ?? node.childForFieldName('macro') ?? node.childForFieldName('constructor') ?? node.childForFieldName('type') ?? node.namedChildren[0];
+  if (!target) return null;
+  const match = target.text.match(/([A-Za-z_$][A-Za-z0-9_$]*)\s*(?:<[^>]*>)?\s*!?$/);
+  return match ? match[1]! : null;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Strips comment markers and keeps the first paragraph's worth of prose. */
+export function cleanComment(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim().replace(/^(\/\/\/?|\/\*\*?|#+|--|;+)\s?/, '').replace(/\*\/$/, '').replace(/^\*\s?/, '').trimEnd());
+  return lines.join('\n').trim();
+}
+
+function cleanDocstring(literal: string): string {
+  return literal.replace(/^[rbuRBU]*("""|'''|"|')/, '').replace(/("""|'''|"|')$/, '').trim();
+}

@@ -1,0 +1,65 @@
+import type { SkipReason } from '../discovery/types.js';
+import type { Device } from '../embedding/model.js';
+import type { SerializedError } from '../errors.js';
+import type { Chunk, ChunkingOptions, FileAnalysis } from '../parsing/chunk.js';
+
+/** Set once per worker through piscina's `workerData`. */
+export interface WorkerConfig {
+  readonly grammarsDir: string;
+  readonly modelDir: string | null;
+  readonly device: Device;
+  readonly dimensions: number;
+  readonly maxBatchSize: number;
+  readonly maxFileBytes: number;
+}
+
+export interface AnalyzeFileInput {
+  readonly path: string;
+  readonly absolutePath: string;
+  readonly language: string;
+  /** Content hash the store holds; a match means nothing to re-chunk. */
+  readonly knownHash: string | null;
+}
+
+export interface AnalyzeTask {
+  readonly kind: 'analyze';
+  readonly files: readonly AnalyzeFileInput[];
+  readonly chunking: ChunkingOptions;
+}
+
+export interface EmbedTask {
+  readonly kind: 'embed';
+  readonly texts: readonly string[];
+}
+
+export type WorkerTask = AnalyzeTask | EmbedTask;
+
+export type AnalyzedFile =
+  | { readonly status: 'unchanged'; readonly path: string; readonly size: number; readonly mtimeMs: number }
+  | { readonly status: 'skipped'; readonly path: string; readonly reason: SkipReason; readonly detail: string }
+  | {
+      readonly status: 'changed';
+      readonly path: string;
+      readonly language: string;
+      readonly size: number;
+      readonly mtimeMs: number;
+      readonly contentHash: string;
+      readonly method: 'syntax' | 'lines' | 'fallback';
+      readonly chunks: readonly Chunk[];
+      readonly analysis: FileAnalysis;
+    };
+
+export interface AnalyzeResult {
+  readonly kind: 'analyze';
+  readonly files: AnalyzedFile[];
+}
+
+export interface EmbedResult {
+  readonly kind: 'embed';
+  readonly modelId: string;
+  readonly dimension: number;
+  /** Quantised vectors, one BLOB per text in input order (see vectors/quantize). */
+  readonly blobs: Uint8Array[];
+}
+
+export type WorkerResult = AnalyzeResult | EmbedResult | { readonly kind: 'error'; readonly error: SerializedError };

@@ -1,0 +1,82 @@
+/**
+ * Worker-thread entry: reads, parses and chunks files, and embeds texts.
+ * Imports only from the engine. State (parser, model session) lives for the
+ * worker's lifetime; expected failures come back as results, not throws.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { workerData } from 'node:worker_threads';
+import { decodeSourceText } from '../discovery/content.js';
+import { Embedder } from '../embedding/model.js';
+import { serializeError } from '../errors.js';
+import { fileContentHash } from '../hashing/hash.js';
+import { languageById } from '../parsing/languages.js';
+import { CodeParser } from '../parsing/parser.js';
+import { encodeInt8Blob, quantizeInt8 } from '../vectors/quantize.js';
+import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
+
+const config = workerData as WorkerConfig;
+let parser: Promise<CodeParser> | undefined;
+let embedder: Promise<Embedder> | undefined;
+
+export default async function handleTask(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    return task.kind === 'analyze' ? await analyze(task) : await embed(task);
+  } catch (error) {
+    return { kind: 'error', error: serializeError(error) };
+  }
+}
+
+async function analyze(task: AnalyzeTask): Promise<WorkerResult> {
+  parser ??= CodeParser.create(config.grammarsDir);
+  const codeParser = await parser;
+  const files: AnalyzedFile[] = [];
+  for (const file of task.files) files.push(await analyzeFile(codeParser, file, task));
+  return { kind: 'analyze', files };
+}
+
+async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][number], task: AnalyzeTask): Promise<AnalyzedFile> {
+  let bytes: Buffer;
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file.absolutePath);
+    if (info.size > config.maxFileBytes) return { status: 'skipped', path: file.path, reason: 'too-large', detail: `${info.size} bytes` };
+    bytes = await readFile(file.absolutePath);
+  } catch (error) {
+    // Deleted or renamed between discovery and reading: the next pass sees the new state.
+    return { status: 'skipped', path: file.path, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+  const mtimeMs = Math.trunc(info.mtimeMs);
+  const contentHash = fileContentHash(bytes);
+  if (contentHash === file.knownHash) return { status: 'unchanged', path: file.path, size: bytes.length, mtimeMs };
+  const decoded = decodeSourceText(bytes);
+  if (!decoded.ok) return { status: 'skipped', path: file.path, reason: decoded.reason, detail: decoded.detail };
+  const chunked = await codeParser.chunk(decoded.text, languageById(file.language), task.chunking);
+  return {
+    status: 'changed',
+    path: file.path,
+    language: file.language,
+    size: bytes.length,
+    mtimeMs,
+    contentHash,
+    method: chunked.method,
+    chunks: chunked.chunks,
+    analysis: chunked.analysis,
+  };
+}
+
+async function embed(task: EmbedTask): Promise<WorkerResult> {
+  if (!config.modelDir) throw new Error('No model is configured for this pool');
+  embedder ??= Embedder.load(config.modelDir, {
+    device: config.device,
+    intraOpThreads: 1,
+    maxBatchSize: config.maxBatchSize,
+    maxBatchTokens: 32768,
+    dimensions: config.dimensions,
+  }).catch((error: unknown) => {
+    embedder = undefined;
+    throw error;
+  });
+  const model = await embedder;
+  const vectors = await model.embed(task.texts, 'document');
+  return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: vectors.map((vector) => encodeInt8Blob(quantizeInt8(vector))) };
+}

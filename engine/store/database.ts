@@ -1,0 +1,123 @@
+import sqlite3 from 'sqlite3';
+import { CacheCorruptionError } from '../errors.js';
+
+export type SqlValue = string | number | bigint | Buffer | null;
+
+const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+/** True for errors that mean the database file itself is damaged. */
+export function isCorruptionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return typeof code === 'string' && CORRUPTION_CODES.has(code);
+}
+
+/**
+ * A promise-returning face over `sqlite3` that turns corruption errors into
+ * `CacheCorruptionError`. All SQL takes bound parameters; nothing is interpolated.
+ */
+export class Database {
+  private constructor(
+    private readonly db: sqlite3.Database,
+    readonly path: string,
+  ) {}
+
+  static open(path: string, mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE): Promise<Database> {
+    return new Promise((resolve, reject) => {
+      const db = new sqlite3.Database(path, mode, (error) => {
+        if (error) reject(wrapError(error, path, 'open'));
+        else resolve(new Database(db, path));
+      });
+    });
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number; lastID: number }> {
+    return new Promise((resolve, reject) => {
+      this.db.run(sql, params as SqlValue[], function (this: sqlite3.RunResult, error: Error | null) {
+        if (error) reject(wrapError(error, '', sql));
+        else resolve({ changes: this.changes, lastID: this.lastID });
+      });
+    });
+  }
+
+  get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      this.db.get(sql, params as SqlValue[], (error: Error | null, row: T) => (error ? reject(wrapError(error, '', sql)) : resolve(row)));
+    });
+  }
+
+  all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      this.db.all(sql, params as SqlValue[], (error: Error | null, rows: T[]) => (error ? reject(wrapError(error, '', sql)) : resolve(rows)));
+    });
+  }
+
+  /** Streams rows without materialising the whole result. */
+  each<T>(sql: string, params: readonly SqlValue[], onRow: (row: T) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let failure: Error | null = null;
+      this.db.each(
+        sql,
+        params as SqlValue[],
+        (error: Error | null, row: T) => {
+          if (error) failure = error;
+          else if (!failure) {
+            try {
+              onRow(row);
+            } catch (caught) {
+              failure = caught as Error;
+            }
+          }
+        },
+        (error: Error | null, count: number) => {
+          const problem = error ?? failure;
+          if (problem) reject(wrapError(problem, '', sql));
+          else resolve(count);
+        },
+      );
+    });
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(wrapError(error, '', sql)) : resolve())));
+  }
+
+  /**
+   * Inserts rows with multi-row VALUES statements: one statement per ~500
+   * parameters instead of one per row, which is what makes batch writes fast
+   * through the asynchronous driver.
+   */
+  async insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], verb = 'INSERT'): Promise<void> {
+    if (rows.length === 0) return;
+    const perStatement = Math.max(1, Math.floor(500 / columns.length));
+    const placeholder = `(${columns.map(() => '?').join(',')})`;
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const slice = rows.slice(start, start + perStatement);
+      const sql = `${verb} INTO ${table} (${columns.join(',')}) VALUES ${slice.map(() => placeholder).join(',')}`;
+      await this.run(sql, slice.flat());
+    }
+  }
+
+  /** Runs `work` inside one transaction, rolled back if it throws. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      await this.exec('COMMIT');
+      return result;
+    } catch (error) {
+      await this.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
+  }
+}
+
+function wrapError(error: Error, path: string, context: string): Error {
+  if (isCorruptionError(error)) {
+    return new CacheCorruptionError(`The index cache is corrupt${path ? ` (${path})` : ''}: ${error.message}`, { cachePath: path, check: context.slice(0, 60) }, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,70 @@
+import type { Chunk, FileAnalysis } from '../parsing/chunk.js';
+
+export interface StoredFile {
+  readonly id: number;
+  readonly path: string;
+  readonly language: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly contentHash: string;
+}
+
+/** A file's fresh analysis, to replace whatever the store held for its path. */
+export interface FileUpdate {
+  readonly path: string;
+  readonly language: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly contentHash: string;
+  readonly method: string;
+  readonly analysis: FileAnalysis;
+  readonly chunks: readonly Chunk[];
+}
+
+/** An unchanged file whose mtime moved (touch, checkout): only its stat is refreshed. */
+export interface FileTouch {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface VectorWrite {
+  readonly contentHash: string;
+  readonly blob: Buffer;
+}
+
+export interface ChunkRecord {
+  readonly id: number;
+  readonly fileId: number;
+  readonly path: string;
+  readonly language: string;
+  readonly symbol: string | null;
+  readonly parent: string | null;
+  readonly kind: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly doc: string | null;
+  readonly text: string;
+  readonly contentHash: string;
+  readonly complexity: number;
+}
+
+export interface BatchWriteResult {
+  /** Chunk ids that left the index. */
+  readonly removedChunkIds: number[];
+  /** Chunks that entered it, with their content hash. */
+  readonly addedChunks: { id: number; fileId: number; contentHash: string }[];
+  /** Files outside the batch whose references were re-resolved because they point into it. */
+  readonly dependentFiles: number;
+  /** Reference edges re-resolved. */
+  readonly refreshedReferences: number;
+}
+
+export interface StoreCounts {
+  readonly files: number;
+  readonly chunks: number;
+  readonly vectors: number;
+  readonly vectorsForModel: number;
+  readonly references: number;
+  readonly resolvedReferences: number;
+}

@@ -1,0 +1,87 @@
+import type { Database } from './database.js';
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many
+ * ran. Append new steps, never edit old ones: caches in the field are at every version.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    language TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    chunk_method TEXT NOT NULL,
+    imports TEXT NOT NULL DEFAULT '[]',
+    indexed_at INTEGER NOT NULL
+  );
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    symbol TEXT,
+    parent TEXT,
+    kind TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    doc TEXT,
+    text TEXT NOT NULL,
+    node_count INTEGER NOT NULL,
+    depth INTEGER NOT NULL,
+    complexity INTEGER NOT NULL,
+    calls TEXT NOT NULL,
+    identifiers TEXT NOT NULL
+  );
+  CREATE INDEX chunks_file ON chunks(file_id);
+  CREATE INDEX chunks_hash ON chunks(content_hash);
+  CREATE TABLE vectors (
+    model_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    last_used INTEGER NOT NULL,
+    PRIMARY KEY (model_id, content_hash)
+  ) WITHOUT ROWID;
+  CREATE TABLE definitions (
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    chunk_id INTEGER REFERENCES chunks(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    line INTEGER NOT NULL
+  );
+  CREATE INDEX definitions_name ON definitions(name);
+  CREATE INDEX definitions_file ON definitions(file_id);
+  CREATE TABLE refs (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    target_file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+    target_chunk_id INTEGER REFERENCES chunks(id) ON DELETE SET NULL
+  );
+  CREATE INDEX refs_chunk ON refs(chunk_id);
+  CREATE INDEX refs_file ON refs(file_id);
+  CREATE INDEX refs_name ON refs(name);
+  CREATE INDEX refs_target_file ON refs(target_file_id);
+  CREATE INDEX refs_target_chunk ON refs(target_chunk_id);
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', contentless_delete=1);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export async function migrate(db: Database): Promise<void> {
+  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
+  const current = row?.user_version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`Index cache schema v${current} is newer than this CodeGraph (v${SCHEMA_VERSION}); upgrade CodeGraph or clear the index.`);
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    await db.transaction(async () => {
+      await db.exec(MIGRATIONS[version]!);
+      await db.exec(`PRAGMA user_version = ${version + 1}`);
+    });
+  }
+}

@@ -1,0 +1,1 @@
+export { distinctIdentifiers, lexicalTokens, splitIdentifier, splitIdentifiersInText } from './identifiers.js';

@@ -1,0 +1,2 @@
+export { ChangeCoalescer } from './coalescer.js';
+export { WorkspaceWatcher, type WatchOptions } from './watcher.js';
