@@ -13,17 +13,17 @@ const STAT_CONCURRENCY = 64;
 export async function discoverFiles(root: string, options: DiscoveryOptions, rules = new WorkspaceRules(root, options)): Promise<DiscoveryResult> {
   const files: DiscoveredFile[] = [];
   const skipped: SkippedFile[] = [];
-  const visitedDirectories = new Set<string>();
-
-  const walkDirectory = async (relativeDir: string): Promise<void> => {
+  // Real paths of the directories above the one being walked: a symlink back to one of them is a loop.
+  const walkDirectory = async (relativeDir: string, ancestors: ReadonlySet<string>): Promise<void> => {
     const absoluteDir = relativeDir === '' ? root : join(root, relativeDir);
+    let lineage = ancestors;
     if (options.followSymlinks) {
       const real = await realpath(absoluteDir).catch(() => absoluteDir);
-      if (visitedDirectories.has(real)) {
+      if (ancestors.has(real)) {
         skipped.push({ path: relativeDir, reason: 'symlink-loop', detail: real });
         return;
       }
-      visitedDirectories.add(real);
+      lineage = new Set([...ancestors, real]);
     }
     let entries: Dirent[];
     try {
@@ -82,10 +82,10 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
         }
       });
     }
-    for (const subdirectory of subdirectories) await walkDirectory(subdirectory);
+    for (const subdirectory of subdirectories) await walkDirectory(subdirectory, lineage);
   };
 
-  await walkDirectory('');
+  await walkDirectory('', new Set());
   return { files, skipped };
 }
 

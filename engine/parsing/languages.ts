@@ -39,6 +39,8 @@ export interface LanguageSpec {
   /** Binary-expression node type whose `&&`/`||` operators add to complexity. */
   readonly logicalOperators?: readonly string[];
   readonly comments?: readonly string[];
+  /** Attribute or annotation nodes that precede a definition (Rust `#[derive]`). */
+  readonly attributes?: readonly string[];
   /** Python-style docstrings: the first string statement of a body. */
   readonly bodyDocstring?: boolean;
   readonly identifiers?: readonly string[];
@@ -168,6 +170,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     branches: ['if_expression', 'match_arm', 'for_expression', 'while_expression', 'loop_expression', 'try_expression'],
     logicalOperators: ['binary_expression'],
     comments: ['line_comment', 'block_comment'],
+    attributes: ['attribute_item'],
   },
   {
     id: 'c',
@@ -223,6 +226,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     branches: ['if_statement', 'for_statement', 'foreach_statement', 'while_statement', 'do_statement', 'switch_section', 'catch_clause', 'conditional_expression'],
     logicalOperators: ['binary_expression'],
     comments: ['comment'],
+    attributes: ['attribute_list'],
   },
   {
     id: 'ruby',

@@ -94,11 +94,28 @@ export class CodeParser {
   }
 }
 
+/** Share of the source covered by ERROR nodes at any depth (outermost ones counted, not their insides). */
 function errorShare(root: SyntaxNode, length: number): number {
   if (length === 0) return 0;
   let errorChars = 0;
-  for (const child of root.namedChildren) {
-    if (child.type === 'ERROR') errorChars += child.endIndex - child.startIndex;
+  const cursor = root.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      const isError = cursor.nodeType === 'ERROR';
+      if (isError) errorChars += cursor.endIndex - cursor.startIndex;
+      if (!isError && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      while (depth > 0 && !cursor.gotoNextSibling()) {
+        cursor.gotoParent();
+        depth--;
+      }
+      if (depth === 0) break;
+    }
+  } finally {
+    cursor.delete();
   }
   return errorChars / length;
 }

@@ -41,6 +41,8 @@ class SyntaxChunker {
   private readonly branchTypes: Set<string>;
   private readonly logicalTypes: Set<string>;
   private readonly commentTypes: Set<string>;
+  /** Comments and attributes: they attach to the definition below them. */
+  private readonly leadingTypes: Set<string>;
 
   constructor(
     private readonly source: string,
@@ -56,6 +58,7 @@ class SyntaxChunker {
     this.branchTypes = new Set(spec.branches);
     this.logicalTypes = new Set(spec.logicalOperators);
     this.commentTypes = new Set(spec.comments);
+    this.leadingTypes = new Set([...(spec.comments ?? []), ...(spec.attributes ?? [])]);
   }
 
   run(root: SyntaxNode): ChunkedFile {
@@ -68,7 +71,7 @@ class SyntaxChunker {
   }
 
   /** Walks one list of siblings: definitions become chunks; other code is grouped (top level) or left to the container's skeleton. */
-  private chunkSiblings(nodes: readonly SyntaxNode[], parent: string | null, topLevel: boolean): void {
+  private chunkSiblings(nodes: readonly SyntaxNode[], parent: string | null, topLevel: boolean, insideClass = false): void {
     let group: SyntaxNode[] = [];
     let comments: SyntaxNode[] = [];
     const flushGroup = () => {
@@ -78,11 +81,11 @@ class SyntaxChunker {
     };
     for (const node of nodes) {
       if (this.importTypes.has(node.type)) this.imports.push(collapse(node.text));
-      if (this.commentTypes.has(node.type)) {
+      if (this.leadingTypes.has(node.type)) {
         comments.push(node);
         continue;
       }
-      const definition = this.asDefinition(node, parent !== null);
+      const definition = this.asDefinition(node, insideClass);
       if (!definition) {
         group.push(...comments, node);
         comments = [];
@@ -127,7 +130,8 @@ class SyntaxChunker {
   private emitDefinition(definition: Definition, docComments: readonly SyntaxNode[], parent: string | null): void {
     const { node, outer, kind, name } = definition;
     const startNode = docComments[0] ?? outer;
-    const doc = docComments.length > 0 ? cleanComment(docComments.map((comment) => comment.text).join('\n')) : this.bodyDocstring(node);
+    const docText = docComments.filter((comment) => this.commentTypes.has(comment.type)).map((comment) => comment.text).join('\n');
+    const doc = docText ? cleanComment(docText) : this.bodyDocstring(node);
     if (name) this.definitions.push({ name, kind, line: outer.startPosition.row + 1 });
 
     const members = this.containerTypes.has(node.type) ? this.memberNodes(node) : [];
@@ -135,7 +139,7 @@ class SyntaxChunker {
     if (nestedDefinitions.length > 0) {
       const skeleton = this.skeletonText(startNode.startIndex, outer.endIndex, nestedDefinitions);
       this.pushChunks(skeleton, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, nestedDefinitions);
-      this.chunkSiblings(members, name ?? parent, false);
+      this.chunkSiblings(members, name ?? parent, false, kind !== 'module');
       return;
     }
     const text = this.source.slice(startNode.startIndex, outer.endIndex);
@@ -144,8 +148,11 @@ class SyntaxChunker {
 
   /** Children of a container's body (or of the container itself where the grammar has no body field). */
   private memberNodes(node: SyntaxNode): SyntaxNode[] {
-    const body = node.childForFieldName('body') ?? node.namedChildren.find((child) => /(_body|declaration_list|class_body|block)$/.test(child.type)) ?? node;
-    return body.namedChildren;
+    const body = node.childForFieldName('body') ?? node.namedChildren.find((child) => /(_body|declaration_list|class_body|block)$/.test(child.type));
+    if (!body) return node.namedChildren;
+    // Some grammars (Ruby) leave the comment above the first member outside the body.
+    const leading = node.namedChildren.filter((child) => this.leadingTypes.has(child.type) && child.endIndex <= body.startIndex && child.startIndex > node.startIndex);
+    return [...leading, ...body.namedChildren];
   }
 
   /** The container's text with each member definition's body elided, so the class chunk is its outline. */
@@ -353,6 +360,7 @@ function collapse(text: string): string {
 /** Strips comment markers and keeps the first paragraph's worth of prose. */
 export function cleanComment(text: string): string {
   const lines = text
+    .replace(/<\/?(summary|remarks|returns|para|c|code|param|typeparam|see|seealso|exception)\b[^>]*>/g, '')
     .split('\n')
     .map((line) => line.trim().replace(/^(\/\/\/?|\/\*\*?|#+|--|;+)\s?/, '').replace(/\*\/$/, '').replace(/^\*\s?/, '').trimEnd());
   return lines.join('\n').trim();

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { DEFAULT_CHUNKING, type ChunkedFile } from '../../engine/parsing/chunk.js';
+import { LANGUAGES, languageForPath } from '../../engine/parsing/languages.js';
+import { chunkByLines } from '../../engine/parsing/lineChunker.js';
+import { CodeParser } from '../../engine/parsing/parser.js';
+import { FIXTURE_WORKSPACE, GRAMMARS } from '../helpers.js';
+
+let parser: CodeParser;
+const chunkFixture = (path: string, maxChars = DEFAULT_CHUNKING.maxChars): Promise<ChunkedFile> =>
+  parser.chunk(readFileSync(join(FIXTURE_WORKSPACE, path), 'utf8'), languageForPath(path), { ...DEFAULT_CHUNKING, maxChars });
+const symbols = (file: ChunkedFile) => file.chunks.filter((chunk) => chunk.symbol).map((chunk) => `${chunk.kind}:${chunk.symbol}`);
+
+describe('syntax chunking', () => {
+  before(async () => {
+    parser = await CodeParser.create(GRAMMARS);
+  });
+
+  it('loads a grammar for every language that names one', async () => {
+    for (const spec of LANGUAGES.filter((language) => language.grammar)) {
+      assert.ok(parser.hasGrammar(spec), `grammar file for ${spec.id}`);
+      await parser.language(spec);
+    }
+  });
+
+  const expectations: [string, string[]][] = [
+    ['python/rate_limiter.py', ['class:TokenBucket', 'method:__init__', 'method:refill', 'method:allow']],
+    ['go/router.go', ['type:node', 'method:Insert', 'method:Lookup']],
+    ['typescript/lruCache.ts', ['class:LruCache', 'method:constructor', 'method:get', 'method:set', 'method:evictOldest', 'interface:CacheStats']],
+    ['javascript/debounce.js', ['function:debounce', 'function:throttle']],
+    ['rust/matrix.rs', ['struct:Matrix', 'impl:Matrix', 'method:zeros', 'method:transpose', 'impl:Mul for &Matrix', 'method:mul']],
+    ['java/BankAccount.java', ['class:BankAccount', 'method:BankAccount', 'method:deposit', 'method:withdraw', 'method:getBalanceCents']],
+    ['csharp/JsonLexer.cs', ['module:Parsing', 'class:JsonLexer', 'method:JsonLexer', 'method:Tokenize', 'method:ReadString', 'method:ReadWord']],
+    ['cpp/shortest_path.cpp', ['module:graph', 'struct:Edge', 'function:dijkstra']],
+    ['ruby/slugify.rb', ['module:TextHelpers', 'method:slugify', 'method:truncate']],
+    ['php/EmailValidator.php', ['class:EmailValidator', 'method:isValid']],
+    ['c/crc32.c', ['function:crc32']],
+    ['kotlin/Retry.kt', ['function:retryWithBackoff']],
+  ];
+  for (const [path, expected] of expectations) {
+    it(`chunks ${path} into one chunk per definition`, async () => {
+      const file = await chunkFixture(path);
+      assert.equal(file.method, 'syntax');
+      assert.deepEqual(symbols(file), expected);
+    });
+  }
+
+  it('attaches doc comments and docstrings, attributes included', async () => {
+    const python = await chunkFixture('python/rate_limiter.py');
+    assert.match(python.chunks.find((chunk) => chunk.symbol === 'TokenBucket')!.doc!, /^Token bucket rate limiter/);
+    const rust = await chunkFixture('rust/matrix.rs');
+    const matrix = rust.chunks.find((chunk) => chunk.symbol === 'Matrix' && chunk.kind === 'struct')!;
+    assert.equal(matrix.doc, 'A dense row-major matrix of f64 values.');
+    assert.match(matrix.text, /^\/\/\/ A dense/);
+    const csharp = await chunkFixture('csharp/JsonLexer.cs');
+    assert.equal(csharp.chunks.find((chunk) => chunk.symbol === 'Tokenize')!.doc, 'Reads every token of the input.');
+  });
+
+  it('records the enclosing class, line ranges, complexity and calls', async () => {
+    const file = await chunkFixture('python/rate_limiter.py');
+    const allow = file.chunks.find((chunk) => chunk.symbol === 'allow')!;
+    assert.equal(allow.parent, 'TokenBucket');
+    assert.equal(allow.startLine, 24);
+    assert.equal(allow.endLine, 30);
+    assert.equal(allow.metrics.complexity, 2);
+    assert.deepEqual(allow.calls, ['refill']);
+    assert.ok(allow.metrics.nodeCount > 10);
+    assert.ok(allow.identifiers.includes('tokens'));
+  });
+
+  it('outlines a class with member bodies elided', async () => {
+    const file = await chunkFixture('typescript/lruCache.ts');
+    const outline = file.chunks.find((chunk) => chunk.symbol === 'LruCache')!;
+    assert.match(outline.text, /get\(key: K\): V \| undefined …/);
+    assert.doesNotMatch(outline.text, /this\.entries\.delete\(key\);\n/);
+  });
+
+  it('records imports, definitions and references per file', async () => {
+    const file = await chunkFixture('python/app.py');
+    assert.deepEqual(file.analysis.imports, ['from rate_limiter import TokenBucket']);
+    assert.deepEqual(file.analysis.definitions.map((definition) => definition.name), ['handle_request']);
+    assert.ok(file.analysis.references.includes('allow'));
+  });
+
+  it('splits a symbol larger than the window into parts, losing no line', async () => {
+    const file = await chunkFixture('go/router.go', 300);
+    const parts = file.chunks.filter((chunk) => chunk.symbol === 'Lookup');
+    assert.ok(parts.length > 1);
+    assert.ok(parts.every((part) => part.text.length <= 300));
+    assert.equal(parts[0]!.startLine, 36);
+    assert.equal(parts[parts.length - 1]!.endLine, 58);
+    const source = readFileSync(join(FIXTURE_WORKSPACE, 'go/router.go'), 'utf8').split('\n');
+    assert.equal(parts.map((part) => part.text).join('\n'), source.slice(35, 58).join('\n'));
+  });
+
+  it('groups small top-level code into blocks', async () => {
+    const file = await chunkFixture('python/app.py');
+    const block = file.chunks.find((chunk) => chunk.kind === 'block')!;
+    assert.match(block.text, /^from rate_limiter import TokenBucket\n\nlimiter = TokenBucket/);
+  });
+
+  it('uses line windows for languages without a grammar', async () => {
+    const file = await chunkFixture('docs/ARCHITECTURE.md');
+    assert.equal(file.method, 'lines');
+    assert.equal(file.chunks.length, 1);
+    assert.equal(file.chunks[0]!.kind, 'lines');
+  });
+
+  it('falls back to line windows when a file is mostly unparseable', async () => {
+    const garbage = Array.from({ length: 30 }, (_, index) => `)))(((]]] ${index} }}}{{{ ::: ;;;`).join('\n');
+    const file = await parser.chunk(garbage, languageForPath('x.py'), DEFAULT_CHUNKING);
+    assert.equal(file.method, 'fallback');
+    assert.ok(file.chunks.length >= 1);
+  });
+
+  it('cuts one enormous line (a minified bundle) into window-sized pieces', () => {
+    const line = 'a'.repeat(10_000);
+    const file = chunkByLines(line, { ...DEFAULT_CHUNKING, maxChars: 1000 });
+    assert.equal(file.chunks.length, 10);
+    assert.ok(file.chunks.every((chunk) => chunk.startLine === 1 && chunk.text.length === 1000));
+  });
+
+  it('survives deeply nested code', async () => {
+    const depth = 2000;
+    const nested = `x = ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+    const file = await parser.chunk(nested, languageForPath('deep.py'), DEFAULT_CHUNKING);
+    assert.ok(file.chunks.length >= 1);
+  });
+});

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { reciprocalRankFusion, scoreBlend } from '../../engine/search/fusion.js';
+import { parseQuery, symbolMatch } from '../../engine/search/query.js';
+import { diversify } from '../../engine/search/searcher.js';
+
+describe('query parsing', () => {
+  it('drops stopwords, splits identifiers and quotes every term', () => {
+    const query = parseQuery('how is the rateLimiter refilled?');
+    assert.deepEqual(query.terms, ['rate', 'limiter', 'ratelimiter', 'refilled']);
+    assert.equal(query.match, '"rate" OR "limiter" OR "ratelimiter" OR "refilled"');
+  });
+
+  it('neutralises FTS syntax in user input', () => {
+    assert.equal(parseQuery('a" OR col:x NEAR(').match, '"col" OR "x" OR "near"');
+  });
+
+  it('scores symbol matches by the share of the name the query covers', () => {
+    const query = parseQuery('token bucket refill');
+    assert.equal(symbolMatch('TokenBucket', query), 1);
+    assert.equal(symbolMatch('refillTokens', query), 0.5);
+    assert.equal(symbolMatch(null, query), 0);
+    assert.equal(symbolMatch('Foo.tokenBucket', parseQuery('tokenBucket')), 1);
+  });
+});
+
+describe('fusion', () => {
+  it('rewards agreement between retrievers under RRF', () => {
+    const fused = reciprocalRankFusion([
+      { ids: [1, 2, 3], scores: [0.9, 0.8, 0.7], weight: 1 },
+      { ids: [3, 1, 4], scores: [12, 10, 2], weight: 1 },
+    ]);
+    const ranked = [...fused].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    assert.deepEqual(ranked.slice(0, 2), [1, 3]);
+  });
+
+  it('normalises scores before blending', () => {
+    const fused = scoreBlend([
+      { ids: [1, 2], scores: [0.5, 0.4], weight: 1 },
+      { ids: [2, 1], scores: [100, 0], weight: 1 },
+    ]);
+    assert.equal(fused.get(1), 1);
+    assert.equal(fused.get(2), 1);
+  });
+});
+
+describe('per-file diversity', () => {
+  it('lets no file take more than its share until others are placed', () => {
+    const item = (path: string, score: number) => ({ record: { path }, score });
+    const ranked = [item('a', 9), item('a', 8), item('a', 7), item('b', 6), item('c', 5)];
+    assert.deepEqual(diversify(ranked, 4, 2).map((entry) => `${entry.record.path}${entry.score}`), ['a9', 'a8', 'b6', 'c5']);
+    assert.deepEqual(diversify(ranked, 5, 2).map((entry) => `${entry.record.path}${entry.score}`), ['a9', 'a8', 'b6', 'c5', 'a7']);
+  });
+});

@@ -1,0 +1,24 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The repository root, from out/test/ or test/. */
+export const REPO_ROOT = resolve(__dirname, __dirname.includes(`${join('out', 'test')}`) ? '../..' : '..');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+export const FIXTURE_WORKSPACE = join(FIXTURES, 'workspace');
+export const TINY_MODEL = join(FIXTURES, 'models', 'tiny');
+export const GRAMMARS = join(REPO_ROOT, 'grammars');
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'codegraph-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A writable copy of the multi-language fixture workspace. */
+export function copyFixtureWorkspace(): { root: string; cache: string; cleanup: () => void } {
+  const dir = tempDir();
+  const root = join(dir.path, 'workspace');
+  cpSync(FIXTURE_WORKSPACE, root, { recursive: true });
+  return { root, cache: join(dir.path, 'cache'), cleanup: dir.cleanup };
+}
