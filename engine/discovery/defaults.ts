@@ -6,7 +6,7 @@
 /** Directories never worth indexing: VCS data, dependencies, build output, caches. */
 export const EXCLUDED_DIRECTORIES = [
   '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'jspm_packages',
-  'dist', 'build', 'out', 'target', 'bin', 'obj', '.next', '.nuxt', '.svelte-kit', '.output',
+  'dist', 'build', 'out', 'target', 'obj', '.next', '.nuxt', '.svelte-kit', '.output',
   '__pycache__', '.venv', 'venv', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache',
   '.gradle', '.idea', '.cache', 'coverage', '.nyc_output', '.terraform', '.codegraph',
   'Pods', 'DerivedData', '.dart_tool', '.stack-work', 'zig-cache', '.zig-cache', 'zig-out',
