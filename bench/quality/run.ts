@@ -1,0 +1,260 @@
+/**
+ * Retrieval-quality benchmark: the semble-format annotation set (NDCG@10 per
+ * mode, category and language, index time, query latency) and CoSQA dev
+ * retrieval (MRR, recall@1/10), through the same engine the CLI uses.
+ *
+ *   npm run bench:quality -- --repos <checkouts dir> [--bench <annotation dir>] [--model <dir>] [--only chi,express]
+ *
+ * `--repos` holds one checkout per repository, named as in repos.json (see
+ * prepare-repos.ts). Missing ones are listed and skipped, never guessed.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CodeGraph } from '../../engine/codegraph.js';
+import { packageRoot } from '../../engine/config/paths.js';
+import type { SearchOptions } from '../../engine/search/searcher.js';
+import { mean, ndcgAt, percentileOf, reciprocalRank, targetRanks, type Target } from './metrics.js';
+
+interface RepoSpec {
+  readonly name: string;
+  readonly language: string;
+  readonly revision: string;
+  readonly benchmark_root?: string | null;
+}
+
+interface Annotation {
+  readonly query: string;
+  readonly relevant: Target[];
+  readonly secondary: Target[];
+  readonly category: string;
+}
+
+/** The four reported modes, plus score-blend fusion for the RRF-versus-blend measurement. */
+const MODES: Record<string, Partial<SearchOptions>> = {
+  bm25: { mode: 'lexical', symbolBoost: 0, maxPerFile: 1000 },
+  dense: { mode: 'dense', symbolBoost: 0, maxPerFile: 1000 },
+  hybrid: { mode: 'hybrid', fusion: 'rrf', symbolBoost: 0, maxPerFile: 1000 },
+  'hybrid-blend': { mode: 'hybrid', fusion: 'blend', symbolBoost: 0, maxPerFile: 1000 },
+  ranked: {},
+};
+const CHUNKS_PER_QUERY = 60;
+
+/** Published NDCG@10 on the full 62-repo semble set (from the environment notes), for context only. */
+const PUBLISHED: Record<string, number> = {
+  ripgrep: 0.123,
+  'BM25 alone': 0.675,
+  'potion-code-16M alone': 0.65,
+  ColGREP: 0.692,
+  CodeRankEmbed: 0.762,
+  semble: 0.852,
+  'CodeRankEmbed hybrid': 0.86,
+};
+
+interface QueryResult {
+  readonly repo: string;
+  readonly language: string;
+  readonly category: string;
+  readonly query: string;
+  readonly ndcg: Record<string, number>;
+  readonly latencyMs: number;
+}
+
+async function runSemble(benchDir: string, reposDir: string, modelDir: string | undefined, only: Set<string> | null, workDir: string, allowRevisionMismatch: boolean) {
+  const repos = JSON.parse(readFileSync(join(benchDir, 'repos.json'), 'utf8')) as RepoSpec[];
+  const results: QueryResult[] = [];
+  const perRepo: Record<string, unknown>[] = [];
+  const missing: string[] = [];
+  for (const repo of repos) {
+    if (only && !only.has(repo.name)) continue;
+    const annotationFile = join(benchDir, 'annotations', `${repo.name}.json`);
+    if (!existsSync(annotationFile)) continue;
+    const checkout = join(reposDir, repo.name);
+    const root = repo.benchmark_root ? join(checkout, repo.benchmark_root) : checkout;
+    if (!existsSync(root)) {
+      missing.push(`${repo.name} (expected ${root})`);
+      continue;
+    }
+    const revisionFile = join(checkout, '.bench-revision');
+    const revision = existsSync(revisionFile) ? readFileSync(revisionFile, 'utf8').trim() : 'unknown';
+    // Annotations name paths at one revision; another revision can move the files and score 0 for no fault of the engine.
+    if (revision.includes('unavailable') && !allowRevisionMismatch) {
+      missing.push(`${repo.name} (checkout is not at the annotated revision ${repo.revision})`);
+      continue;
+    }
+    const annotations = JSON.parse(readFileSync(annotationFile, 'utf8')) as Annotation[];
+    const cacheDir = join(workDir, 'cache', repo.name);
+    rmSync(cacheDir, { recursive: true, force: true });
+    const graph = await CodeGraph.open({ root, cacheDir, ...(modelDir ? { modelDir } : {}) });
+    try {
+      const started = performance.now();
+      const summary = await graph.index();
+      const indexMs = performance.now() - started;
+      const prefix = repo.benchmark_root ? `${repo.benchmark_root.replace(/\/$/, '')}/` : '';
+      const latencies: number[] = [];
+      for (const annotation of annotations) {
+        const targets = [...annotation.relevant, ...annotation.secondary];
+        const ndcg: Record<string, number> = {};
+        let latencyMs = 0;
+        for (const [mode, options] of Object.entries(MODES)) {
+          const begun = performance.now();
+          const hits = await graph.search(annotation.query, { ...options, limit: CHUNKS_PER_QUERY });
+          if (mode === 'ranked') latencyMs = performance.now() - begun;
+          ndcg[mode] = ndcgAt(hits.map((hit) => ({ path: prefix + hit.path, startLine: hit.startLine, endLine: hit.endLine })), targets);
+        }
+        latencies.push(latencyMs);
+        results.push({ repo: repo.name, language: repo.language, category: annotation.category, query: annotation.query, ndcg, latencyMs });
+      }
+      perRepo.push({
+        repo: repo.name,
+        language: repo.language,
+        revision,
+        files: summary.filesDiscovered,
+        chunks: summary.chunksTotal,
+        indexMs: Math.round(indexMs),
+        queryP50Ms: round(percentileOf(latencies, 0.5)),
+        queryP95Ms: round(percentileOf(latencies, 0.95)),
+        ndcg: Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(results.filter((result) => result.repo === repo.name).map((result) => result.ndcg[mode]!)))])),
+      });
+      process.stderr.write(`semble ${repo.name}: ${summary.filesDiscovered} files indexed in ${Math.round(indexMs)} ms\n`);
+    } finally {
+      await graph.dispose();
+    }
+  }
+  const group = (key: (result: QueryResult) => string) => {
+    const keys = [...new Set(results.map(key))].sort();
+    return Object.fromEntries(keys.map((value) => [value, { queries: results.filter((result) => key(result) === value).length, ...Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(results.filter((result) => key(result) === value).map((result) => result.ndcg[mode]!)))])) }]));
+  };
+  return {
+    queries: results.length,
+    missing,
+    overall: Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(results.map((result) => result.ndcg[mode]!)))])),
+    byCategory: group((result) => result.category),
+    byLanguage: group((result) => result.language),
+    perRepo,
+    perQuery: results,
+  };
+}
+
+interface CosqaEntry {
+  readonly doc: string;
+  readonly code: string;
+  readonly label: number;
+}
+
+/** CoSQA dev: the positive queries ranked over the distinct code snippets, each snippet one file. */
+async function runCosqa(file: string, modelDir: string | undefined, workDir: string) {
+  const entries = JSON.parse(readFileSync(file, 'utf8')) as CosqaEntry[];
+  const snippets = [...new Set(entries.map((entry) => entry.code))];
+  const root = join(workDir, 'cosqa-workspace');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  snippets.forEach((code, index) => writeFileSync(join(root, `snippet_${index}.py`), code));
+  const fileOf = new Map(snippets.map((code, index) => [code, `snippet_${index}.py`]));
+  const positives = entries.filter((entry) => entry.label === 1);
+  const cacheDir = join(workDir, 'cache', 'cosqa');
+  rmSync(cacheDir, { recursive: true, force: true });
+  const graph = await CodeGraph.open({ root, cacheDir, ...(modelDir ? { modelDir } : {}), discovery: { maxFileBytes: 1 << 20 } });
+  try {
+    await graph.index();
+    const scores: Record<string, { mrr: number; recallAt1: number; recallAt10: number }> = {};
+    for (const [mode, options] of Object.entries(MODES)) {
+      if (mode === 'ranked') continue;
+      const ranks: number[] = [];
+      for (const entry of positives) {
+        const hits = await graph.search(entry.doc, { ...options, limit: snippets.length * 2 });
+        ranks.push(targetRanks(hits.map((hit) => ({ path: hit.path, startLine: hit.startLine, endLine: hit.endLine })), [fileOf.get(entry.code)!])[0]!);
+      }
+      scores[mode] = {
+        mrr: round(mean(ranks.map(reciprocalRank))),
+        recallAt1: round(mean(ranks.map((rank) => (rank === 0 ? 1 : 0)))),
+        recallAt10: round(mean(ranks.map((rank) => (rank >= 0 && rank < 10 ? 1 : 0)))),
+      };
+    }
+    return { queries: positives.length, snippets: snippets.length, scores };
+  } finally {
+    await graph.dispose();
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function markdown(report: Awaited<ReturnType<typeof runSemble>>, cosqa: Awaited<ReturnType<typeof runCosqa>> | null, modelId: string | null): string {
+  const modes = Object.keys(MODES);
+  const lines = [`### Semble-format set: NDCG@10 (${report.queries} queries, model ${modelId ?? 'none'})`, '', `| slice | ${modes.join(' | ')} |`, `|---|${modes.map(() => '---').join('|')}|`];
+  lines.push(`| **overall** | ${modes.map((mode) => (report.overall as Record<string, number>)[mode]!.toFixed(3)).join(' | ')} |`);
+  for (const [name, slice] of [...Object.entries(report.byCategory), ...Object.entries(report.byLanguage)]) {
+    lines.push(`| ${name} (${(slice as { queries: number }).queries}) | ${modes.map((mode) => ((slice as Record<string, number>)[mode] ?? 0).toFixed(3)).join(' | ')} |`);
+  }
+  lines.push('', '| repo | files | chunks | index ms | query p50 ms | query p95 ms | ranked NDCG@10 |', '|---|---|---|---|---|---|---|');
+  for (const repo of report.perRepo as Record<string, unknown>[]) {
+    lines.push(`| ${repo['repo']} | ${repo['files']} | ${repo['chunks']} | ${repo['indexMs']} | ${repo['queryP50Ms']} | ${repo['queryP95Ms']} | ${(repo['ndcg'] as Record<string, number>)['ranked']!.toFixed(3)} |`);
+  }
+  lines.push('', 'Published on the full 62-repo, 1,258-query set (a different, larger set; context, not a like-for-like comparison):', '', '| system | NDCG@10 |', '|---|---|');
+  for (const [system, value] of Object.entries(PUBLISHED)) lines.push(`| ${system} | ${value.toFixed(3)} |`);
+  if (cosqa) {
+    lines.push('', `### CoSQA dev (${cosqa.queries} queries over ${cosqa.snippets} snippets)`, '', '| mode | MRR | R@1 | R@10 |', '|---|---|---|---|');
+    for (const [mode, score] of Object.entries(cosqa.scores)) lines.push(`| ${mode} | ${score.mrr.toFixed(3)} | ${score.recallAt1.toFixed(3)} | ${score.recallAt10.toFixed(3)} |`);
+  }
+  if (report.missing.length > 0) lines.push('', `Missing repositories (not scored): ${report.missing.join(', ')}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const { values } = parseArgs({
+    options: {
+      bench: { type: 'string', default: resolve(root, '..', 'shared', 'bench', 'semble') },
+      repos: { type: 'string', default: process.env['CODEGRAPH_BENCH_REPOS'] ?? join(process.env['HOME'] ?? tmpdir(), '.cache', 'codegraph', 'bench-repos') },
+      cosqa: { type: 'string', default: resolve(root, '..', 'shared', 'eval', 'cosqa-dev.json') },
+      model: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string', default: join(root, 'bench-results') },
+      'allow-revision-mismatch': { type: 'boolean', default: false },
+    },
+  });
+  const workDir = join(tmpdir(), `codegraph-bench-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  try {
+    const only = values.only ? new Set(values.only.split(',')) : null;
+    const semble = await runSemble(values.bench!, values.repos!, values.model, only, workDir, values['allow-revision-mismatch']!);
+    const cosqa = existsSync(values.cosqa!) ? await runCosqa(values.cosqa!, values.model, workDir) : null;
+    const probe = await CodeGraph.open({ root: workDir, cacheDir: join(workDir, 'probe'), ...(values.model ? { modelDir: values.model } : {}) });
+    const modelId = probe.modelId;
+    await probe.dispose();
+    let commit = 'unknown';
+    try {
+      commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
+    } catch {
+      // not a git checkout
+    }
+    const report = {
+      kind: 'quality',
+      date: new Date().toISOString(),
+      commit,
+      modelId,
+      machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 1e9), node: process.version, platform: `${process.platform}-${process.arch}` },
+      semble,
+      cosqa,
+    };
+    mkdirSync(values.out!, { recursive: true });
+    const stamp = report.date.replace(/[:.]/g, '-');
+    writeFileSync(join(values.out!, `quality-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(values.out!, 'quality-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const table = markdown(semble, cosqa, modelId);
+    writeFileSync(join(values.out!, 'quality-latest.md'), `${table}\n`);
+    console.log(table);
+    console.log(`\nResults: ${join(values.out!, `quality-${stamp}.json`)}`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
