@@ -3,6 +3,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError, TokenizationError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { preprocessText } from './preprocess.js';
+import { FastWordPiece } from './wordpiece.js';
 
 /** Characters kept per token before tokenizing; bounds work on huge inputs without changing results. */
 const CHAR_GUARD_PER_TOKEN = 16;
@@ -14,6 +15,7 @@ const CHAR_GUARD_PER_TOKEN = 16;
 export class TextTokenizer {
   private constructor(
     private readonly tokenizer: Tokenizer,
+    private readonly fast: FastWordPiece | null,
     private readonly manifest: ModelManifest,
   ) {}
 
@@ -31,7 +33,7 @@ export class TextTokenizer {
       // tokenizer_config.json is optional.
     }
     try {
-      return new TextTokenizer(new Tokenizer(json as object, configJson), manifest);
+      return new TextTokenizer(new Tokenizer(json as object, configJson), FastWordPiece.fromJson(json), manifest);
     } catch (error) {
       throw new ModelLoadError(`Unsupported tokenizer in ${path}: ${(error as Error).message}`, { modelDir, file: path }, { cause: error });
     }
@@ -44,7 +46,7 @@ export class TextTokenizer {
     const prepared = prefix + preprocessText(guarded, this.manifest.preprocess);
     let ids: number[];
     try {
-      ids = this.tokenizer.encode(prepared).ids;
+      ids = this.fast?.handles(prepared) ? this.fast.encode(prepared) : (this.tokenizer.encode(prepared).ids as number[]);
     } catch (error) {
       throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepared.slice(0, 80) }, { cause: error });
     }

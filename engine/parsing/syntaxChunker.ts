@@ -257,8 +257,7 @@ class SyntaxChunker {
       let depth = 0;
       try {
         for (;;) {
-          const key = `${cursor.startIndex}:${cursor.endIndex}`;
-          const skipped = depth > 0 && skip.has(key);
+          const skipped = depth > 0 && skip.size > 0 && skip.has(`${cursor.startIndex}:${cursor.endIndex}`);
           if (!skipped && cursor.nodeIsNamed) {
             nodeCount++;
             if (depth > maxDepth) maxDepth = depth;
