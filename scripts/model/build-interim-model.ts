@@ -21,7 +21,7 @@ import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
 import { preprocessText } from '../../engine/embedding/preprocess.js';
 import type { PreprocessStep } from '../../engine/embedding/manifest.js';
 import { sha256Hex } from '../../engine/hashing/hash.js';
-import { buildVocabulary, PRETOKENIZE, tokenizerJson } from './wordpiece.js';
+import { buildVocabulary, PRETOKENIZE, tokenizerJson } from '../../training/wordpiece.js';
 
 const PREPROCESS: PreprocessStep[] = ['split-identifiers', 'lowercase'];
 const DEFAULT_SOURCES = ['node_modules/@types/node', 'node_modules/@types/vscode', 'node_modules/commander', 'node_modules/piscina/dist', 'node_modules/lru-cache/dist/commonjs', 'node_modules/chokidar', 'node_modules/web-tree-sitter', 'node_modules/ignore', 'node_modules/picomatch', 'node_modules/undici/lib', 'node_modules/semver', 'node_modules/tar/dist/commonjs', 'node_modules/node-gyp/lib'];
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const weightsFile = join(outDir, 'token_weights.json');
   writeFileSync(weightsFile, JSON.stringify(weights.map((weight) => Math.round(weight * 1e4) / 1e4)));
 
-  const exported = spawnSync(values.python!, [join(root, 'scripts/model/export_bow_onnx.py'), '--weights', weightsFile, '--dim', values.dim!, '--seed', values.seed!, '--out', join(outDir, 'model.onnx')], { stdio: 'inherit' });
+  const exported = spawnSync(values.python!, [join(root, 'training/export_bow_onnx.py'), '--weights', weightsFile, '--dim', values.dim!, '--seed', values.seed!, '--out', join(outDir, 'model.onnx')], { stdio: 'inherit' });
   if (exported.status !== 0) throw new Error(`ONNX export failed (exit ${exported.status}); it needs Debian's python3-onnx and python3-numpy`);
 
   const manifest = {
