@@ -41,6 +41,8 @@ export interface IndexSummary {
   readonly dependentFiles: number;
   readonly refreshedReferences: number;
   readonly durationMs: number;
+  /** Wall time the coordinator spent waiting on each phase (phases overlap across batches). */
+  readonly phaseMs: { discover: number; analyze: number; lookup: number; embed: number; write: number; backfill: number };
 }
 
 export interface IndexRunOptions {
@@ -70,6 +72,8 @@ export interface IndexerDeps {
  * so the workers stay busy while the main thread writes.
  */
 export class Indexer {
+  private readonly phaseMs = { discover: 0, analyze: 0, lookup: 0, embed: 0, write: 0, backfill: 0 };
+
   constructor(private readonly deps: IndexerDeps) {}
 
   async run(options: IndexRunOptions = {}): Promise<IndexSummary> {
@@ -78,6 +82,7 @@ export class Indexer {
     options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
     const stored = await store.files();
     const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    this.phaseMs.discover += performance.now() - started;
 
     const candidates = files.filter((file) => {
       const known = stored.get(file.path);
@@ -97,25 +102,51 @@ export class Indexer {
     const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
     report();
     let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored) : null;
-    for (let index = 0; index < batches.length; index++) {
-      if (options.signal?.aborted) throw new CancelledError('Indexing cancelled');
-      const analyzed = await pendingAnalysis!;
-      pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
-      const deletions = index === 0 ? [...toDelete] : [];
-      const outcome = await this.commitBatch(analyzed, deletions, skippedAll, stored);
-      totals.changed += outcome.changed;
-      totals.unchanged += outcome.unchanged;
-      totals.analyzed += outcome.analyzed;
-      totals.embedded += outcome.embedded;
-      totals.reused += outcome.reused;
-      totals.dependents += outcome.result.dependentFiles;
-      totals.refreshed += outcome.result.refreshedReferences;
-      filesDone += batches[index]!.length;
-      report();
+    // Writes run in order behind the embedding of later batches (SQLite works off the JS thread);
+    // hashes embedded but not yet written count as present, so nothing is embedded twice.
+    const inFlightHashes = new Set<string>();
+    const writes: Promise<void>[] = [];
+    try {
+      for (let index = 0; index < batches.length; index++) {
+        if (options.signal?.aborted) throw new CancelledError('Indexing cancelled');
+        const waitStarted = performance.now();
+        const analyzed = await pendingAnalysis!;
+        this.phaseMs.analyze += performance.now() - waitStarted;
+        pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
+        const deletions = index === 0 ? [...toDelete] : [];
+        const prepared = await this.prepareBatch(analyzed, deletions, skippedAll, stored, inFlightHashes);
+        const batchFiles = batches[index]!.length;
+        const previous = writes[writes.length - 1] ?? Promise.resolve();
+        const write = previous.then(async () => {
+          const writeStarted = performance.now();
+          const result = await this.deps.store.writeBatch(this.deps.modelId ?? '', prepared.updates, prepared.removals, prepared.vectors, prepared.touches);
+          this.phaseMs.write += performance.now() - writeStarted;
+          for (const vector of prepared.vectors) inFlightHashes.delete(vector.contentHash);
+          await this.deps.onBatchCommitted?.(result, prepared.written);
+          totals.changed += prepared.updates.length;
+          totals.unchanged += prepared.unchanged;
+          totals.analyzed += prepared.analyzedChunks;
+          totals.embedded += prepared.embedded;
+          totals.reused += this.deps.modelId ? prepared.analyzedChunks - prepared.embedded : 0;
+          totals.dependents += result.dependentFiles;
+          totals.refreshed += result.refreshedReferences;
+          filesDone += batchFiles;
+          report();
+        });
+        write.catch(() => undefined); // awaited below; this only keeps the rejection from going unhandled meanwhile
+        writes.push(write);
+        // Backpressure: at most two batches written behind the one being embedded.
+        if (writes.length > 2) await writes[writes.length - 3];
+      }
+      await Promise.all(writes);
+    } finally {
+      await Promise.allSettled(writes);
     }
     if (pendingAnalysis) await pendingAnalysis.catch(() => undefined);
     // Chunks indexed under another model (or whose embedding failed before) get vectors now.
+    const backfillStarted = performance.now();
     totals.embedded += await this.backfillVectors(options.signal);
+    this.phaseMs.backfill += performance.now() - backfillStarted;
 
     const counts = await store.counts(this.deps.modelId ?? '');
     const summary: IndexSummary = {
@@ -134,6 +165,7 @@ export class Indexer {
       dependentFiles: totals.dependents,
       refreshedReferences: totals.refreshed,
       durationMs: performance.now() - started,
+      phaseMs: Object.fromEntries(Object.entries(this.phaseMs).map(([phase, ms]) => [phase, Math.round(ms)])) as IndexSummary['phaseMs'],
     };
     options.onProgress?.({ phase: 'done', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
     return summary;
@@ -204,7 +236,8 @@ export class Indexer {
     return (await Promise.all(tasks)).flat();
   }
 
-  private async commitBatch(analyzed: readonly AnalyzedFile[], deletions: readonly string[], skipped: SkippedFile[], stored: ReadonlyMap<string, StoredFile>) {
+  /** Sorts a batch's results and embeds the content hashes that have no vector yet. */
+  private async prepareBatch(analyzed: readonly AnalyzedFile[], deletions: readonly string[], skipped: SkippedFile[], stored: ReadonlyMap<string, StoredFile>, inFlightHashes: Set<string>) {
     const updates: FileUpdate[] = [];
     const touches: FileTouch[] = [];
     const removals = [...deletions];
@@ -234,15 +267,20 @@ export class Indexer {
     let embedded = 0;
     if (this.deps.modelId) {
       const textOf = new Map<string, string>();
-      for (const update of updates) for (const chunk of update.chunks) if (!textOf.has(chunk.contentHash)) textOf.set(chunk.contentHash, chunk.text);
+      for (const update of updates) for (const chunk of update.chunks) if (!textOf.has(chunk.contentHash) && !inFlightHashes.has(chunk.contentHash)) textOf.set(chunk.contentHash, chunk.text);
+      const lookupStarted = performance.now();
       const missing = [...(await this.deps.store.missingVectors(this.deps.modelId, [...textOf.keys()]))];
+      const embedStarted = performance.now();
+      this.phaseMs.lookup += embedStarted - lookupStarted;
       embedded = missing.length;
-      for (const [hash, blob] of await this.embedTexts(missing, textOf)) written.set(hash, blob);
+      for (const [hash, blob] of await this.embedTexts(missing, textOf)) {
+        written.set(hash, blob);
+        inFlightHashes.add(hash);
+      }
+      this.phaseMs.embed += performance.now() - embedStarted;
     }
     const vectors: VectorWrite[] = [...written].map(([contentHash, blob]) => ({ contentHash, blob }));
-    const result = await this.deps.store.writeBatch(this.deps.modelId ?? '', updates, removals, vectors, touches);
-    await this.deps.onBatchCommitted?.(result, written);
-    return { result, changed: updates.length, unchanged, analyzed: analyzedChunks, embedded, reused: this.deps.modelId ? analyzedChunks - embedded : 0 };
+    return { updates, touches, removals, vectors, written, unchanged, analyzedChunks, embedded };
   }
 
   private async backfillVectors(signal: AbortSignal | undefined): Promise<number> {

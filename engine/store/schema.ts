@@ -68,6 +68,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX refs_target_chunk ON refs(target_chunk_id);
   CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', contentless_delete=1);
   `,
+  // Reference resolution seeks by (name, file): same-file definition first, then the oldest file.
+  `
+  DROP INDEX definitions_name;
+  CREATE INDEX definitions_name_file ON definitions(name, file_id, line);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

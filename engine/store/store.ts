@@ -84,10 +84,9 @@ export class WorkspaceStore {
       const oldFileIds = oldFiles.map((row) => row.id);
       const newDefinitionNames = [...new Set(updates.flatMap((update) => update.chunks.map((chunk) => chunk.symbol).filter((name): name is string => name !== null)))];
 
-      // Files outside the batch that reference what the batch removes or newly defines.
+      // Files outside the batch whose references point into the files being replaced.
       const dependents = new Set<number>();
       for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_file_id IN', oldFileIds)) dependents.add(row.file_id);
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE name IN', newDefinitionNames)) dependents.add(row.file_id);
       for (const id of oldFileIds) dependents.delete(id);
 
       const removedChunkIds = (await this.selectIn<{ id: number }>('SELECT id FROM chunks WHERE file_id IN', oldFileIds)).map((row) => row.id);
@@ -129,25 +128,37 @@ export class WorkspaceStore {
       await this.db.insertMany('vectors', ['model_id', 'content_hash', 'vector', 'last_used'], vectors.map((vector) => [modelId, vector.contentHash, vector.blob, now]), 'INSERT OR IGNORE');
       for (const touch of touches) await this.db.run('UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?', [touch.size, touch.mtimeMs, touch.path]);
 
-      const refreshedReferences = await this.resolveReferences([...newFileIds, ...dependents]);
+      // ...and files with unresolved references to a name the batch now defines. Resolved references
+      // elsewhere keep their target: resolution prefers the same file, then the oldest file.
+      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IS NULL AND name IN', newDefinitionNames)) {
+        if (!newFileIds.includes(row.file_id)) dependents.add(row.file_id);
+      }
+      let refreshedReferences = await this.resolveReferences(newFileIds, false);
+      refreshedReferences += await this.resolveReferences([...dependents], true);
       return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences };
     });
   }
 
   /**
-   * Points each reference of the given files at a chunk defining that name:
-   * the same file first, then any file. Name-based, so it needs no type information.
+   * Points references of the given files at a chunk defining that name: the
+   * same file first, then the oldest file. Name-based, so it needs no type
+   * information; each lookup is one seek in `definitions_name_file`.
    */
-  private async resolveReferences(fileIds: readonly number[]): Promise<number> {
+  private async resolveReferences(fileIds: readonly number[], unresolvedOnly: boolean): Promise<number> {
     let changes = 0;
     for (let start = 0; start < fileIds.length; start += IN_LIST) {
       const slice = fileIds.slice(start, start + IN_LIST);
       const list = slice.map(() => '?').join(',');
       const result = await this.db.run(
-        `UPDATE refs SET
-           target_chunk_id = (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY (d.file_id = refs.file_id) DESC, d.file_id, d.line LIMIT 1),
-           target_file_id = (SELECT d.file_id FROM definitions d WHERE d.name = refs.name ORDER BY (d.file_id = refs.file_id) DESC, d.file_id, d.line LIMIT 1)
-         WHERE file_id IN (${list})`,
+        `UPDATE refs SET target_chunk_id = coalesce(
+           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
+           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
+         WHERE file_id IN (${list})${unresolvedOnly ? ' AND target_chunk_id IS NULL' : ''}`,
+        slice,
+      );
+      await this.db.run(
+        `UPDATE refs SET target_file_id = (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)
+         WHERE file_id IN (${list}) AND target_chunk_id IS NOT NULL AND target_file_id IS NOT (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)`,
         slice,
       );
       changes += result.changes;

@@ -1,0 +1,137 @@
+/**
+ * One speed measurement per process, so that peak RSS and cold start are
+ * those of a fresh process. Prints one JSON object on stdout. Driven by run.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CodeGraph } from '../../engine/codegraph.js';
+import { Embedder } from '../../engine/embedding/model.js';
+import { DenseIndex } from '../../engine/search/denseIndex.js';
+import { encodeInt8Blob, quantizeInt8 } from '../../engine/vectors/quantize.js';
+
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
+}
+
+async function openGraph(values: Record<string, string | undefined>): Promise<CodeGraph> {
+  return CodeGraph.open({
+    root: values['root']!,
+    cacheDir: values['cache']!,
+    ...(values['model'] ? { modelDir: values['model'] } : {}),
+    ...(values['workers'] ? { workers: Number(values['workers']) } : {}),
+  });
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { root: { type: 'string' }, cache: { type: 'string' }, model: { type: 'string' }, workers: { type: 'string' }, count: { type: 'string' }, chunks: { type: 'string' }, dim: { type: 'string' }, texts: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' } },
+  });
+  const task = positionals[0];
+  const result: Record<string, unknown> = { task };
+  if (task === 'index') {
+    const started = performance.now();
+    const graph = await openGraph(values);
+    const summary = await graph.index();
+    const ms = performance.now() - started;
+    const status = await graph.status();
+    await graph.dispose();
+    Object.assign(result, {
+      ms,
+      files: summary.filesDiscovered,
+      filesChanged: summary.filesChanged,
+      chunks: summary.chunksTotal,
+      chunksEmbedded: summary.chunksEmbedded,
+      cacheHitRatio: summary.cacheHitRatio,
+      cacheBytes: status.cacheBytes,
+      peakRssMb: peakRssMb(),
+    });
+  } else if (task === 'cold-start') {
+    // From process start (performance.timeOrigin) to the first answered query.
+    const graph = await openGraph(values);
+    const hits = await graph.search('open a network connection and read the response');
+    result['msToFirstQuery'] = performance.now();
+    result['hits'] = hits.length;
+    result['peakRssMb'] = peakRssMb();
+    await graph.dispose();
+  } else if (task === 'edits') {
+    const graph = await openGraph(values);
+    const files = (await graph.store.files());
+    const paths = [...files.keys()].filter((path) => /\.(py|go|rs|java|ts|js|php|rb|c|h|hpp|cc)$/.test(path)).sort();
+    const random = rng(42);
+    const count = Number(values['count'] ?? 200);
+    const latencies: number[] = [];
+    let found = 0;
+    for (let i = 0; i < count; i++) {
+      const path = paths[Math.floor(random() * paths.length)]!;
+      const absolute = join(values['root']!, path);
+      const original = readFileSync(absolute);
+      const marker = `zqbench${i}marker`;
+      const comment = path.endsWith('.py') || path.endsWith('.rb') ? '#' : '//';
+      try {
+        const begun = performance.now();
+        writeFileSync(absolute, `${original.toString('utf8')}\n${comment} ${marker} added by the edit benchmark\n`);
+        await graph.index({ paths: [path] });
+        const hits = await graph.search(marker, { mode: 'lexical', limit: 1 });
+        latencies.push(performance.now() - begun);
+        if (hits[0]?.path === path) found++;
+      } finally {
+        writeFileSync(absolute, original);
+        await graph.index({ paths: [path] });
+      }
+    }
+    await graph.dispose();
+    Object.assign(result, { latencies, found, peakRssMb: peakRssMb() });
+  } else if (task === 'query-real') {
+    const graph = await openGraph(values);
+    const queries = JSON.parse(readFileSync(values['queries']!, 'utf8')) as string[];
+    await graph.search('warm up');
+    const latencies: number[] = [];
+    for (const query of queries) {
+      const begun = performance.now();
+      await graph.search(query);
+      latencies.push(performance.now() - begun);
+    }
+    await graph.dispose();
+    Object.assign(result, { latencies });
+  } else if (task === 'query-synthetic') {
+    const chunks = Number(values['chunks']);
+    const dim = Number(values['dim']);
+    const random = rng(7);
+    const index = new DenseIndex(dim);
+    const vector = new Float32Array(dim);
+    for (let id = 0; id < chunks; id++) {
+      for (let d = 0; d < dim; d++) vector[d] = random() - 0.5;
+      index.add(id, id % 1000, encodeInt8Blob(quantizeInt8(vector)));
+    }
+    const latencies: number[] = [];
+    for (let q = 0; q < 200; q++) {
+      const query = Float32Array.from({ length: dim }, () => random() - 0.5);
+      const begun = performance.now();
+      index.search(query, 200);
+      latencies.push(performance.now() - begun);
+    }
+    Object.assign(result, { latencies, indexMb: Math.round(index.byteLength / 1048576), peakRssMb: peakRssMb() });
+  } else if (task === 'embed') {
+    const texts = JSON.parse(readFileSync(values['texts']!, 'utf8')) as string[];
+    const batch = Number(values['batch'] ?? 64);
+    const embedder = await Embedder.load(values['model']!, { device: 'cpu', intraOpThreads: 1, maxBatchSize: batch, maxBatchTokens: 1 << 20, dimensions: 0 });
+    const begun = performance.now();
+    await embedder.embed(texts);
+    const ms = performance.now() - begun;
+    await embedder.dispose();
+    Object.assign(result, { texts: texts.length, ms, textsPerSecond: (texts.length / ms) * 1000, peakRssMb: peakRssMb() });
+  } else {
+    throw new Error(`unknown task ${task}`);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

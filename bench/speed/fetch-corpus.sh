@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Fetches the speed-benchmark corpus: real code in 9 languages at fixed
+# versions, from Debian's archive and the npm registry, into
+# ${CODEGRAPH_SPEED_CORPUS:-~/.cache/codegraph/speed-corpus}. Idempotent; the corpus stays out of git.
+#   bash bench/speed/fetch-corpus.sh
+set -euo pipefail
+out="${CODEGRAPH_SPEED_CORPUS:-$HOME/.cache/codegraph/speed-corpus}"
+work="$out.download"
+mkdir -p "$out" "$work"
+cd "$work"
+
+# name=version  then the paths (inside the package) kept, relative to the extraction root.
+debs=(
+  "golang-1.19-src=1.19.8-2 usr/share/go-1.19/src/net usr/share/go-1.19/src/go usr/share/go-1.19/src/crypto usr/share/go-1.19/src/encoding usr/share/go-1.19/src/text"
+  "rust-src=1.63.0+dfsg1-2 usr/src/rustc-1.63.0/library/core usr/src/rustc-1.63.0/library/alloc usr/src/rustc-1.63.0/library/std"
+  "python3-django=3:3.2.25-0+deb12u7 usr/lib/python3/dist-packages/django"
+  "python3-sympy=1.11.1-1 usr/lib/python3/dist-packages/sympy/core usr/lib/python3/dist-packages/sympy/solvers usr/lib/python3/dist-packages/sympy/polys"
+  "libeigen3-dev=3.4.0-4 usr/include/eigen3"
+  "libglib2.0-dev=2.74.6-2+deb12u9 usr/include/glib-2.0"
+  "linux-libc-dev=6.1.192-2 usr/include/linux"
+  "php-twig=3.5.1-1+deb12u3 usr/share/php/Twig"
+  "php-symfony-console=5.4.53+dfsg-0+deb12u1 usr/share/php/Symfony/Component/Console"
+  "ruby-rspec-core=3.12.0c0e1m1s0-1 usr/share/rubygems-integration"
+  "openjdk-17-source=17.0.21.1+2-1~deb12u1 usr/lib/jvm/openjdk-17/lib/src.zip"
+)
+for entry in "${debs[@]}"; do
+  read -r spec keep <<<"$entry"
+  name="${spec%%=*}"
+  [ -f "$out/.done-$name" ] && continue
+  echo "fetching $spec"
+  rm -rf "x-$name" && mkdir "x-$name"
+  (apt-get download "$spec" >/dev/null) || { echo "cannot download $spec (pinned version gone from the archive?)" >&2; exit 1; }
+  dpkg -x "${name}"_*.deb "x-$name"
+  for path in $keep; do
+    if [[ "$path" == *.zip ]]; then
+      mkdir -p "$out/java"
+      (cd "$out/java" && unzip -q -o "$work/x-$name/$path" 'java.base/java/util/*' 'java.base/java/lang/*' 'java.base/java/io/*' 'java.base/java/net/*' 'java.base/java/time/*')
+    else
+      mkdir -p "$out/$name"
+      cp -r "x-$name/$path" "$out/$name/"
+    fi
+  done
+  rm -rf "x-$name" "${name}"_*.deb
+  touch "$out/.done-$name"
+done
+
+npms=("rxjs@7.8.1" "lodash@4.17.21")
+for spec in "${npms[@]}"; do
+  name="${spec%@*}"
+  [ -f "$out/.done-npm-$name" ] && continue
+  echo "fetching npm $spec"
+  tarball=$(npm pack --silent "$spec")
+  mkdir -p "$out/npm-$name" && tar -xzf "$tarball" -C "$out/npm-$name" && rm -f "$tarball"
+  touch "$out/.done-npm-$name"
+done
+echo "corpus at $out: $(find "$out" -type f ! -name '.done-*' | wc -l) files, $(du -sh --exclude='.done-*' "$out" | cut -f1)"
