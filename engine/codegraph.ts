@@ -50,6 +50,8 @@ export class CodeGraph {
   private pool: WorkerPool | null = null;
   private dense: DenseIndex | null = null;
   private denseLoading: Promise<DenseIndex | null> | null = null;
+  /** Batches committed while the dense index was loading; replayed once it is ready (add and remove are idempotent). */
+  private batchesDuringLoad: { result: BatchWriteResult; written: ReadonlyMap<string, Buffer> }[] = [];
   private fileIndex: Map<number, { path: string; language: string }> | null = null;
   private readonly queryCache: LRUCache<string, Float32Array>;
   private readonly rules: WorkspaceRules;
@@ -129,7 +131,7 @@ export class CodeGraph {
     return join(this.config.cacheDir, CACHE_FILE);
   }
 
-  /** Indexes the workspace (or the given paths). Concurrent calls share one run. */
+  /** Indexes the workspace (or the given paths). Concurrent calls run one after another. */
   async index(options: IndexRunOptions = {}): Promise<IndexSummary> {
     while (this.indexing) await this.indexing.catch(() => undefined);
     const run = this.runIndex(options);
@@ -251,6 +253,9 @@ export class CodeGraph {
       const index = new DenseIndex(this.embedder!.dimension);
       await this.store.eachChunkVector(this.embedder!.modelId, (row) => index.add(row.id, row.fileId, row.vector));
       this.dense = index;
+      const replay = this.batchesDuringLoad;
+      this.batchesDuringLoad = [];
+      for (const batch of replay) await this.applyBatch(batch.result, batch.written);
       return index;
     })();
     return this.denseLoading;
@@ -259,7 +264,10 @@ export class CodeGraph {
   private async applyBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     this.fileIndex = null;
     const dense = this.dense;
-    if (!dense) return;
+    if (!dense) {
+      if (this.denseLoading) this.batchesDuringLoad.push({ result, written });
+      return;
+    }
     for (const id of result.removedChunkIds) dense.remove(id);
     const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
     const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();

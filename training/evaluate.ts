@@ -22,6 +22,9 @@ function shuffle<T>(items: T[], seed: number): T[] {
   return items;
 }
 
+/** Languages with fewer held-out pairs than this are not scored: a tiny pool makes MRR meaningless. */
+const MIN_PAIRS = 200;
+
 export async function evaluateHeldOut(pairsDir: string, modelDir: string, pool = 1000, maxPerLanguage = 5000) {
   const byLanguage = new Map<string, Pair[]>();
   for await (const pair of readPairs(pairsDir, 'valid')) {
@@ -33,6 +36,10 @@ export async function evaluateHeldOut(pairsDir: string, modelDir: string, pool =
   const results: Record<string, { pairs: number; dense: number; bm25: number }> = {};
   try {
     for (const [language, all] of [...byLanguage].sort()) {
+      if (all.length < MIN_PAIRS) {
+        process.stderr.write(`held-out ${language}: ${all.length} pairs, fewer than ${MIN_PAIRS}: not scored\n`);
+        continue;
+      }
       const pairs = shuffle([...all], 7).slice(0, maxPerLanguage);
       const dense: number[] = [];
       const bm25: number[] = [];
