@@ -34,11 +34,12 @@ interface Annotation {
 
 /** The four reported modes, plus score-blend fusion for the RRF-versus-blend measurement. */
 const MODES: Record<string, Partial<SearchOptions>> = {
-  bm25: { mode: 'lexical', symbolBoost: 0, maxPerFile: 1000 },
-  dense: { mode: 'dense', symbolBoost: 0, maxPerFile: 1000 },
-  hybrid: { mode: 'hybrid', fusion: 'rrf', symbolBoost: 0, maxPerFile: 1000 },
-  'hybrid-blend': { mode: 'hybrid', fusion: 'blend', symbolBoost: 0, maxPerFile: 1000 },
+  bm25: { mode: 'lexical', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
+  dense: { mode: 'dense', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
+  hybrid: { mode: 'hybrid', fusion: 'rrf', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
+  'hybrid-blend': { mode: 'hybrid', fusion: 'blend', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
   ranked: {},
+  'ranked-no-test-penalty': { testPenalty: 1 },
 };
 const CHUNKS_PER_QUERY = 60;
 

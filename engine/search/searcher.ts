@@ -22,6 +22,8 @@ export interface SearchOptions {
   readonly symbolBoost: number;
   /** Candidates taken from each retriever before fusion. */
   readonly candidates: number;
+  /** Score multiplier for test files when the query does not ask about tests (1 = no penalty). */
+  readonly testPenalty: number;
 }
 
 export const DEFAULT_SEARCH: SearchOptions = {
@@ -33,7 +35,16 @@ export const DEFAULT_SEARCH: SearchOptions = {
   maxPerFile: 2,
   symbolBoost: 0.5,
   candidates: 200,
+  testPenalty: 0.7,
 };
+
+const TEST_PATH = /(^|\/)(tests?|spec|specs|__tests__|testdata|test_?utils?)(\/|$)|(^|\/)test_[^/]*$|[._-](test|spec|tests)\.[a-z]+$|Tests?\.(java|cs|kt|swift|scala|php)$/i;
+const TEST_QUERY = /\b(tests?|testing|spec|specs|unit|mock|mocks|fixture|fixtures|assert\w*)\b/i;
+
+/** Whether a path looks like test code: test directories, `test_x.py`, `x_test.go`, `x.spec.ts`, `XTest.java`. */
+export function isTestPath(path: string): boolean {
+  return TEST_PATH.test(path);
+}
 
 export interface SearchHit {
   readonly chunkId: number;
@@ -91,11 +102,14 @@ export class Searcher {
     const records = await this.sources.store.chunksByIds([...fused.keys()]);
     const boostUnit = options.fusion === 'rrf' || lists.length === 1 ? 1 / (RRF_K + 1) : 1;
     const scored: { record: ChunkRecord; score: number }[] = [];
+    // Implementation usually answers a question better than its tests, unless tests are what is asked for.
+    const penalizeTests = options.testPenalty !== 1 && !TEST_QUERY.test(text);
     for (const [id, score] of fused) {
       const record = records.get(id);
       if (!record) continue;
       const boost = options.symbolBoost * boostUnit * symbolMatch(record.symbol, query);
-      scored.push({ record, score: score + (lists.length === 1 && mode === 'dense' ? 0 : boost) });
+      const boosted = score + (lists.length === 1 && mode === 'dense' ? 0 : boost);
+      scored.push({ record, score: penalizeTests && isTestPath(record.path) ? boosted * options.testPenalty : boosted });
     }
     scored.sort((a, b) => b.score - a.score || a.record.id - b.record.id);
     return diversify(scored, options.limit, options.maxPerFile).map(({ record, score }) => toHit(record, score));

@@ -52,3 +52,11 @@ describe('per-file diversity', () => {
     assert.deepEqual(diversify(ranked, 5, 2).map((entry) => `${entry.record.path}${entry.score}`), ['a9', 'a8', 'b6', 'c5', 'a7']);
   });
 });
+
+describe('test-file detection', () => {
+  it('recognises test files across ecosystems', async () => {
+    const { isTestPath } = await import('../../engine/search/searcher.js');
+    for (const path of ['tests/test_api.py', 'pkg/router_test.go', 'src/app.spec.ts', 'src/test/java/FooTest.java', 'lib/__tests__/x.js', 'test_utils.py', 'spec/models/user_spec.rb']) assert.ok(isTestPath(path), path);
+    for (const path of ['src/router.go', 'lib/contest.py', 'latest/app.ts', 'src/main/java/Testimony.java', 'attestation.rs']) assert.ok(!isTestPath(path), path);
+  });
+});
