@@ -36,6 +36,16 @@ export async function* readPairs(dir: string, split: 'train' | 'valid'): AsyncGe
   }
 }
 
+/** FNV-1a, for deterministic sampling. */
+function sampleHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 /** Growable int32 buffer with row offsets: the flat layout numpy reads with fromfile. */
 class RaggedInt32 {
   private data = new Int32Array(1 << 20);
@@ -67,6 +77,7 @@ async function main(): Promise<void> {
       'vocab-size': { type: 'string', default: '40000' },
       'max-code-tokens': { type: 'string', default: '256' },
       'max-query-tokens': { type: 'string', default: '48' },
+      'max-per-language': { type: 'string', default: '150000' },
     },
   });
   if (!values.pairs || !values.out) throw new Error('--pairs <dir> and --out <dir> are required');
@@ -74,9 +85,19 @@ async function main(): Promise<void> {
   const maxCode = Number(values['max-code-tokens']);
   const maxQuery = Number(values['max-query-tokens']);
 
+  // A deterministic per-language sample keeps one large ecosystem from dominating the model.
+  const cap = Number(values['max-per-language']);
+  const available = new Map<string, number>();
+  for await (const pair of readPairs(values.pairs, 'train')) available.set(pair.language, (available.get(pair.language) ?? 0) + 1);
+  const keep = (pair: Pair) => {
+    const total = available.get(pair.language) ?? 0;
+    return total <= cap || (sampleHash(`${pair.package}\u0000${pair.query}\u0000${pair.code}`) / 4294967296) < cap / total;
+  };
+
   const wordCounts = new Map<string, number>();
   let trainPairs = 0;
   for await (const pair of readPairs(values.pairs, 'train')) {
+    if (!keep(pair)) continue;
     for (const text of [pair.query, pair.code]) {
       for (const word of preprocessText(text, PREPROCESS).match(PRETOKENIZE) ?? []) wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
     }
@@ -94,7 +115,7 @@ async function main(): Promise<void> {
   };
 
   const languages: string[] = [];
-  const summary: Record<string, unknown> = { vocabulary: vocabulary.length, trainPairs, preprocess: PREPROCESS, maxCode, maxQuery };
+  const summary: Record<string, unknown> = { vocabulary: vocabulary.length, trainPairs, preprocess: PREPROCESS, maxCode, maxQuery, maxPerLanguage: cap, availablePerLanguage: Object.fromEntries(available) };
   for (const split of ['train', 'valid'] as const) {
     const queries = new RaggedInt32();
     const codes = new RaggedInt32();
@@ -102,6 +123,7 @@ async function main(): Promise<void> {
     const documentFrequency = new Float64Array(vocabulary.length);
     const perLanguage: Record<string, number> = {};
     for await (const pair of readPairs(values.pairs, split)) {
+      if (split === 'train' && !keep(pair)) continue;
       const queryIds = encode(pair.query, maxQuery);
       const codeIds = encode(pair.code, maxCode);
       if (queryIds.length === 0 || codeIds.length === 0) continue;

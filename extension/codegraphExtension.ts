@@ -1,0 +1,256 @@
+import * as vscode from 'vscode';
+import { LANGUAGES } from '../engine/parsing/languages.js';
+import { CONTEXT_KEYS } from './core/commandIds.js';
+import { Disposable, type DisposableLike } from './core/disposable.js';
+import { NoWorkspaceError, OutsideWorkspaceError, UntrustedWorkspaceError } from './core/errors.js';
+import { FolderIndex, type EngineOpener, type FolderRef } from './core/folderIndex.js';
+import { resolveInsideFolder } from './core/openRequest.js';
+import { indexStateView } from './core/searchResults.js';
+import { SimilarLookup } from './core/similarity.js';
+import type { ExtensionSettings } from './core/settings.js';
+import { summarize, type WorkspaceStatus } from './core/statusModel.js';
+import { WorkspaceIndexes } from './core/workspaceIndexes.js';
+import { Config } from './config.js';
+import { FileEventRouter } from './fileEvents.js';
+import type { OutputLogger } from './log.js';
+import { SearchEditorPanel, SearchViewProvider, type SearchHost } from './searchView.js';
+import { SimilarCodeLensProvider, SimilarHoverProvider, type SimilarHost } from './similar.js';
+import { IndexStatusBar } from './statusBar.js';
+import type { IndexStateView } from './shared/protocol.js';
+
+/**
+ * Opens an engine. The engine module (ONNX Runtime, SQLite, tree-sitter) is
+ * imported on first use, not at activation, so activating stays cheap.
+ */
+const openEngine: EngineOpener = async (input, options) => {
+  const { CodeGraph } = await import('../engine/codegraph.js');
+  return CodeGraph.open(input, options);
+};
+
+function folderRef(folder: vscode.WorkspaceFolder): FolderRef {
+  return { key: folder.uri.toString(), name: folder.name, root: folder.uri.fsPath };
+}
+
+/** The public API returned from `activate`, for other extensions and tests. */
+export interface CodeGraphApi {
+  /** Resolves when every folder has finished opening and indexing. */
+  whenIndexed(): Promise<WorkspaceStatus>;
+  status(): WorkspaceStatus;
+}
+
+/**
+ * The extension's long-lived state: log, configuration, status bar, providers,
+ * and, while the workspace is trusted and has folders, the indexing session
+ * (one engine per folder plus file events). Built once by `activate`.
+ */
+export class CodeGraphExtension extends Disposable implements SearchHost, SimilarHost {
+  readonly config: Config;
+  readonly lookup = new SimilarLookup();
+  readonly statusBar: IndexStatusBar;
+  readonly searchView: SearchViewProvider;
+  readonly searchPanel: SearchEditorPanel;
+  readonly lenses: SimilarCodeLensProvider;
+  readonly extensionUri: vscode.Uri;
+  readonly #onDidChangeState = this.register(new vscode.EventEmitter<void>());
+  readonly #settings = new Map<string, ExtensionSettings>();
+  #windowSettings: ExtensionSettings;
+  #indexes: WorkspaceIndexes | null = null;
+  /** Everything that lives exactly as long as the indexing session. */
+  #sessionDisposables: DisposableLike[] = [];
+  #lensGeneration = -1;
+  #lensRefresh: NodeJS.Timeout | null = null;
+
+  constructor(
+    context: vscode.ExtensionContext,
+    readonly log: OutputLogger,
+  ) {
+    super();
+    this.extensionUri = context.extensionUri;
+    this.config = new Config(log, context.extensionPath);
+    this.#windowSettings = this.config.read();
+    this.statusBar = this.register(new IndexStatusBar());
+    this.searchView = this.register(new SearchViewProvider(this));
+    this.searchPanel = this.register(new SearchEditorPanel(this));
+    this.lenses = this.register(new SimilarCodeLensProvider(this));
+    const selector: vscode.DocumentSelector = { scheme: 'file' };
+    this.register(vscode.languages.registerCodeLensProvider(selector, this.lenses));
+    this.register(vscode.languages.registerHoverProvider(selector, new SimilarHoverProvider(this)));
+    this.register(vscode.workspace.onDidChangeConfiguration((event) => this.#configurationChanged(event)));
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.#foldersChanged()));
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.#trustGranted()));
+    this.register({ dispose: () => this.#stopSession() });
+    this.register({ dispose: () => this.#lensRefresh && clearTimeout(this.#lensRefresh) });
+    this.config.logEffective(this.#windowSettings, 'window');
+  }
+
+  readonly onDidChangeState = (listener: () => void): DisposableLike => this.#onDidChangeState.event(listener);
+
+  /** Heavy work, after activation returned: opening engines and indexing. */
+  start(): void {
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.trusted, vscode.workspace.isTrusted);
+    if (!vscode.workspace.isTrusted) {
+      this.log.info('Workspace is not trusted: indexing is off until it is (Restricted Mode).');
+      this.#updateStatus();
+      return;
+    }
+    this.#startSession();
+  }
+
+  indexes(): WorkspaceIndexes | null {
+    return this.#indexes;
+  }
+
+  /** The indexes, or a typed error that says why there are none. */
+  requireIndexes(): WorkspaceIndexes {
+    if (!vscode.workspace.isTrusted) throw new UntrustedWorkspaceError();
+    if (!this.#indexes || this.#indexes.size === 0) throw new NoWorkspaceError();
+    return this.#indexes;
+  }
+
+  status(): WorkspaceStatus {
+    return summarize(this.#indexes?.snapshots() ?? [], vscode.workspace.isTrusted);
+  }
+
+  stateView(): IndexStateView {
+    return indexStateView(this.status(), this.#lensGeneration);
+  }
+
+  languages(): readonly string[] {
+    return LANGUAGES.map((spec) => spec.id).sort();
+  }
+
+  codeLensEnabled(): boolean {
+    return this.#windowSettings.codeLens;
+  }
+
+  hoverEnabled(): boolean {
+    return this.#windowSettings.hover;
+  }
+
+  get api(): CodeGraphApi {
+    return {
+      whenIndexed: async () => {
+        await this.#indexes?.whenSettled();
+        return this.status();
+      },
+      status: () => this.status(),
+    };
+  }
+
+  async openLocation(folderKey: string, path: string, startLine: number, endLine: number, options: { preview: boolean; column: vscode.ViewColumn }): Promise<void> {
+    const index = this.#indexes?.get(folderKey);
+    if (!index) throw new OutsideWorkspaceError(`no open workspace folder ${JSON.stringify(folderKey)}`);
+    const absolute = await resolveInsideFolder(index.folder.root, path);
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(absolute));
+    const last = Math.min(document.lineCount, endLine) - 1;
+    const first = Math.min(document.lineCount, startLine) - 1;
+    const start = new vscode.Position(first, document.lineAt(first).firstNonWhitespaceCharacterIndex);
+    const editor = await vscode.window.showTextDocument(document, { preview: options.preview, viewColumn: options.column, selection: new vscode.Range(start, start) });
+    const range = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
+    editor.revealRange(range, vscode.TextEditorRevealType.AtTop);
+    flashRange(editor, range);
+  }
+
+  async shutdown(): Promise<void> {
+    const indexes = this.#indexes;
+    this.#stopSession();
+    await indexes?.closeAll();
+  }
+
+  #startSession(): void {
+    if (this.#indexes || this.isDisposed) return;
+    const indexes = new WorkspaceIndexes({
+      createIndex: (folder) => new FolderIndex({ folder, open: openEngine, log: this.log }),
+      settingsFor: (folder) => {
+        this.#settings.set(folder.key, this.config.read(vscode.Uri.parse(folder.key)));
+        return this.config.engineSettings(folder);
+      },
+      log: this.log,
+    });
+    this.#indexes = indexes;
+    this.#sessionDisposables = [
+      indexes,
+      indexes.onDidChange(() => this.#updateStatus()),
+      new FileEventRouter(indexes, () => this.#scheduleLensRefresh()),
+    ];
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.active, true);
+    this.#foldersChanged();
+  }
+
+  #stopSession(): void {
+    const disposables = this.#sessionDisposables;
+    this.#sessionDisposables = [];
+    this.#indexes = null;
+    for (const disposable of disposables.reverse()) {
+      try {
+        disposable.dispose();
+      } catch (error) {
+        this.log.error('Disposing the indexing session failed', error);
+      }
+    }
+  }
+
+  #trustGranted(): void {
+    this.log.info('Workspace trusted: starting to index.');
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.trusted, true);
+    this.#startSession();
+  }
+
+  #foldersChanged(): void {
+    if (!this.#indexes) return this.#updateStatus();
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => {
+      if (folder.uri.scheme === 'file') return true;
+      this.log.warn(`Skipping folder ${folder.name}: only local folders can be indexed (scheme ${folder.uri.scheme}).`);
+      return false;
+    });
+    this.#indexes.setFolders(folders.map(folderRef));
+    for (const key of [...this.#settings.keys()]) if (!this.#indexes.get(key)) this.#settings.delete(key);
+    this.#updateStatus();
+  }
+
+  #configurationChanged(event: vscode.ConfigurationChangeEvent): void {
+    if (!event.affectsConfiguration('codegraph')) return;
+    const before = this.#windowSettings;
+    this.#windowSettings = this.config.read();
+    this.config.logEffective(this.#windowSettings, 'window');
+    if (before.codeLens !== this.#windowSettings.codeLens || before.hover !== this.#windowSettings.hover) this.lenses.refresh();
+    for (const index of this.#indexes?.all() ?? []) {
+      const uri = vscode.Uri.parse(index.folder.key);
+      if (!event.affectsConfiguration('codegraph', uri)) continue;
+      const previous = this.#settings.get(index.folder.key);
+      const next = this.config.read(uri);
+      if (previous && !Config.needsEngineRestart(previous, next)) continue;
+      this.#settings.set(index.folder.key, next);
+      this.log.info(`[${index.folder.name}] Engine settings changed: reopening the index${previous?.model !== next.model ? ' with the new model (chunks are re-embedded)' : ''}.`);
+      this.lookup.clear();
+      void index.reconfigure(this.config.engineSettings(index.folder)).catch((error: unknown) => this.log.error(`[${index.folder.name}] Reopening failed`, error));
+    }
+  }
+
+  #updateStatus(): void {
+    if (this.isDisposed) return;
+    this.statusBar.update(this.status());
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.paused, this.#indexes?.anyPaused ?? false);
+    const generation = (this.#indexes?.snapshots() ?? []).reduce((sum, snapshot) => sum + snapshot.generation, 0);
+    if (generation !== this.#lensGeneration) {
+      this.#lensGeneration = generation;
+      this.#scheduleLensRefresh();
+    }
+    this.#onDidChangeState.fire();
+  }
+
+  #scheduleLensRefresh(): void {
+    if (this.#lensRefresh) clearTimeout(this.#lensRefresh);
+    this.#lensRefresh = setTimeout(() => {
+      this.#lensRefresh = null;
+      this.lenses.refresh();
+    }, 250);
+  }
+}
+
+/** Briefly highlights an opened range so the eye finds it. */
+function flashRange(editor: vscode.TextEditor, range: vscode.Range): void {
+  const decoration = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'), isWholeLine: true });
+  editor.setDecorations(decoration, [range]);
+  setTimeout(() => decoration.dispose(), 1500);
+}
