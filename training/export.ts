@@ -11,19 +11,15 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../engine/config/paths.js';
 import { PREPROCESS } from './prepare.js';
 
-export function exportModel(prepared: string, run: string, out: string, id: string, python = '/usr/bin/python3'): void {
-  mkdirSync(out, { recursive: true });
-  const training = JSON.parse(readFileSync(join(run, 'training.json'), 'utf8')) as { args: { dim: number; matryoshka: string; max_code_tokens: number } };
-  const exported = spawnSync(python, [join(packageRoot(), 'training', 'export_bow_onnx.py'), '--weights', join(run, 'token_weights.json'), '--embeddings', join(run, 'embeddings.npy'), '--out', join(out, 'model.onnx')], { stdio: 'inherit' });
-  if (exported.status !== 0) throw new Error(`ONNX export failed with exit code ${exported.status}`);
-  copyFileSync(join(prepared, 'tokenizer.json'), join(out, 'tokenizer.json'));
+/** Writes `codegraph-model.json` for a bag-of-subwords model exported by export_bow_onnx.py. */
+export function writeBowManifest(out: string, fields: { id: string; dimension: number; maxTokens: number; matryoshkaDimensions?: number[]; training?: Record<string, unknown> }): void {
   const manifest = {
-    id,
+    id: fields.id,
     onnx: 'model.onnx',
     tokenizer: 'tokenizer.json',
-    dimension: training.args.dim,
-    matryoshkaDimensions: training.args.matryoshka.split(',').map(Number),
-    maxTokens: Math.max(512, training.args.max_code_tokens),
+    dimension: fields.dimension,
+    ...(fields.matryoshkaDimensions ? { matryoshkaDimensions: fields.matryoshkaDimensions } : {}),
+    maxTokens: fields.maxTokens,
     pooling: 'model',
     normalize: true,
     queryPrefix: '',
@@ -31,8 +27,18 @@ export function exportModel(prepared: string, run: string, out: string, id: stri
     preprocess: PREPROCESS,
     outputName: 'sentence_embedding',
     charsPerToken: 4,
+    ...(fields.training ? { training: fields.training } : {}),
   };
   writeFileSync(join(out, 'codegraph-model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function exportModel(prepared: string, run: string, out: string, id: string, python = '/usr/bin/python3'): void {
+  mkdirSync(out, { recursive: true });
+  const training = JSON.parse(readFileSync(join(run, 'training.json'), 'utf8')) as { args: { dim: number; matryoshka: string; max_code_tokens: number } };
+  const exported = spawnSync(python, [join(packageRoot(), 'training', 'export_bow_onnx.py'), '--weights', join(run, 'token_weights.json'), '--embeddings', join(run, 'embeddings.npy'), '--out', join(out, 'model.onnx')], { stdio: 'inherit' });
+  if (exported.status !== 0) throw new Error(`ONNX export failed with exit code ${exported.status}`);
+  copyFileSync(join(prepared, 'tokenizer.json'), join(out, 'tokenizer.json'));
+  writeBowManifest(out, { id, dimension: training.args.dim, maxTokens: Math.max(512, training.args.max_code_tokens), matryoshkaDimensions: training.args.matryoshka.split(',').map(Number) });
 }
 
 if (require.main === module) {

@@ -5,7 +5,7 @@
  * baseline in dense form, not a learned semantic model; the trained model
  * (training recipe) replaces it as the default.
  *
- *   node out/scripts/model/build-interim-model.js --out models/codegraph-rp-v0 [--vocab-size 16384 --dim 256]
+ *   node out/training/interim.js --out models/codegraph-rp-v0 [--vocab-size 16384 --dim 256]
  *
  * Inputs are files of npm packages pinned by package-lock.json, so the result
  * is reproducible from a clean `npm ci`.
@@ -15,15 +15,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { packageRoot } from '../../engine/config/paths.js';
-import { discoverFiles } from '../../engine/discovery/walk.js';
-import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
-import { preprocessText } from '../../engine/embedding/preprocess.js';
-import type { PreprocessStep } from '../../engine/embedding/manifest.js';
-import { sha256Hex } from '../../engine/hashing/hash.js';
-import { buildVocabulary, PRETOKENIZE, tokenizerJson } from '../../training/wordpiece.js';
+import { packageRoot } from '../engine/config/paths.js';
+import { discoverFiles } from '../engine/discovery/walk.js';
+import { DEFAULT_DISCOVERY } from '../engine/discovery/types.js';
+import { preprocessText } from '../engine/embedding/preprocess.js';
+import { sha256Hex } from '../engine/hashing/hash.js';
+import { writeBowManifest } from './export.js';
+import { PREPROCESS } from './prepare.js';
+import { buildVocabulary, PRETOKENIZE, tokenizerJson } from './wordpiece.js';
 
-const PREPROCESS: PreprocessStep[] = ['split-identifiers', 'lowercase'];
 const DEFAULT_SOURCES = ['node_modules/@types/node', 'node_modules/@types/vscode', 'node_modules/commander', 'node_modules/piscina/dist', 'node_modules/lru-cache/dist/commonjs', 'node_modules/chokidar', 'node_modules/web-tree-sitter', 'node_modules/ignore', 'node_modules/picomatch', 'node_modules/undici/lib', 'node_modules/semver', 'node_modules/tar/dist/commonjs', 'node_modules/node-gyp/lib'];
 const WINDOW_LINES = 40;
 
@@ -82,19 +82,10 @@ async function main(): Promise<void> {
   const exported = spawnSync(values.python!, [join(root, 'training/export_bow_onnx.py'), '--weights', weightsFile, '--dim', values.dim!, '--seed', values.seed!, '--out', join(outDir, 'model.onnx')], { stdio: 'inherit' });
   if (exported.status !== 0) throw new Error(`ONNX export failed (exit ${exported.status}); it needs Debian's python3-onnx and python3-numpy`);
 
-  const manifest = {
-    id: values.id,
-    onnx: 'model.onnx',
-    tokenizer: 'tokenizer.json',
+  writeBowManifest(outDir, {
+    id: values.id!,
     dimension: Number(values.dim),
     maxTokens: Number(values['max-tokens']),
-    pooling: 'model',
-    normalize: true,
-    queryPrefix: '',
-    documentPrefix: '',
-    preprocess: PREPROCESS,
-    outputName: 'sentence_embedding',
-    charsPerToken: 4,
     training: {
       kind: 'random-projection TF-IDF (not learned)',
       documents: documents.length,
@@ -104,8 +95,7 @@ async function main(): Promise<void> {
       vocabularySize: vocabulary.length,
       seed: Number(values.seed),
     },
-  };
-  writeFileSync(join(outDir, 'codegraph-model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
   console.log(`model written to ${outDir}: ${vocabulary.length} tokens, ${documents.length} documents from ${inputDigest.length} files`);
 }
 
