@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       'vocab-size': { type: 'string', default: '40000' },
       'max-code-tokens': { type: 'string', default: '256' },
       'max-query-tokens': { type: 'string', default: '48' },
-      'max-per-language': { type: 'string', default: '150000' },
+      'max-per-language': { type: 'string', default: '200000' },
     },
   });
   if (!values.pairs || !values.out) throw new Error('--pairs <dir> and --out <dir> are required');
