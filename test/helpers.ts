@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,4 +21,10 @@ export function copyFixtureWorkspace(): { root: string; cache: string; cleanup: 
   const root = join(dir.path, 'workspace');
   cpSync(FIXTURE_WORKSPACE, root, { recursive: true });
   return { root, cache: join(dir.path, 'cache'), cleanup: dir.cleanup };
+}
+
+/** The id of the bundled default model (its manifest's `id`), whatever models/default.json names. */
+export function defaultModelId(): string {
+  const { default: name } = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'default.json'), 'utf8')) as { default: string };
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'models', name, 'codegraph-model.json'), 'utf8')) as { id: string }).id;
 }
