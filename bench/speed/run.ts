@@ -48,9 +48,9 @@ async function main(): Promise<void> {
       corpus: { type: 'string', default: process.env['CODEGRAPH_SPEED_CORPUS'] ?? join(homedir(), '.cache', 'codegraph', 'speed-corpus') },
       minilm: { type: 'string', default: join(homedir(), '.cache', 'codegraph', 'minilm-l6-random') },
       model: { type: 'string' },
-      repeats: { type: 'string', default: '3' },
+      repeats: { type: 'string', default: '2' },
       edits: { type: 'string', default: '200' },
-      'subset-files': { type: 'string', default: '300' },
+      'subset-files': { type: 'string', default: '200' },
       out: { type: 'string', default: join(root, 'bench-results') },
     },
   });
