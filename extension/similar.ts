@@ -5,6 +5,7 @@ import { Disposable } from './core/disposable.js';
 import { describeError, type Logger } from './core/logger.js';
 import { LENS_KINDS, lensTitle, type SimilarLookup } from './core/similarity.js';
 import type { WorkspaceIndexes } from './core/workspaceIndexes.js';
+import { kindIcon } from './shared/kindIcons.js';
 
 /** Arguments of `codegraph.openLocation`; also what hover links carry. */
 export interface LocationArgs {
@@ -29,25 +30,13 @@ export interface SimilarHost {
   hoverEnabled(): boolean;
 }
 
-const symbolIcon: Record<string, string> = {
-  function: 'symbol-function',
-  method: 'symbol-method',
-  class: 'symbol-class',
-  interface: 'symbol-interface',
-  struct: 'symbol-structure',
-  enum: 'symbol-enum',
-  trait: 'symbol-interface',
-  impl: 'symbol-namespace',
-  module: 'symbol-module',
-  type: 'symbol-type-parameter',
-};
 
 export function hitLabel(hit: SearchHit): string {
   return hit.symbol ?? `${hit.kind} at line ${hit.startLine}`;
 }
 
 export function hitIcon(kind: string): string {
-  return symbolIcon[kind] ?? 'symbol-misc';
+  return kindIcon(kind);
 }
 
 interface SimilarLens extends vscode.CodeLens {

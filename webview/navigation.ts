@@ -26,24 +26,7 @@ export function moveSelection(current: number, count: number, key: NavigationKey
   }
 }
 
-/** Codicon name for a chunk kind, matching VS Code's symbol icons. */
-export function kindIcon(kind: string): string {
-  const icons: Record<string, string> = {
-    function: 'symbol-function',
-    method: 'symbol-method',
-    class: 'symbol-class',
-    interface: 'symbol-interface',
-    struct: 'symbol-structure',
-    enum: 'symbol-enum',
-    trait: 'symbol-interface',
-    impl: 'symbol-namespace',
-    module: 'symbol-module',
-    type: 'symbol-type-parameter',
-    block: 'symbol-misc',
-    lines: 'file-code',
-  };
-  return icons[kind] ?? 'symbol-misc';
-}
+export { kindIcon } from '../extension/shared/kindIcons.js';
 
 /** The last path segment, for the result title when a chunk has no symbol. */
 export function baseName(path: string): string {
