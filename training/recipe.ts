@@ -35,6 +35,7 @@ interface Quality {
 
 function modelCard(name: string, paths: { corpus: string; prepared: string; run: string; heldOut: string; quality: string; baselineQuality: string | null }, command: string): string {
   const manifest = existsSync(join(paths.corpus, 'stats.json')) ? readJson<Record<string, unknown>>(join(paths.corpus, 'stats.json')) : {};
+  const corpusManifest = existsSync(join(paths.corpus, 'manifest.json')) ? readJson<{ options?: Record<string, unknown>; debian?: unknown; packages?: unknown[] }>(join(paths.corpus, 'manifest.json')) : {};
   const prepared = readJson<{ vocabulary: number; train: { pairs: number; perLanguage: Record<string, number> }; valid: { pairs: number } }>(join(paths.prepared, 'prepared.json'));
   const training = readJson<{ args: Record<string, unknown>; final: { steps: number; minutes: number; valid_mrr: number; pairs_seen: number } }>(join(paths.run, 'training.json'));
   const heldOut = readJson<{ pool: number; perLanguage: Record<string, { pairs: number; dense: number; bm25: number }>; macro: { dense: number; bm25: number } }>(paths.heldOut);
@@ -56,6 +57,7 @@ function modelCard(name: string, paths: { corpus: string; prepared: string; run:
     `- Pairs: ${prepared.train.pairs} train, ${prepared.valid.pairs} validation (split by package). Per language (train): ${Object.entries(prepared.train.perLanguage).map(([language, count]) => `${language} ${count}`).join(', ')}.`,
     `- Kinds: docstring/doc comment → code (doc stripped), function name words → code, module doc or path words → file. Built by training/corpus (see its README for the package lists, filters and the exclusion check keeping evaluation projects and CoSQA out).`,
     manifest['byKind'] ? `- Corpus statistics: ${JSON.stringify(manifest['byKind'])}.` : '',
+    corpusManifest.options ? `- Corpus builder options for this build: ${JSON.stringify(corpusManifest.options)}; ${corpusManifest.packages?.length ?? 0} packages, listed with versions in corpus-packages.tsv.` : '',
     `- Tokenizer: WordPiece, ${prepared.vocabulary} tokens fitted on the train split after identifier splitting and lower-casing (pre-processing declared in codegraph-model.json).`,
     '',
     '## Training',
@@ -89,6 +91,15 @@ function modelCard(name: string, paths: { corpus: string; prepared: string; run:
   return `${lines.filter((line, index, all) => line !== '' || all[index - 1] !== '').join('\n')}\n`;
 }
 
+/** The packages (and exact versions) the training corpus came from, next to the model. */
+function writePackageList(corpus: string, out: string): void {
+  const manifestPath = join(corpus, 'manifest.json');
+  if (!existsSync(manifestPath)) return;
+  const manifest = readJson<{ packages: { list: string; type: string; name: string; version: string | null; status?: string }[] }>(manifestPath);
+  const rows = manifest.packages.filter((entry) => entry.status === undefined || entry.status === 'mined').map((entry) => `${entry.list}\t${entry.type}\t${entry.name}\t${entry.version ?? ''}`);
+  writeFileSync(out, `list\ttype\tname\tversion\n${rows.sort().join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
   const root = packageRoot();
   const { values } = parseArgs({
@@ -99,7 +110,9 @@ async function main(): Promise<void> {
       minutes: { type: 'string', default: '100' },
       'vocab-size': { type: 'string', default: '32000' },
       'skip-corpus': { type: 'boolean', default: false },
+      'skip-prepare': { type: 'boolean', default: false },
       'skip-train': { type: 'boolean', default: false },
+      'held-out-max': { type: 'string', default: '3000' },
       'baseline-quality': { type: 'string' },
       python: { type: 'string', default: '/usr/bin/python3' },
     },
@@ -114,14 +127,15 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
 
   if (!values['skip-corpus']) step('corpus', process.execPath, [join(root, 'out', 'training', 'corpus', 'build.js'), '--out', corpus]);
-  step('tokenizer and pre-tokenised pairs', process.execPath, [join(root, 'out', 'training', 'prepare.js'), '--pairs', join(corpus, 'pairs'), '--out', prepared, '--vocab-size', values['vocab-size']!]);
+  if (!values['skip-prepare']) step('tokenizer and pre-tokenised pairs', process.execPath, [join(root, 'out', 'training', 'prepare.js'), '--pairs', join(corpus, 'pairs'), '--out', prepared, '--vocab-size', values['vocab-size']!]);
   if (!values['skip-train']) step('training', values.python!, [join(root, 'training', 'train.py'), '--data', prepared, '--out', run, '--minutes', values.minutes!]);
   console.log(`\n== export to ${modelDir}`);
   exportModel(prepared, run, modelDir, values.name!, values.python!);
-  step('held-out evaluation', process.execPath, [join(root, 'out', 'training', 'evaluate.js'), '--pairs', join(corpus, 'pairs'), '--model', modelDir, '--out', heldOut]);
+  step('held-out evaluation', process.execPath, [join(root, 'out', 'training', 'evaluate.js'), '--pairs', join(corpus, 'pairs'), '--model', modelDir, '--out', heldOut, '--max-per-language', values['held-out-max']!]);
   step('quality benchmark', process.execPath, [join(root, 'out', 'bench', 'quality', 'run.js'), '--model', modelDir, '--out', qualityDir]);
   const card = modelCard(values.name!, { corpus, prepared, run, heldOut, quality: join(qualityDir, 'quality-latest.json'), baselineQuality: values['baseline-quality'] ?? null }, 'npm run model:train');
   writeFileSync(join(modelDir, 'README.md'), card);
+  writePackageList(corpus, join(modelDir, 'corpus-packages.tsv'));
   console.log(`\nArtefacts:\n  corpus        ${corpus}\n  prepared      ${prepared}\n  training run  ${run}\n  model         ${modelDir}\n  held-out      ${heldOut}\n  quality       ${join(qualityDir, 'quality-latest.json')}\n  model card    ${join(modelDir, 'README.md')}`);
 }
 
