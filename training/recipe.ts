@@ -23,6 +23,11 @@ function step(title: string, command: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${title} failed (exit ${result.status})`);
 }
 
+/** Drops machine-local paths from settings before they go into a committed model card. */
+function withoutPaths(settings: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => !(typeof value === 'string' && value.startsWith('/')) && !(Array.isArray(value) && value.some((item) => typeof item === 'string' && item.startsWith('/')))));
+}
+
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
@@ -57,12 +62,12 @@ function modelCard(name: string, paths: { corpus: string; prepared: string; run:
     `- Pairs: ${prepared.train.pairs} train, ${prepared.valid.pairs} validation (split by package). Per language (train): ${Object.entries(prepared.train.perLanguage).map(([language, count]) => `${language} ${count}`).join(', ')}.`,
     `- Kinds: docstring/doc comment → code (doc stripped), function name words → code, module doc or path words → file. Built by training/corpus (see its README for the package lists, filters and the exclusion check keeping evaluation projects and CoSQA out).`,
     manifest['byKind'] ? `- Corpus statistics: ${JSON.stringify(manifest['byKind'])}.` : '',
-    corpusManifest.options ? `- Corpus builder options for this build: ${JSON.stringify(corpusManifest.options)}; ${corpusManifest.packages?.length ?? 0} packages, listed with versions in corpus-packages.tsv.` : '',
+    corpusManifest.options ? `- Corpus builder options for this build: ${JSON.stringify(withoutPaths(corpusManifest.options))}; ${corpusManifest.packages?.length ?? 0} packages, listed with versions in corpus-packages.tsv.` : '',
     `- Tokenizer: WordPiece, ${prepared.vocabulary} tokens fitted on the train split after identifier splitting and lower-casing (pre-processing declared in codegraph-model.json).`,
     '',
     '## Training',
     '',
-    `- Settings: ${JSON.stringify(training.args)}.`,
+    `- Settings: ${JSON.stringify(withoutPaths(training.args))}.`,
     `- Ran ${training.final.steps} steps (${training.final.pairs_seen} pairs seen) in ${training.final.minutes} minutes on this machine's CPU; validation MRR (in-training, 999 distractors) ${training.final.valid_mrr.toFixed(3)}.`,
     '',
     '## Results',

@@ -162,7 +162,8 @@ async function runCosqa(file: string, modelDir: string | undefined, workDir: str
     await graph.index();
     const scores: Record<string, { mrr: number; recallAt1: number; recallAt10: number }> = {};
     for (const [mode, options] of Object.entries(MODES)) {
-      if (mode === 'ranked') continue;
+      // Snippet files are never tests, so the test-penalty ablation adds nothing here.
+      if (mode === 'ranked-no-test-penalty') continue;
       const ranks: number[] = [];
       for (const entry of positives) {
         const hits = await graph.search(entry.doc, { ...options, limit: snippets.length * 2 });

@@ -117,7 +117,8 @@ export class Searcher {
 
   /** Chunks nearest to the chunk covering `path:line`, excluding that chunk. */
   async similar(path: string, line: number, partial: Partial<SearchOptions> = {}): Promise<{ origin: SearchHit; hits: SearchHit[] }> {
-    const options = { ...DEFAULT_SEARCH, ...partial };
+    // Similar code often sits beside its origin (sibling methods), so no per-file cap unless asked.
+    const options = { ...DEFAULT_SEARCH, maxPerFile: Number.MAX_SAFE_INTEGER, ...partial };
     const origin = await this.sources.store.chunkAt(path, line);
     if (!origin) throw new NotFoundError(`No indexed code at ${path}:${line}`, { path, line });
     const originHit = toHit(origin, 1);
