@@ -23,13 +23,6 @@ export interface EmbedderOptions {
 
 export const DEFAULT_EMBEDDER: EmbedderOptions = { device: 'cpu', intraOpThreads: 1, maxBatchSize: 128, maxBatchTokens: 32768, dimensions: 0 };
 
-export interface EmbeddingStats {
-  readonly texts: number;
-  readonly tokens: number;
-  readonly paddedTokens: number;
-  readonly batches: number;
-}
-
 /**
  * An ONNX text encoder: tokenizes, batches by length, runs onnxruntime-node and
  * pools and normalises the output. Produces float32 vectors of `dimension`.

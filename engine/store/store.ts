@@ -233,11 +233,6 @@ export class WorkspaceStore {
     return this.db.all<ChunkRecord>(`${CHUNK_SELECT} WHERE f.path = ? ORDER BY c.ordinal`, [path]);
   }
 
-  /** Chunks whose references resolve into `chunkId`: its callers. */
-  async callersOf(chunkId: number): Promise<number[]> {
-    return (await this.db.all<{ chunk_id: number }>('SELECT DISTINCT chunk_id FROM refs WHERE target_chunk_id = ?', [chunkId])).map((row) => row.chunk_id);
-  }
-
   async counts(modelId: string): Promise<StoreCounts> {
     const row = await this.db.get<StoreCounts>(
       `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM vectors) AS vectors,
