@@ -8,6 +8,7 @@ export const EXIT = {
   notFound: 3,
   cache: 4,
   model: 5,
+  network: 6,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
@@ -23,6 +24,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.model;
     case 'INVALID_CONFIG':
       return EXIT.usage;
+    case 'NETWORK':
+      return EXIT.network;
     default:
       return EXIT.failure;
   }

@@ -4,7 +4,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { CodeGraph, type EngineConfigInput, type IndexProgress, type SearchOptions } from '../engine/index.js';
 import { WorkspaceWatcher } from '../engine/watch/watcher.js';
+import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { addModelCommands } from './model.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 
 interface CommonOptions {
@@ -12,6 +14,8 @@ interface CommonOptions {
   model?: string;
   device?: 'cpu' | 'cuda' | 'auto';
   workers?: number;
+  precision?: 'f32' | 'f16' | 'int8' | 'binary';
+  pca?: number;
   json?: boolean;
 }
 
@@ -45,9 +49,11 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
   return {
     root: resolve(dir),
     ...(options.cache ? { cacheDir: options.cache } : {}),
-    ...(options.model ? { modelDir: options.model === 'none' ? null : options.model } : {}),
+    ...(options.model ? { modelDir: options.model === 'none' ? null : resolveModelReference(options.model) } : {}),
     ...(options.device ? { device: options.device } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.precision ? { precision: options.precision } : {}),
+    ...(options.pca ? { pcaDimensions: options.pca } : {}),
     discovery: {
       ...(indexOptions.maxFileSize ? { maxFileBytes: indexOptions.maxFileSize } : {}),
       ...(indexOptions.exclude ? { excludeGlobs: indexOptions.exclude } : {}),
@@ -83,14 +89,16 @@ function progressReporter(enabled: boolean): { update: (progress: IndexProgress)
 function addCommon(command: Command): Command {
   return command
     .option('--cache <dir>', 'where the index lives (default: per-user cache dir, keyed by workspace path)')
-    .option('--model <dir>', "model directory, or 'none' for lexical-only (default: the bundled model)")
+    .option('--model <dir|id>', "model directory, installed model id (codegraph model list), or 'none' for lexical-only (default: the bundled model)")
     .addOption(new Option('--device <device>', 'inference device').choices(['cpu', 'cuda', 'auto']))
     .option('--workers <n>', 'worker threads (default: cores - 1)', positiveInt)
+    .addOption(new Option('--precision <mode>', 'how the in-memory vector index holds vectors (docs/precision.md)').choices(['f32', 'f16', 'int8', 'binary']))
+    .option('--pca <dims>', 'project vectors to this many PCA dimensions, fitted on the workspace (default: off)', positiveInt)
     .option('--json', 'machine-readable output on stdout');
 }
 
-async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>): Promise<T> {
-  const graph = await CodeGraph.open(input, { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
+async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw'): Promise<T> {
+  const graph = await CodeGraph.open(input, { onModelError, log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
   try {
     return await work(graph);
   } finally {
@@ -179,6 +187,7 @@ export function buildProgram(): Command {
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory', '.')
     .action(async (options: QueryOptions) => {
+      // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model.
       await withGraph(engineInput(options.dir, options), async (graph) => {
         const status = await graph.status();
         if (options.json) {
@@ -190,12 +199,12 @@ export function buildProgram(): Command {
             `Workspace: ${status.root}`,
             `Cache:     ${status.cachePath} (${(status.cacheBytes / 1048576).toFixed(1)} MB)`,
             `Model:     ${status.modelId ?? 'none (lexical only)'}${status.device ? ` on ${status.device}` : ''}`,
-            `Search:    ${status.serviceLevel}`,
+            `Search:    ${status.serviceLevel}${status.modelFallback ? ` (fallback: ${status.modelFallback.active ? `default model ${status.modelId ?? status.modelFallback.active}` : 'no model'} instead of ${status.modelFallback.requested}: ${status.modelFallback.reason})` : ''}`,
             `Index:     ${status.counts.files} files, ${status.counts.chunks} chunks, ${status.counts.vectorsForModel} vectors, ${status.counts.resolvedReferences}/${status.counts.references} references resolved`,
             `Updated:   ${status.lastIndexedAt ?? 'never'}`,
           ].join('\n') + '\n',
         );
-      });
+      }, 'fallback');
     });
 
   addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
@@ -221,6 +230,7 @@ export function buildProgram(): Command {
       await graph.dispose();
     });
 
+  addModelCommands(program);
   return program;
 }
 

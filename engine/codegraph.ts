@@ -1,27 +1,51 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { resolveConfig, type EngineConfig, type EngineConfigInput } from './config/config.js';
+import { defaultModelDir } from './config/paths.js';
 import { WorkspaceRules } from './discovery/rules.js';
+import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
 import { Embedder } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
 import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
 import { EngineMetrics } from './metrics/metrics.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
-import { WorkerPool } from './pool/pool.js';
-import { DenseIndex } from './search/denseIndex.js';
+import { WorkerPool, type PoolEvent } from './pool/pool.js';
+import { CircuitBreaker, withRetry } from './pool/resilience.js';
+import { loadDenseIndex, type DenseIndex } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
+/** Embedded or deleted chunks after which unreferenced vectors are collected again. */
+const GARBAGE_COLLECTION_CHURN = 2000;
+
 /** Which retrieval the engine can offer right now, best first. */
 export type ServiceLevel = 'hybrid' | 'lexical-only';
 
+/**
+ * The recovery chain's level when the configured model is not the one serving:
+ * the bundled default model (`active` is its directory) or lexical-only (`active` null).
+ */
+export interface ModelFallback {
+  /** The configured model directory. */
+  readonly requested: string;
+  readonly active: string | null;
+  /** Why the levels above were given up. */
+  readonly reason: string;
+}
+
 export interface OpenOptions {
-  /** On a model that fails to load: throw (CLI) or continue lexical-only and report it (extension). */
-  readonly onModelError?: 'throw' | 'lexical';
+  /**
+   * On a model that fails to load, or whose inference keeps failing: throw
+   * (CLI), continue lexical-only, or walk the recovery chain (configured model
+   * → bundled default model → lexical-only). Both degraded modes report it in `status()`.
+   */
+  readonly onModelError?: 'throw' | 'lexical' | 'fallback';
+  /** The chain's second level; default: the bundled default model. Null skips it. */
+  readonly fallbackModelDir?: string | null;
   readonly log?: (message: string) => void;
 }
 
@@ -33,7 +57,11 @@ export interface EngineStatus {
   readonly modelDir: string | null;
   readonly device: string | null;
   readonly serviceLevel: ServiceLevel;
+  /** Cosine above which the active model calls two chunks similar; null without a model. */
+  readonly similarityThreshold: number | null;
   readonly modelError: string | null;
+  /** Set while the configured model is not the one serving (see `ModelFallback`). */
+  readonly modelFallback?: ModelFallback | null;
   readonly recoveredFromCorruption: string | null;
   readonly counts: StoreCounts;
   readonly lastIndexedAt: string | null;
@@ -57,14 +85,20 @@ export class CodeGraph {
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
   private indexing: Promise<IndexSummary> | null = null;
+  private collectedThisSession = false;
+  private chunkChurnSinceCollection = 0;
+
+  /** Query-side inference: consecutive failures (after retries) before the engine degrades. */
+  private readonly queryInference = new CircuitBreaker(3);
 
   private constructor(
     readonly config: EngineConfig,
     readonly store: WorkspaceStore,
-    private readonly embedder: Embedder | null,
-    private readonly modelError: string | null,
+    private embedder: Embedder | null,
+    private modelError: string | null,
     private readonly recoveredFromCorruption: string | null,
     private readonly log: (message: string) => void,
+    private readonly recovery: ModelRecovery,
   ) {
     this.rules = new WorkspaceRules(config.root, config.discovery);
     this.queryCache = new LRUCache<string, Float32Array>({
@@ -73,12 +107,16 @@ export class CodeGraph {
     });
     // The dense index is loaded lazily, so the searcher reads it through a getter.
     const readDense = () => this.dense;
+    // The model can change at run time (recovery chain), so the query embedder is read through a getter too.
+    const readEmbedQuery = () => (this.embedder ? (text: string) => this.embedQuery(text) : null);
     this.searcher = new Searcher({
       store,
       get dense() {
         return readDense();
       },
-      embedQuery: embedder ? (text) => this.embedQuery(text) : null,
+      get embedQuery() {
+        return readEmbedQuery();
+      },
       files: () => this.files(),
     });
   }
@@ -89,15 +127,23 @@ export class CodeGraph {
     if (!existsSync(config.root) || !statSync(config.root).isDirectory()) {
       throw new NotFoundError(`Workspace directory not found: ${config.root}`, { root: config.root });
     }
+    const recovery: ModelRecovery = { mode: options.onModelError ?? 'throw', fallbackModelDir: fallbackFor(config.modelDir, options), activeModelDir: config.modelDir, fallback: null };
     let embedder: Embedder | null = null;
     let modelError: string | null = null;
     if (config.modelDir) {
       try {
-        embedder = await Embedder.load(config.modelDir, { device: config.device, intraOpThreads: 1, maxBatchSize: 32, maxBatchTokens: 16384, dimensions: config.dimensions, log });
+        embedder = await loadEmbedder(config, config.modelDir, log);
       } catch (error) {
-        if (options.onModelError !== 'lexical') throw error;
-        modelError = (error as Error).message;
-        log(`Model unavailable, search is lexical-only until it is fixed: ${modelError}`);
+        if (recovery.mode === 'throw') throw error;
+        const reason = (error as Error).message;
+        const fallback = recovery.mode === 'fallback' ? await loadFallback(config, recovery, reason, log) : { embedder: null, reason };
+        embedder = fallback.embedder;
+        recovery.activeModelDir = embedder ? recovery.fallbackModelDir : null;
+        if (recovery.mode === 'fallback') recovery.fallback = { requested: config.modelDir, active: recovery.activeModelDir, reason: fallback.reason };
+        if (!embedder) {
+          modelError = fallback.reason;
+          log(`Model unavailable, search is lexical-only until it is fixed: ${modelError}`);
+        }
       }
     }
     const cachePath = join(config.cacheDir, CACHE_FILE);
@@ -114,7 +160,7 @@ export class CodeGraph {
       log(recovered);
       store = await WorkspaceStore.open(cachePath);
     }
-    const graph = new CodeGraph(config, store, embedder, modelError, recovered, log);
+    const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
     if (embedder) await graph.noteModel(embedder.modelId);
     return graph;
   }
@@ -143,7 +189,19 @@ export class CodeGraph {
     }
   }
 
+  /** One indexing run; if inference keeps failing, the engine steps down the recovery chain and runs again. */
   private async runIndex(options: IndexRunOptions): Promise<IndexSummary> {
+    for (;;) {
+      try {
+        return await this.runIndexOnce(options);
+      } catch (error) {
+        const pool = this.pool;
+        if (!pool?.inferenceCircuitOpen || !this.embedder || !(await this.degrade(`inference kept failing: ${pool.lastInferenceError ?? (error as Error).message}`, this.embedder))) throw error;
+      }
+    }
+  }
+
+  private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
     const indexer = new Indexer({
       config: this.config,
       store: this.store,
@@ -158,18 +216,41 @@ export class CodeGraph {
     this.metrics.counters.filesIndexed += summary.filesChanged;
     this.metrics.counters.chunksEmbedded += summary.chunksEmbedded;
     this.metrics.counters.vectorsReused += summary.vectorsReused;
-    if (this.modelId && summary.chunksEmbedded > 0) {
+    // Garbage collection scans every vector, so it runs after the first index of a
+    // session (which drops a previous model's vectors) and then once enough chunks
+    // have churned to matter, not after every single-file edit.
+    this.chunkChurnSinceCollection += summary.chunksEmbedded + summary.filesDeleted;
+    if (this.modelId && this.chunkChurnSinceCollection > 0 && (!this.collectedThisSession || this.chunkChurnSinceCollection >= GARBAGE_COLLECTION_CHURN)) {
       const collected = await this.store.collectGarbage(this.modelId, Math.max(1000, Math.floor(summary.chunksTotal / 4)));
+      this.collectedThisSession = true;
+      this.chunkChurnSinceCollection = 0;
       if (collected.otherModels > 0) this.log(`Removed ${collected.otherModels} vectors of previous models`);
     }
     await this.store.setMeta('last_indexed_at', new Date().toISOString());
+    // PCA waits for enough vectors: after a run that embedded more, the next search reloads and fits it.
+    if (this.dense?.projectionPending && summary.chunksEmbedded > 0) {
+      this.dense = null;
+      this.denseLoading = null;
+    }
     return summary;
   }
 
   async search(query: string, options: Partial<SearchOptions> = {}): Promise<SearchHit[]> {
     const started = performance.now();
     await this.denseIndex();
-    const hits = await this.searcher.search(query, options);
+    let hits: SearchHit[];
+    const embedder = this.embedder;
+    try {
+      hits = await this.searcher.search(query, options);
+    } catch (error) {
+      if ((error as CodeGraphError).code !== 'INFERENCE' || !embedder) throw error;
+      // The query could not be embedded: answer from BM25 now, and step down the chain if it keeps happening.
+      if (this.queryInference.recordFailure('query', (error as Error).message)) {
+        await this.indexing?.catch(() => undefined); // the pool is replaced below; let a running index finish first
+        await this.degrade(`query inference kept failing: ${(error as Error).message}`, embedder);
+      }
+      hits = await this.searcher.search(query, { ...options, mode: 'lexical' });
+    }
     this.metrics.counters.searches++;
     this.metrics.searchLatency.record(performance.now() - started);
     return hits;
@@ -194,10 +275,12 @@ export class CodeGraph {
       cachePath: this.cachePath,
       cacheBytes,
       modelId: this.modelId,
-      modelDir: this.config.modelDir,
+      modelDir: this.recovery.activeModelDir ?? this.config.modelDir,
       device: this.embedder?.device ?? null,
       serviceLevel: this.serviceLevel,
+      similarityThreshold: this.embedder ? (this.embedder.manifest.similarityThreshold ?? DEFAULT_SIMILARITY_THRESHOLD) : null,
       modelError: this.modelError,
+      modelFallback: this.recovery.fallback,
       recoveredFromCorruption: this.recoveredFromCorruption,
       counts: await this.store.counts(this.modelId ?? ''),
       lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null,
@@ -221,13 +304,14 @@ export class CodeGraph {
     this.pool ??= new WorkerPool(
       {
         grammarsDir: this.config.grammarsDir,
-        modelDir: this.embedder ? this.config.modelDir : null,
-        device: this.config.device,
+        modelDir: this.embedder ? this.recovery.activeModelDir : null,
+        // The device the main thread's model actually got: after a CUDA fallback, workers go straight to CPU.
+        device: this.embedder?.device ?? this.config.device,
         dimensions: this.config.dimensions,
         maxBatchSize: 64,
         maxFileBytes: this.config.discovery.maxFileBytes,
       },
-      { size: this.config.workers, ...(this.config.workerFile ? { workerFile: this.config.workerFile } : {}) },
+      { size: this.config.workers, ...(this.config.workerFile ? { workerFile: this.config.workerFile } : {}), onEvent: (event) => this.notePoolEvent(event) },
     );
     return this.pool;
   }
@@ -235,9 +319,51 @@ export class CodeGraph {
   private async embedQuery(text: string): Promise<Float32Array> {
     const cached = this.queryCache.get(text);
     if (cached) return cached;
-    const vector = await this.embedder!.embedQuery(text);
+    const embedder = this.embedder!;
+    const vector = await withRetry(() => embedder.embedQuery(text), QUERY_RETRY, (error) => (error as CodeGraphError).code === 'INFERENCE');
+    this.queryInference.recordSuccess('query');
     this.queryCache.set(text, vector);
     return vector;
+  }
+
+  /**
+   * Steps down the recovery chain after repeated inference failures: from the
+   * configured model to the fallback model, then to lexical-only. False when
+   * there is nothing to step down to, or the caller asked for errors instead.
+   */
+  private async degrade(reason: string, failed: Embedder): Promise<boolean> {
+    // Already stepped down (a concurrent search or index run got here first)?
+    if (this.embedder !== failed) return true;
+    if (this.recovery.mode === 'throw') return false;
+    this.log(`Model ${failed.modelId} is failing (${reason})`);
+    await this.pool?.close();
+    this.pool = null;
+    await failed.dispose().catch(() => undefined);
+    this.embedder = null;
+    const failedDir = this.recovery.activeModelDir;
+    let why = reason;
+    if (this.recovery.mode === 'fallback' && failedDir !== this.recovery.fallbackModelDir) {
+      const fallback = await loadFallback(this.config, this.recovery, reason, this.log);
+      this.embedder = fallback.embedder;
+      why = fallback.reason;
+    }
+    this.recovery.activeModelDir = this.embedder ? this.recovery.fallbackModelDir : null;
+    this.recovery.fallback = { requested: this.config.modelDir!, active: this.recovery.activeModelDir, reason: why };
+    this.modelError = this.embedder ? null : why;
+    if (!this.embedder) this.log(`Search is lexical-only until the model is fixed: ${why}`);
+    // Vectors of the failed model must not answer queries embedded by another.
+    this.dense = null;
+    this.denseLoading = null;
+    this.batchesDuringLoad = [];
+    this.queryCache.clear();
+    this.queryInference.recordSuccess('query');
+    if (this.embedder) await this.noteModel(this.embedder.modelId);
+    return true;
+  }
+
+  private notePoolEvent(event: PoolEvent): void {
+    if (event.kind === 'quarantine') this.log(`Quarantined ${event.path}: a worker crashed on it ${event.attempts} times (${event.error}); it is skipped until it changes`);
+    else if (event.kind === 'inference-circuit-open') this.log(`Inference failed ${event.failures} times in a row; stopping embedding with this model: ${event.error}`);
   }
 
   private async files(): Promise<Map<number, { path: string; language: string }>> {
@@ -250,8 +376,8 @@ export class CodeGraph {
     if (!this.embedder) return null;
     if (this.dense) return this.dense;
     this.denseLoading ??= (async () => {
-      const index = new DenseIndex(this.embedder!.dimension);
-      await this.store.eachChunkVector(this.embedder!.modelId, (row) => index.add(row.id, row.fileId, row.vector));
+      const { modelId, dimension } = this.embedder!;
+      const index = await loadDenseIndex({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log });
       this.dense = index;
       const replay = this.batchesDuringLoad;
       this.batchesDuringLoad = [];
@@ -283,6 +409,48 @@ export class CodeGraph {
       if (previous) this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
       await this.store.setMeta('model_id', modelId);
     }
+  }
+}
+
+/** The model side of the engine's state: which recovery mode, and which level of the chain is serving. */
+interface ModelRecovery {
+  readonly mode: 'throw' | 'lexical' | 'fallback';
+  readonly fallbackModelDir: string | null;
+  /** The model directory in use; null when lexical-only. */
+  activeModelDir: string | null;
+  fallback: ModelFallback | null;
+}
+
+const QUERY_RETRY = { maxAttempts: 2, baseDelayMs: 50, factor: 2, maxDelayMs: 500, jitter: 0, seed: 1 };
+
+function loadEmbedder(config: EngineConfig, modelDir: string, log: (message: string) => void): Promise<Embedder> {
+  // The configured model must lie in the configured model folders; a fallback is the bundled default or the caller's own choice.
+  const roots = modelDir === config.modelDir ? { modelRoots: config.modelRoots } : {};
+  return Embedder.load(modelDir, { device: config.device, intraOpThreads: 1, maxBatchSize: 32, maxBatchTokens: 16384, dimensions: config.dimensions, ...roots, log });
+}
+
+/** The chain's second level for a configured model: none when it is that model already. */
+function fallbackFor(modelDir: string | null, options: OpenOptions): string | null {
+  if (!modelDir || options.onModelError !== 'fallback') return null;
+  let fallback = options.fallbackModelDir;
+  if (fallback === undefined) {
+    try {
+      fallback = defaultModelDir();
+    } catch {
+      fallback = null;
+    }
+  }
+  return fallback && resolve(fallback) !== resolve(modelDir) ? resolve(fallback) : null;
+}
+
+async function loadFallback(config: EngineConfig, recovery: ModelRecovery, reason: string, log: (message: string) => void): Promise<{ embedder: Embedder | null; reason: string }> {
+  if (!recovery.fallbackModelDir) return { embedder: null, reason };
+  try {
+    const embedder = await loadEmbedder(config, recovery.fallbackModelDir, log);
+    log(`Using the default model ${embedder.modelId} instead of ${config.modelDir}: ${reason}`);
+    return { embedder, reason };
+  } catch (error) {
+    return { embedder: null, reason: `${reason}; the default model ${recovery.fallbackModelDir} failed too: ${(error as Error).message}` };
   }
 }
 

@@ -13,7 +13,8 @@ export type CodeGraphErrorCode =
   | 'UNSUPPORTED_LANGUAGE'
   | 'INVALID_CONFIG'
   | 'NOT_FOUND'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'NETWORK';
 
 export class CodeGraphError extends Error {
   readonly code: CodeGraphErrorCode;
@@ -72,6 +73,13 @@ export class InvalidConfigError extends CodeGraphError {
 export class NotFoundError extends CodeGraphError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('NOT_FOUND', message, details);
+  }
+}
+
+/** A download that failed: unreachable host, HTTP error, interrupted transfer that could not resume, or a failed integrity check. */
+export class NetworkError extends CodeGraphError {
+  constructor(message: string, details: { url?: string; status?: number; file?: string; hint?: string; [key: string]: unknown } = {}, options?: { cause?: unknown }) {
+    super('NETWORK', message, details, options);
   }
 }
 

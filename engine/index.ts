@@ -2,7 +2,7 @@
  * CodeGraph's engine: everything but the editor. Never imports `vscode`, so
  * the CLI, the benchmarks, the workers and the extension all use it unchanged.
  */
-export { CACHE_FILE, CodeGraph, isCodeGraphError, type EngineStatus, type OpenOptions, type ServiceLevel } from './codegraph.js';
+export { CACHE_FILE, CodeGraph, isCodeGraphError, type EngineStatus, type ModelFallback, type OpenOptions, type ServiceLevel } from './codegraph.js';
 export { resolveConfig, type EngineConfig, type EngineConfigInput } from './config/config.js';
 export { defaultCacheDir, defaultGrammarsDir, defaultModelDir, packageRoot } from './config/paths.js';
 export * from './errors.js';

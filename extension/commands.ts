@@ -105,7 +105,8 @@ const handlers: Record<CommandName, Handler> = {
     const { origin, hits } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CodeGraph: finding similar code' }, () =>
       located.index.similar(located.relativePath, line, { limit: 20 }),
     );
-    const shown = countable(hits, located.index.snapshot().serviceLevel === 'hybrid');
+    const snapshot = located.index.snapshot();
+    const shown = countable(hits, snapshot.serviceLevel === 'hybrid' ? snapshot.similarityThreshold : null);
     const name = origin.symbol ?? `${origin.kind} at line ${origin.startLine}`;
     return pickSimilar(
       extension,

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { defaultModelDir, packageRoot } from '../engine/config/paths.js';
+import { bundledModelsDir, defaultModelDir } from '../engine/config/paths.js';
+// The layout check alone: the embedding index would load ONNX Runtime at activation.
+import { isModelDirectory } from '../engine/embedding/hfLayout.js';
+import { userModelsDir } from '../engine/models/paths.js';
 import type { FolderEngineSettings, FolderRef } from './core/folderIndex.js';
 import type { Logger } from './core/logger.js';
-import { engineSettingsChanged, parseSettings, resolveModel, SECTION, toEngineInput, type ExtensionSettings, type SettingProblem } from './core/settings.js';
+import { engineSettingsChanged, isInsideModelRoots, modelRootsOf, parseSettings, resolveModel, SECTION, SETTING_KEYS, toEngineInput, type ExtensionSettings, type SettingProblem } from './core/settings.js';
 
 /**
  * Owns every read of the `codegraph` settings. Values are validated by the
@@ -36,15 +39,29 @@ export class Config {
   engineSettings(folder: FolderRef): FolderEngineSettings {
     const uri = vscode.Uri.parse(folder.key);
     const settings = this.read(uri);
-    const modelsDir = join(packageRoot(), 'models');
+    const modelRoots = Config.modelRoots(settings);
     const resolved = resolveModel(settings.model, settings.precision, {
-      bundledModelsDir: modelsDir,
+      bundledModelsDir: bundledModelsDir(),
+      userModelsDir: userModelsDir(),
       defaultModelDir: defaultModelDir(),
+      modelRoots,
       folderRoot: folder.root,
-      isModelDir: (dir) => existsSync(join(dir, 'codegraph-model.json')),
+      isModelDir: isModelDirectory,
+      realPath,
     });
-    const input = { ...toEngineInput(settings, folder.root, resolved.modelDir), workerFile: this.#workerFile };
+    if (resolved.refused) this.#reportRefusedModel(folder, resolved.refused.message);
+    const input = { ...toEngineInput(settings, folder.root, resolved.modelDir, modelRoots), workerFile: this.#workerFile };
     return { input, modelNotes: resolved.notes };
+  }
+
+  /** The folders models may load from, for these settings. */
+  static modelRoots(settings: Pick<ExtensionSettings, 'modelDirectories'>): string[] {
+    return modelRootsOf(settings, bundledModelsDir(), userModelsDir());
+  }
+
+  /** Whether a model folder lies in one of `roots`, links resolved. */
+  static inModelRoots(dir: string, roots: readonly string[]): boolean {
+    return isInsideModelRoots(dir, roots, realPath);
   }
 
   /** Whether a configuration change touches settings that require reopening the engine of `scope`. */
@@ -54,6 +71,17 @@ export class Config {
 
   logEffective(settings: ExtensionSettings, label: string): void {
     this.log.info(`Settings (${label}): ${JSON.stringify(settings)}`);
+  }
+
+  /** A refused model is shown once per folder and message, with a button to the setting that allows it. */
+  #reportRefusedModel(folder: FolderRef, note: string): void {
+    const line = `[${folder.name}] ${note}`;
+    if (this.#reported.has(line)) return;
+    this.#reported.add(line);
+    const key = `${SECTION}.${SETTING_KEYS.modelDirectories}`;
+    void vscode.window.showWarningMessage(`CodeGraph: ${line}`, 'Open User Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', key);
+    });
   }
 
   #report(problems: readonly SettingProblem[]): void {
@@ -66,5 +94,14 @@ export class Config {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', problem.key);
       });
     }
+  }
+}
+
+/** The real path, or the path itself when it does not exist (loading reports that). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }

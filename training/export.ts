@@ -5,14 +5,14 @@
  *   node out/training/export.js --prepared <dir> --run <dir> --out models/<name> --id <model id>
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../engine/config/paths.js';
 import { PREPROCESS } from './prepare.js';
 
 /** Writes `codegraph-model.json` for a bag-of-subwords model exported by export_bow_onnx.py. */
-export function writeBowManifest(out: string, fields: { id: string; dimension: number; maxTokens: number; matryoshkaDimensions?: number[]; training?: Record<string, unknown> }): void {
+export function writeBowManifest(out: string, fields: { id: string; dimension: number; maxTokens: number; matryoshkaDimensions?: number[]; similarityThreshold?: number; training?: Record<string, unknown> }): void {
   const manifest = {
     id: fields.id,
     onnx: 'model.onnx',
@@ -27,6 +27,7 @@ export function writeBowManifest(out: string, fields: { id: string; dimension: n
     preprocess: PREPROCESS,
     outputName: 'sentence_embedding',
     charsPerToken: 4,
+    ...(fields.similarityThreshold !== undefined ? { similarityThreshold: fields.similarityThreshold } : {}),
     ...(fields.training ? { training: fields.training } : {}),
   };
   writeFileSync(join(out, 'codegraph-model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -35,10 +36,22 @@ export function writeBowManifest(out: string, fields: { id: string; dimension: n
 export function exportModel(prepared: string, run: string, out: string, id: string, python = '/usr/bin/python3'): void {
   mkdirSync(out, { recursive: true });
   const training = JSON.parse(readFileSync(join(run, 'training.json'), 'utf8')) as { args: { dim: number; matryoshka: string; max_code_tokens: number } };
-  const exported = spawnSync(python, [join(packageRoot(), 'training', 'export_bow_onnx.py'), '--weights', join(run, 'token_weights.json'), '--embeddings', join(run, 'embeddings.npy'), '--out', join(out, 'model.onnx')], { stdio: 'inherit' });
+  const maxTokens = Math.max(512, training.args.max_code_tokens);
+  const positionWeights = join(run, 'position_weights.json');
+  const exported = spawnSync(
+    python,
+    [
+      join(packageRoot(), 'training', 'export_bow_onnx.py'),
+      '--weights', join(run, 'token_weights.json'),
+      '--embeddings', join(run, 'embeddings.npy'),
+      ...(existsSync(positionWeights) ? ['--position-weights', positionWeights, '--max-length', String(maxTokens), '--trained-length', String(training.args.max_code_tokens)] : []),
+      '--out', join(out, 'model.onnx'),
+    ],
+    { stdio: 'inherit' },
+  );
   if (exported.status !== 0) throw new Error(`ONNX export failed with exit code ${exported.status}`);
   copyFileSync(join(prepared, 'tokenizer.json'), join(out, 'tokenizer.json'));
-  writeBowManifest(out, { id, dimension: training.args.dim, maxTokens: Math.max(512, training.args.max_code_tokens), matryoshkaDimensions: training.args.matryoshka.split(',').map(Number) });
+  writeBowManifest(out, { id, dimension: training.args.dim, maxTokens, matryoshkaDimensions: training.args.matryoshka.split(',').map(Number) });
 }
 
 if (require.main === module) {

@@ -18,7 +18,26 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def build_graph(embeddings: np.ndarray, token_weights: np.ndarray) -> onnx.ModelProto:
+def position_bucket(positions, buckets: int) -> np.ndarray:
+    """The bucket of each position; must match train.py's position_bucket."""
+    positions = np.asarray(positions, dtype=np.float64)
+    logarithmic = 16 + np.floor(np.log2(np.maximum(positions, 16) / 16) * 8)
+    return np.minimum(np.where(positions < 16, positions, logarithmic), buckets - 1).astype(np.int64)
+
+
+def position_table(bucket_weights, length: int, trained_length: int) -> np.ndarray:
+    """Weight of every position 0..length-1 from per-bucket weights. Training saw
+    positions below `trained_length` only; later buckets kept their initial weight,
+    so later positions take the weight of the last trained one instead."""
+    weights = np.asarray(bucket_weights, dtype=np.float32)
+    index = position_bucket(np.arange(length), len(weights))
+    last_trained = position_bucket([trained_length - 1], len(weights))[0]
+    return weights[np.minimum(index, last_trained)]
+
+
+def build_graph(embeddings: np.ndarray, token_weights: np.ndarray, position_weights: np.ndarray = None) -> onnx.ModelProto:
+    """With `position_weights` ([max_length]), each token's weight is also scaled by its position's weight;
+    inputs longer than max_length are not allowed (the engine truncates to the manifest's maxTokens)."""
     vocab, dim = embeddings.shape
     assert token_weights.shape == (vocab,)
     initializers = [
@@ -34,10 +53,29 @@ def build_graph(embeddings: np.ndarray, token_weights: np.ndarray) -> onnx.Model
         helper.make_node("Gather", ["token_weights", "input_ids"], ["weights"], axis=0),
         helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
         helper.make_node("Mul", ["weights", "mask"], ["masked_weights"]),
-        helper.make_node("Unsqueeze", ["masked_weights", "axis_last"], ["weights3"]),
+    ]
+    if position_weights is not None:
+        # weights *= position_weights[:length], broadcast over the batch.
+        initializers += [
+            numpy_helper.from_array(position_weights.astype(np.float32), "position_weights"),
+            numpy_helper.from_array(np.array([0], dtype=np.int64), "zero"),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
+            numpy_helper.from_array(np.array([2], dtype=np.int64), "two"),
+        ]
+        nodes += [
+            helper.make_node("Shape", ["input_ids"], ["ids_shape"]),
+            helper.make_node("Slice", ["ids_shape", "one", "two"], ["length"]),
+            helper.make_node("Slice", ["position_weights", "zero", "length", "zero"], ["positions_used"]),
+            helper.make_node("Mul", ["masked_weights", "positions_used"], ["positioned_weights"]),
+        ]
+        weights_name = "positioned_weights"
+    else:
+        weights_name = "masked_weights"
+    nodes += [
+        helper.make_node("Unsqueeze", [weights_name, "axis_last"], ["weights3"]),
         helper.make_node("Mul", ["embedded", "weights3"], ["weighted"]),
         helper.make_node("ReduceSum", ["weighted", "axis_length"], ["summed"], keepdims=0),
-        helper.make_node("ReduceSum", ["masked_weights", "axis_length"], ["total"], keepdims=1),
+        helper.make_node("ReduceSum", [weights_name, "axis_length"], ["total"], keepdims=1),
         helper.make_node("Add", ["total", "epsilon"], ["total_safe"]),
         helper.make_node("Div", ["summed", "total_safe"], ["mean"]),
         helper.make_node("Mul", ["mean", "mean"], ["squared"]),
@@ -68,6 +106,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--embeddings", help=".npy [vocab, dim] trained embeddings; default: random projection")
+    parser.add_argument("--position-weights", help="JSON {buckets, weights} from train.py --position-buckets")
+    parser.add_argument("--max-length", type=int, default=512, help="longest input the graph accepts when position weights are used")
+    parser.add_argument("--trained-length", type=int, default=256, help="longest input seen in training (train.py --max-code-tokens)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -83,7 +124,11 @@ def main() -> None:
         embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
     embeddings[0] = 0.0  # [PAD]
     weights[0] = 0.0
-    onnx.save(build_graph(embeddings, weights), args.out)
+    positions = None
+    if args.position_weights:
+        with open(args.position_weights) as handle:
+            positions = position_table(json.load(handle)["weights"], args.max_length, args.trained_length)
+    onnx.save(build_graph(embeddings, weights, positions), args.out)
     print(f"wrote {args.out}: vocab {embeddings.shape[0]}, dim {embeddings.shape[1]}")
 
 

@@ -43,13 +43,19 @@ function modelCard(name: string, paths: { corpus: string; prepared: string; run:
   const corpusManifest = existsSync(join(paths.corpus, 'manifest.json')) ? readJson<{ options?: Record<string, unknown>; debian?: unknown; packages?: unknown[] }>(join(paths.corpus, 'manifest.json')) : {};
   const prepared = readJson<{ vocabulary: number; train: { pairs: number; perLanguage: Record<string, number> }; valid: { pairs: number } }>(join(paths.prepared, 'prepared.json'));
   const training = readJson<{ args: Record<string, unknown>; final: { steps: number; minutes: number; valid_mrr: number; pairs_seen: number } }>(join(paths.run, 'training.json'));
-  const heldOut = readJson<{ pool: number; perLanguage: Record<string, { pairs: number; dense: number; bm25: number }>; macro: { dense: number; bm25: number } }>(paths.heldOut);
+  const heldOut = readJson<{
+    pool: number;
+    perLanguage: Record<string, { pairs: number; dense: number; bm25: number; hybrid?: number }>;
+    macro: { dense: number; bm25: number; hybrid?: number };
+    similarity?: { chunks: number; randomPairs: number; median: number; quantile: number; threshold: number };
+  }>(paths.heldOut);
   const quality = readJson<Quality>(paths.quality);
   const f = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(3));
   const lines = [
     `# ${name}`,
     '',
     'CodeGraph\'s default code-embedding model: a bag-of-subword-embeddings encoder (each token a learned vector and a learned weight; a text is their weighted mean, L2-normalised) trained contrastively here, on CPU, from code in Debian\'s archive and the npm registry. Queries and code share the encoder. Vectors are Matryoshka-trained, so their leading 128 or 64 dimensions can be used alone.',
+    training.args['position_buckets'] ? `Each token\'s weight is also scaled by a learned weight for its position (${String(training.args['position_buckets'])} buckets: exact for the first 16 positions, then logarithmic), so a definition\'s name and signature, which come first, can count for more than its body.` : '',
     '',
     '## Reproduce',
     '',
@@ -74,10 +80,14 @@ function modelCard(name: string, paths: { corpus: string; prepared: string; run:
     '',
     `Held-out packages, MRR with ${heldOut.pool - 1} distractors (training/evaluate):`,
     '',
-    '| language | pairs | dense | BM25 |',
-    '|---|---|---|---|',
-    ...Object.entries(heldOut.perLanguage).map(([language, score]) => `| ${language} | ${score.pairs} | ${f(score.dense)} | ${f(score.bm25)} |`),
-    `| **macro average** | | **${f(heldOut.macro.dense)}** | **${f(heldOut.macro.bm25)}** |`,
+    '| language | pairs | dense | BM25 | hybrid (RRF) |',
+    '|---|---|---|---|---|',
+    ...Object.entries(heldOut.perLanguage).map(([language, score]) => `| ${language} | ${score.pairs} | ${f(score.dense)} | ${f(score.bm25)} | ${f(score.hybrid)} |`),
+    `| **macro average** | | **${f(heldOut.macro.dense)}** | **${f(heldOut.macro.bm25)}** | **${f(heldOut.macro.hybrid)}** |`,
+    '',
+    heldOut.similarity
+      ? `Similar-code threshold: ${heldOut.similarity.threshold}, the cosine reached by only ${Math.round((1 - heldOut.similarity.quantile) * 100)}% of ${heldOut.similarity.randomPairs} random pairs of held-out chunks (median ${heldOut.similarity.median}); written to codegraph-model.json as \`similarityThreshold\` and used by the editor\'s similar-code lens.`
+      : '',
     '',
   ];
   if (quality.cosqa) {
@@ -105,13 +115,20 @@ function writePackageList(corpus: string, out: string): void {
   writeFileSync(out, `list\ttype\tname\tversion\n${rows.sort().join('\n')}\n`);
 }
 
+/** Writes the measured "similar code" threshold (training/evaluate's calibration) into the model's manifest. */
+function setSimilarityThreshold(modelDir: string, threshold: number): void {
+  const file = join(modelDir, 'codegraph-model.json');
+  writeFileSync(file, `${JSON.stringify({ ...readJson<Record<string, unknown>>(file), similarityThreshold: threshold }, null, 2)}\n`);
+  console.log(`similarity threshold ${threshold} written to ${file}`);
+}
+
 async function main(): Promise<void> {
   const root = packageRoot();
   const { values } = parseArgs({
     options: {
       corpus: { type: 'string', default: process.env['CODEGRAPH_CORPUS_DIR'] ?? join(homedir(), '.cache', 'codegraph', 'corpus') },
       work: { type: 'string', default: join(homedir(), '.cache', 'codegraph', 'training') },
-      name: { type: 'string', default: 'codegraph-code-v1' },
+      name: { type: 'string', default: 'codegraph-code-v2' },
       minutes: { type: 'string', default: '100' },
       'vocab-size': { type: 'string', default: '32000' },
       'skip-corpus': { type: 'boolean', default: false },
@@ -131,12 +148,14 @@ async function main(): Promise<void> {
   const qualityDir = join(work, 'quality');
   mkdirSync(work, { recursive: true });
 
+  if (!values['skip-corpus']) step('deb-src for apt-get source', 'bash', [join(root, 'training', 'corpus', 'enable-deb-src.sh')]);
   if (!values['skip-corpus']) step('corpus', process.execPath, [join(root, 'out', 'training', 'corpus', 'build.js'), '--out', corpus]);
   if (!values['skip-prepare']) step('tokenizer and pre-tokenised pairs', process.execPath, [join(root, 'out', 'training', 'prepare.js'), '--pairs', join(corpus, 'pairs'), '--out', prepared, '--vocab-size', values['vocab-size']!]);
   if (!values['skip-train']) step('training', values.python!, [join(root, 'training', 'train.py'), '--data', prepared, '--out', run, '--minutes', values.minutes!]);
   console.log(`\n== export to ${modelDir}`);
   exportModel(prepared, run, modelDir, values.name!, values.python!);
   step('held-out evaluation', process.execPath, [join(root, 'out', 'training', 'evaluate.js'), '--pairs', join(corpus, 'pairs'), '--model', modelDir, '--out', heldOut, '--max-per-language', values['held-out-max']!]);
+  setSimilarityThreshold(modelDir, readJson<{ similarity: { threshold: number } }>(heldOut).similarity.threshold);
   step('quality benchmark', process.execPath, [join(root, 'out', 'bench', 'quality', 'run.js'), '--model', modelDir, '--out', qualityDir]);
   const card = modelCard(values.name!, { corpus, prepared, run, heldOut, quality: join(qualityDir, 'quality-latest.json'), baselineQuality: values['baseline-quality'] ?? null }, 'npm run model:train');
   writeFileSync(join(modelDir, 'README.md'), card);

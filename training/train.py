@@ -42,15 +42,28 @@ def bag_batch(ids, offsets, rows, limit):
     within = np.arange(total) - np.repeat(bag_offsets, lengths)
     flat = ids[np.minimum(np.repeat(starts, lengths) + within, len(ids) - 1)].astype(np.int64)
     bag_index = np.repeat(np.arange(len(rows)), lengths)
-    return torch.from_numpy(flat), torch.from_numpy(bag_offsets), torch.from_numpy(bag_index)
+    return torch.from_numpy(flat), torch.from_numpy(bag_offsets), torch.from_numpy(bag_index), torch.from_numpy(within.astype(np.int64))
+
+
+def position_bucket(positions, buckets):
+    """Bucket of each token position: exact for the first 16, then logarithmic
+    (8 per doubling), the last bucket open-ended. Must match export_bow_onnx.py."""
+    positions = np.asarray(positions, dtype=np.float64)
+    logarithmic = 16 + np.floor(np.log2(np.maximum(positions, 16) / 16) * 8)
+    return np.minimum(np.where(positions < 16, positions, logarithmic), buckets - 1).astype(np.int64)
 
 
 class BagEncoder(torch.nn.Module):
     """Weighted mean of token vectors. Trained with EmbeddingBag (no [batch, length, dim] tensor);
     exported with Gather + masked weighted mean, which computes the same function."""
 
-    def __init__(self, vocab, dim, initial_weights):
+    def __init__(self, vocab, dim, initial_weights, position_buckets=0):
         super().__init__()
+        # Optional learned weight per position bucket: where a token sits matters
+        # (a definition's name and signature come first), which a plain bag ignores.
+        self.position_buckets = position_buckets
+        if position_buckets:
+            self.position_logits = torch.nn.Parameter(torch.zeros(position_buckets))
         self.vectors = torch.nn.EmbeddingBag(vocab, dim, mode="sum", sparse=True)
         self.raw_weights = torch.nn.Embedding(vocab, 1, sparse=True)
         with torch.no_grad():
@@ -61,8 +74,11 @@ class BagEncoder(torch.nn.Module):
             self.raw_weights.weight.copy_(torch.log(torch.expm1(w)).unsqueeze(1))
 
     def forward(self, batch):
-        flat, bag_offsets, bag_index = batch
+        flat, bag_offsets, bag_index, within = batch
         weights = F.softplus(self.raw_weights(flat).squeeze(-1)) * (flat != 0).float()
+        if self.position_buckets:
+            buckets = torch.from_numpy(position_bucket(within.numpy(), self.position_buckets))
+            weights = weights * torch.exp(self.position_logits)[buckets]
         summed = self.vectors(flat, bag_offsets, per_sample_weights=weights)
         totals = torch.zeros(len(bag_offsets)).index_add_(0, bag_index, weights)
         return summed / (totals.unsqueeze(1) + 1e-6)
@@ -111,6 +127,7 @@ def main():
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--position-buckets", type=int, default=56, help="learned per-position-bucket token weights (0: off, as in codegraph-code-v1)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -127,8 +144,11 @@ def main():
         df = np.array(json.load(handle), dtype=np.float64)
     idf = np.log((pairs + 1) / (df + 1)) + 1.0
 
-    model = BagEncoder(vocab, args.dim, idf)
-    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=args.lr)
+    model = BagEncoder(vocab, args.dim, idf, args.position_buckets)
+    # Sparse rows (token vectors and weights) take SparseAdam; the few dense parameters take Adam.
+    optimizer = torch.optim.SparseAdam([model.vectors.weight, model.raw_weights.weight], lr=args.lr)
+    dense_parameters = [model.position_logits] if args.position_buckets else []
+    dense_optimizer = torch.optim.Adam(dense_parameters, lr=args.lr) if dense_parameters else None
     dims = [int(d) for d in args.matryoshka.split(",") if int(d) <= args.dim]
     total_steps = int(args.epochs * pairs / args.batch)
     state = {"step": 0, "elapsed": 0.0, "history": []}
@@ -137,11 +157,16 @@ def main():
         saved = torch.load(checkpoint)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
+        if dense_optimizer and "dense_optimizer" in saved:
+            dense_optimizer.load_state_dict(saved["dense_optimizer"])
         state = saved["state"]
         print(f"resumed at step {state['step']} ({state['elapsed'] / 60:.1f} min)", flush=True)
 
     def save():
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state, "args": vars(args)}, checkpoint + ".tmp")
+        saved = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state, "args": vars(args)}
+        if dense_optimizer:
+            saved["dense_optimizer"] = dense_optimizer.state_dict()
+        torch.save(saved, checkpoint + ".tmp")
         os.replace(checkpoint + ".tmp", checkpoint)
 
     rng = np.random.default_rng(args.seed + state["step"])
@@ -154,8 +179,12 @@ def main():
         c = model(bag_batch(train_c[0], train_c[1], rows, args.max_code_tokens))
         loss = sum(info_nce(q[:, :d], c[:, :d], args.temperature) for d in dims) / len(dims)
         optimizer.zero_grad()
+        if dense_optimizer:
+            dense_optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if dense_optimizer:
+            dense_optimizer.step()
         state["step"] += 1
         state["elapsed"] = time.time() - started
         if state["step"] % 50 == 0 or state["step"] == total_steps:
@@ -174,6 +203,9 @@ def main():
         weights[0] = 0.0
         with open(os.path.join(args.out, "token_weights.json"), "w") as handle:
             json.dump([round(float(w), 5) for w in weights], handle)
+        if args.position_buckets:
+            with open(os.path.join(args.out, "position_weights.json"), "w") as handle:
+                json.dump({"buckets": args.position_buckets, "weights": [round(float(w), 5) for w in torch.exp(model.position_logits)]}, handle)
     model.eval()
     final = {"steps": state["step"], "minutes": round(state["elapsed"] / 60, 2), "valid_mrr": validation_mrr(model, valid, args.max_query_tokens, args.max_code_tokens), "pairs_seen": state["step"] * args.batch}
     with open(os.path.join(args.out, "training.json"), "w") as handle:

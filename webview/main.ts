@@ -182,6 +182,8 @@ function onMessage(message: HostToWebview): void {
     case 'results':
       if (message.requestId !== requestId) return;
       items = message.items;
+      // Which query the list answers: results arrive per keystroke.
+      resultList.dataset['query'] = message.query;
       resultText =
         message.query.trim() === ''
           ? ''

@@ -65,19 +65,29 @@ async function main(): Promise<void> {
     const random = rng(42);
     const count = Number(values['count'] ?? 200);
     const latencies: number[] = [];
+    const indexLatencies: number[] = [];
     let found = 0;
     for (let i = 0; i < count; i++) {
       const path = paths[Math.floor(random() * paths.length)]!;
       const absolute = join(values['root']!, path);
       const original = readFileSync(absolute);
       const marker = `zqbench${i}marker`;
-      const comment = path.endsWith('.py') || path.endsWith('.rb') ? '#' : '//';
+      const comment = /\.(py|rb)$/.test(path) ? '#' : '//';
+      // The edit is a comment line inside a definition (after its first line), where a
+      // developer types: text outside every chunk (a trailing comment) is not indexed.
+      const definitions = (await graph.store.chunksOfFile(path)).filter((chunk) => chunk.endLine > chunk.startLine && chunk.kind !== 'lines');
+      const target = definitions[Math.floor(random() * definitions.length)];
+      const lines = original.toString('utf8').split('\n');
+      const at = target ? target.startLine : lines.length;
+      lines.splice(at, 0, `${comment} ${marker} added by the edit benchmark`);
       try {
         const begun = performance.now();
-        writeFileSync(absolute, `${original.toString('utf8')}\n${comment} ${marker} added by the edit benchmark\n`);
+        writeFileSync(absolute, lines.join('\n'));
         await graph.index({ paths: [path] });
+        const indexed = performance.now();
         const hits = await graph.search(marker, { mode: 'lexical', limit: 1 });
         latencies.push(performance.now() - begun);
+        indexLatencies.push(indexed - begun);
         if (hits[0]?.path === path) found++;
       } finally {
         writeFileSync(absolute, original);
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
       }
     }
     await graph.dispose();
-    Object.assign(result, { latencies, found, peakRssMb: peakRssMb() });
+    Object.assign(result, { latencies, indexLatencies, found, peakRssMb: peakRssMb() });
   } else if (task === 'query-real') {
     const graph = await openGraph(values);
     const queries = JSON.parse(readFileSync(values['queries']!, 'utf8')) as string[];

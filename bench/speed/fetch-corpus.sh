@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the speed-benchmark corpus: real code in 9 languages at fixed
+# Fetches the speed-benchmark corpus: real code in 9 languages (Go, Rust, Python, C, C++, Java, PHP, Ruby, JavaScript/TypeScript) at fixed
 # versions, from Debian's archive and the npm registry, into
 # ${CODEGRAPH_SPEED_CORPUS:-~/.cache/codegraph/speed-corpus}. Idempotent; the corpus stays out of git.
 #   bash bench/speed/fetch-corpus.sh
@@ -22,6 +22,14 @@ debs=(
   "php-symfony-console=5.4.53+dfsg-0+deb12u1 usr/share/php/Symfony/Component/Console"
   "ruby-rspec-core=3.12.0c0e1m1s0-1 usr/share/rubygems-integration"
   "openjdk-17-source=17.0.21.1+2-1~deb12u1 usr/lib/jvm/openjdk-17/lib/src.zip"
+  "python3-pandas=1.5.3+dfsg-2 usr/lib/python3/dist-packages/pandas"
+  "python3-sklearn=1.2.1+dfsg-1 usr/lib/python3/dist-packages/sklearn"
+  "librust-tokio-dev=1.24.2-1 usr/share/cargo/registry/tokio-1.24.2"
+  "librust-syn-dev=1.0.107-1 usr/share/cargo/registry/syn-1.0.107"
+  "ruby-activesupport=2:6.1.7.10+dfsg-1~deb12u3 usr/share/rubygems-integration/all/gems/activesupport-6.1.7.10"
+  "golang-github-prometheus-client-golang-dev=1.14.0-3 usr/share/gocode/src/github.com/prometheus"
+  "php-laravel-framework=8.83.26+dfsg-2 usr/share/php/Illuminate"
+  "libboost1.81-dev=1.81.0-5+deb12u1 usr/include/boost/asio usr/include/boost/beast"
 )
 for entry in "${debs[@]}"; do
   read -r spec keep <<<"$entry"

@@ -3,7 +3,9 @@ import type { DiscoveryOptions } from '../discovery/types.js';
 import type { Device } from '../embedding/model.js';
 import { InvalidConfigError } from '../errors.js';
 import { defaultPoolSize } from '../pool/pool.js';
-import { defaultCacheDir, defaultGrammarsDir, defaultModelDir } from './paths.js';
+import { isVectorPrecision, VECTOR_PRECISIONS, type VectorPrecision } from '../vectors/codecs.js';
+import { userModelsDir } from '../models/paths.js';
+import { bundledModelsDir, defaultCacheDir, defaultGrammarsDir, defaultModelDir } from './paths.js';
 
 /** Everything an engine instance is configured with; `resolveConfig` fills defaults and validates. */
 export interface EngineConfig {
@@ -11,10 +13,20 @@ export interface EngineConfig {
   readonly cacheDir: string;
   /** Model directory; null for lexical-only search. */
   readonly modelDir: string | null;
+  /**
+   * Folders models may be loaded from (docs/models.md, "Where models may come
+   * from"): the bundled `models/`, the user's models folder, and the input's
+   * `modelRoots`. A model directory or model file outside them is refused.
+   */
+  readonly modelRoots: readonly string[];
   readonly grammarsDir: string;
   readonly device: Device;
   /** Output dimensions kept (Matryoshka truncation); 0 keeps the model's own. */
   readonly dimensions: number;
+  /** How the in-memory dense index holds vectors (docs/precision.md); at rest they stay int8. */
+  readonly precision: VectorPrecision;
+  /** PCA output dimensions for the dense index, fitted on the workspace's vectors; 0 = off. */
+  readonly pcaDimensions: number;
   readonly workers: number;
   /** Files per indexing batch (one transaction each). */
   readonly batchFiles: number;
@@ -27,6 +39,12 @@ export interface EngineConfig {
   readonly workerFile?: string;
 }
 
+/**
+ * `modelRoots`: further folders the user has configured for models. When it is
+ * absent, an explicit `modelDir` counts as configured (a command-line argument
+ * or a caller's own choice); front ends that take the model path from a source
+ * the user does not control pass the user's folders here, and the path must lie inside them.
+ */
 export type EngineConfigInput = Partial<Omit<EngineConfig, 'discovery' | 'root'>> & { root: string; discovery?: Partial<DiscoveryOptions> };
 
 export function resolveConfig(input: EngineConfigInput): EngineConfig {
@@ -35,9 +53,12 @@ export function resolveConfig(input: EngineConfigInput): EngineConfig {
     root,
     cacheDir: input.cacheDir ? resolve(input.cacheDir) : defaultCacheDir(root),
     modelDir: input.modelDir === null ? null : input.modelDir ? resolve(input.modelDir) : defaultModelDir(),
+    modelRoots: [bundledModelsDir(), userModelsDir(), ...(input.modelRoots ?? (input.modelDir ? [input.modelDir] : [])).map((dir) => resolve(dir))],
     grammarsDir: input.grammarsDir ?? defaultGrammarsDir(),
     device: input.device ?? 'cpu',
     dimensions: input.dimensions ?? 0,
+    precision: input.precision ?? 'int8',
+    pcaDimensions: input.pcaDimensions ?? 0,
     workers: input.workers ?? defaultPoolSize(),
     batchFiles: input.batchFiles ?? 512,
     embedBatchSize: input.embedBatchSize ?? 256,
@@ -61,6 +82,8 @@ function validate(config: EngineConfig): void {
   };
   if (!['cpu', 'cuda', 'auto'].includes(config.device)) throw new InvalidConfigError('device', `must be cpu, cuda or auto, got '${config.device}'`);
   if (!Number.isInteger(config.dimensions) || config.dimensions < 0) throw new InvalidConfigError('dimensions', `must be 0 (model default) or a positive integer, got ${config.dimensions}`);
+  if (!isVectorPrecision(config.precision)) throw new InvalidConfigError('precision', `must be one of ${VECTOR_PRECISIONS.join(', ')}, got '${String(config.precision)}'`);
+  if (!Number.isInteger(config.pcaDimensions) || config.pcaDimensions < 0) throw new InvalidConfigError('pcaDimensions', `must be 0 (off) or a positive integer, got ${config.pcaDimensions}`);
   positiveInteger('workers', config.workers);
   positiveInteger('batchFiles', config.batchFiles);
   positiveInteger('embedBatchSize', config.embedBatchSize);

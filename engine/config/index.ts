@@ -1,2 +1,2 @@
 export { resolveConfig, type EngineConfig, type EngineConfigInput } from './config.js';
-export { defaultCacheDir, defaultGrammarsDir, defaultModelDir, packageRoot } from './paths.js';
+export { bundledModelsDir, defaultCacheDir, defaultGrammarsDir, defaultModelDir, packageRoot } from './paths.js';

@@ -24,9 +24,14 @@ export function defaultGrammarsDir(): string {
   return join(packageRoot(), 'grammars');
 }
 
+/** The package's own `models/` folder. */
+export function bundledModelsDir(): string {
+  return join(packageRoot(), 'models');
+}
+
 /** The bundled default model, named by `models/default.json`. */
 export function defaultModelDir(): string {
-  const models = join(packageRoot(), 'models');
+  const models = bundledModelsDir();
   const { default: name } = JSON.parse(readFileSync(join(models, 'default.json'), 'utf8')) as { default: string };
   return join(models, name);
 }

@@ -14,6 +14,8 @@ export type SkipReason =
   | 'symlink'
   | 'symlink-loop'
   | 'unreadable'
+  /** FIFOs, sockets and devices: reading one can block forever, so it is never opened. */
+  | 'special-file'
   | 'quarantined';
 
 export interface DiscoveredFile {

@@ -45,14 +45,19 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
           skipped.push({ path, reason: 'symlink' });
           continue;
         }
-        const target = await stat(join(absoluteDir, entry.name)).catch(() => null);
-        if (!target) {
-          skipped.push({ path, reason: 'unreadable', detail: 'dangling symlink or loop' });
+        const target = await stat(join(absoluteDir, entry.name)).catch((error: NodeJS.ErrnoException) => error);
+        if (target instanceof Error) {
+          skipped.push(target.code === 'ELOOP' ? { path, reason: 'symlink-loop', detail: 'ELOOP' } : { path, reason: 'unreadable', detail: target.code ?? 'dangling symlink' });
           continue;
         }
         isDirectory = target.isDirectory();
+        if (!isDirectory && !target.isFile()) {
+          skipped.push({ path, reason: 'special-file', detail: specialKind(target) });
+          continue;
+        }
       } else if (!isDirectory && !entry.isFile()) {
-        continue; // sockets, fifos, devices
+        skipped.push({ path, reason: 'special-file', detail: specialKind(entry) });
+        continue;
       }
       if (isDirectory) {
         const reason = rules.checkDirectory(path);
@@ -75,6 +80,8 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
         const info = stats[index]!;
         if (info instanceof Error) {
           skipped.push({ path: candidate.path, reason: 'unreadable', detail: info.code ?? info.message });
+        } else if (!info.isFile()) {
+          skipped.push({ path: candidate.path, reason: 'special-file', detail: specialKind(info) });
         } else if (info.size > options.maxFileBytes) {
           skipped.push({ path: candidate.path, reason: 'too-large', detail: `${info.size} bytes` });
         } else {
@@ -87,6 +94,14 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
 
   await walkDirectory('', new Set());
   return { files, skipped };
+}
+
+/** What kind of non-regular file an entry is, for skip reports. */
+export function specialKind(entry: Pick<Dirent, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): string {
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'device';
+  return 'not a regular file';
 }
 
 /** Counts skipped files by reason, for summaries. */

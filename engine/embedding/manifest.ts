@@ -4,6 +4,7 @@ import { ModelLoadError } from '../errors.js';
 
 export type Pooling = 'model' | 'mean' | 'cls' | 'last';
 export type PreprocessStep = 'split-identifiers' | 'lowercase' | 'collapse-whitespace';
+export type PaddingSide = 'right' | 'left';
 
 /** `codegraph-model.json`: everything the engine must know to turn text into a vector with this model. */
 export interface ModelManifest {
@@ -23,11 +24,32 @@ export interface ModelManifest {
   readonly charsPerToken: number;
   /** Whether the graph takes `token_type_ids` (BERT-family exports). */
   readonly tokenTypeIds: boolean;
+  /** Token id that fills padded positions (masked out; RoBERTa-style graphs derive positions from it). */
+  readonly padTokenId: number;
+  /** Where padding goes in a batch; `left` for decoder models trained that way. */
+  readonly paddingSide: PaddingSide;
+  /** First position id, for graphs that take `position_ids`: RoBERTa-family models count from `pad_token_id + 1`. */
+  readonly positionOffset: number;
+  /**
+   * Cosine above which two code chunks count as "similar" for this model (the
+   * editor's similar-code lens), or null for the engine's default. Cosine scales
+   * differ between models, so a fixed number cannot serve them all.
+   */
+  readonly similarityThreshold: number | null;
 }
+
+/** Used when a manifest sets no `similarityThreshold`. */
+export const DEFAULT_SIMILARITY_THRESHOLD = 0.5;
 
 export const MANIFEST_FILE = 'codegraph-model.json';
 const POOLINGS: readonly Pooling[] = ['model', 'mean', 'cls', 'last'];
 const STEPS: readonly PreprocessStep[] = ['split-identifiers', 'lowercase', 'collapse-whitespace'];
+/**
+ * Manifest fields that would make the runtime load native code or take
+ * session settings from the model directory. CodeGraph never does either, so a
+ * manifest asking for it is refused rather than silently half-honoured.
+ */
+const NATIVE_CODE_FIELD = /custom_?op|sessionOptions|executionProviders/i;
 
 /** Reads and validates a model directory's manifest; every problem names the file and the field. */
 export function readModelManifest(modelDir: string): ModelManifest {
@@ -52,6 +74,7 @@ export function validateManifest(raw: unknown, file: string, modelDir: string): 
   };
   if (typeof raw !== 'object' || raw === null) return fail('(root)', 'an object');
   const value = raw as Record<string, unknown>;
+  refuseNativeCodeRequest(value, file, modelDir);
   const text = (field: string, fallback?: string): string => {
     const found = value[field] ?? fallback;
     return typeof found === 'string' ? found : fail(field, 'a string');
@@ -78,5 +101,30 @@ export function validateManifest(raw: unknown, file: string, modelDir: string): 
     outputName: text('outputName', pooling === 'model' ? 'sentence_embedding' : 'last_hidden_state'),
     charsPerToken: positive('charsPerToken', 4),
     tokenTypeIds: value['tokenTypeIds'] === true,
+    padTokenId: nonNegativeInteger('padTokenId', value['padTokenId'], fail),
+    positionOffset: nonNegativeInteger('positionOffset', value['positionOffset'], fail),
+    paddingSide: value['paddingSide'] === undefined || value['paddingSide'] === 'right' || value['paddingSide'] === 'left' ? ((value['paddingSide'] as PaddingSide | undefined) ?? 'right') : fail('paddingSide', "'right' or 'left'"),
+    similarityThreshold: similarityThreshold(value['similarityThreshold'], fail),
   };
+}
+
+function similarityThreshold(value: unknown, fail: (field: string, expected: string) => never): number | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'number' && value > -1 && value < 1 ? value : fail('similarityThreshold', 'a number between -1 and 1');
+}
+
+function nonNegativeInteger(field: string, value: unknown, fail: (field: string, expected: string) => never): number {
+  if (value === undefined || value === null) return 0;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail(field, 'a non-negative integer');
+}
+
+/** Throws when a manifest (or options object) asks for a custom-op library or raw session options. */
+export function refuseNativeCodeRequest(value: Record<string, unknown>, file: string, modelDir: string): void {
+  const field = Object.keys(value).find((key) => NATIVE_CODE_FIELD.test(key));
+  if (field === undefined) return;
+  throw new ModelLoadError(`Refusing model: '${field}' in ${file} asks to register native code or session options, which CodeGraph never loads from a model`, {
+    modelDir,
+    file,
+    hint: 'Remove the field. Models must run on ONNX Runtime\'s built-in operators (docs/models.md).',
+  });
 }

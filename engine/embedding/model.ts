@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
 import { planBatches } from './batching.js';
-import { MANIFEST_FILE, readModelManifest, type ModelManifest } from './manifest.js';
+import { completeHfManifest, HF_METADATA_FILES, isHfModelDir, planHfModel } from './hfLayout.js';
+import { buildModelInputs } from './inputs.js';
+import { MANIFEST_FILE, readModelManifest, refuseNativeCodeRequest, type ModelManifest } from './manifest.js';
+import { ModelRoots } from './modelRoots.js';
+import { foreignDomains, inspectOnnxModel, OnnxFormatError } from './onnxGraph.js';
+import { finalizeVector, poolOutput } from './pooling.js';
 import { TextTokenizer } from './tokenizer.js';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
@@ -18,6 +24,12 @@ export interface EmbedderOptions {
   readonly maxBatchTokens: number;
   /** Keep only the first N dimensions (Matryoshka-trained models); 0 keeps all. */
   readonly dimensions: number;
+  /**
+   * Folders the model may be read from (the engine passes its configured model
+   * folders). Absent: the model directory itself, an explicit choice of the caller.
+   * Every file the model reads must resolve, symbolic links followed, inside one.
+   */
+  readonly modelRoots?: readonly string[];
   readonly log?: (message: string) => void;
 }
 
@@ -40,27 +52,60 @@ export class Embedder {
     private readonly session: ort.InferenceSession,
     private readonly tokenizer: TextTokenizer,
     private readonly options: EmbedderOptions,
+    /** Builds GraphCodeBERT data-flow inputs, for models whose manifest asks for them. */
+    private readonly dataFlow: GraphCodeBertEncoder | null = null,
   ) {}
 
+  /**
+   * Loads a model folder: a CodeGraph manifest (`codegraph-model.json`) or a
+   * Hugging Face export (`config.json`, `tokenizer.json`, an ONNX file),
+   * through one path. Refuses folders and files outside the model roots,
+   * graphs that need custom operators, and requests to load native code.
+   */
   static async load(modelDir: string, options: EmbedderOptions = DEFAULT_EMBEDDER): Promise<Embedder> {
     const dir = resolve(modelDir);
+    refuseNativeCodeRequest(options as unknown as Record<string, unknown>, 'the embedder options', dir);
     if (!existsSync(dir)) {
       throw new ModelLoadError(`Model directory not found: ${dir}`, { modelDir: dir, hint: 'Check the model setting, or omit it to use the bundled default model.' });
     }
-    const manifest = readModelManifest(dir);
-    const onnxPath = join(dir, manifest.onnx);
+    const roots = ModelRoots.of(options.modelRoots ?? [dir]);
+    roots.check(dir, 'model directory', dir);
+    // A Hugging Face export is recognised by its config.json; a codegraph-model.json beside it only overrides.
+    const isHf = isHfModelDir(dir);
+    for (const name of isHf ? HF_METADATA_FILES : [MANIFEST_FILE]) if (existsSync(join(dir, name))) roots.check(join(dir, name), 'model metadata', dir);
+    const hfPlan = isHf ? planHfModel(dir) : null;
+    const known = hfPlan ? null : readModelManifest(dir);
+    const onnxName = hfPlan ? (hfPlan.derived['onnx'] as string) : known!.onnx;
+    const tokenizerName = hfPlan ? (hfPlan.derived['tokenizer'] as string) : known!.tokenizer;
+    const onnxPath = roots.check(join(dir, onnxName), 'model file', dir);
     if (!existsSync(onnxPath)) {
-      throw new ModelLoadError(`Model file not found: ${onnxPath}`, { modelDir: dir, file: onnxPath, hint: `The manifest ${MANIFEST_FILE} names '${manifest.onnx}'.` });
+      throw new ModelLoadError(`Model file not found: ${onnxPath}`, { modelDir: dir, file: onnxPath, hint: hfPlan ? 'Export the model to ONNX into this folder.' : `The manifest ${MANIFEST_FILE} names '${onnxName}'.` });
     }
-    const tokenizer = TextTokenizer.load(join(dir, manifest.tokenizer), manifest, dir);
+    const tokenizerPath = roots.check(join(dir, tokenizerName), 'tokenizer', dir);
+    const digest = checkGraph(onnxPath, dir, roots);
     const { session, device } = await createSession(onnxPath, dir, options);
-    if (!session.inputNames.includes('input_ids') || !session.outputNames.includes(manifest.outputName)) {
-      throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${session.inputNames.join(', ')}] and produces [${session.outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
+    let dataFlow: GraphCodeBertEncoder | null = null;
+    try {
+      const inputConfig = readModelInputConfig(dir);
+      if (inputConfig.input === 'graphcodebert-dfg') checkGraphCodeBertSignature(session.inputNames, dir);
+      let manifest = known!;
+      if (hfPlan) {
+        const widths = await probeOutputWidths(session, hfPlan.derived['padTokenId'] as number, dir, inputConfig.input === 'graphcodebert-dfg');
+        manifest = completeHfManifest(hfPlan, session, (output) => widths.get(output) ?? 0);
+      }
+      if (!session.inputNames.includes('input_ids') || !session.outputNames.includes(manifest.outputName)) {
+        throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${session.inputNames.join(', ')}] and produces [${session.outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
+      }
+      const tokenizer = TextTokenizer.load(tokenizerPath, manifest, dir);
+      const dimension = options.dimensions > 0 ? Math.min(options.dimensions, manifest.dimension) : manifest.dimension;
+      const modelId = `${manifest.id}@${digest.slice(0, 12)}${dimension !== manifest.dimension ? `/d${dimension}` : ''}`;
+      if (inputConfig.input === 'graphcodebert-dfg') dataFlow = await GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
+      return new Embedder(dir, manifest, modelId, dimension, device, session, tokenizer, options, dataFlow);
+    } catch (error) {
+      dataFlow?.dispose();
+      await session.release();
+      throw error;
     }
-    const digest = await fileDigest(onnxPath);
-    const dimension = options.dimensions > 0 ? Math.min(options.dimensions, manifest.dimension) : manifest.dimension;
-    const modelId = `${manifest.id}@${digest.slice(0, 12)}${dimension !== manifest.dimension ? `/d${dimension}` : ''}`;
-    return new Embedder(dir, manifest, modelId, dimension, device, session, tokenizer, options);
   }
 
   /** Largest chunk in characters that fits the model's window. */
@@ -74,13 +119,14 @@ export class Embedder {
   }
 
   /** Embeds texts in length-sorted batches; the result is in input order. */
-  async embed(texts: readonly string[], role: 'query' | 'document' = 'document'): Promise<Float32Array[]> {
-    const encoded = texts.map((text) => this.tokenizer.encode(text, role));
+  async embed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<Float32Array[]> {
+    const graphInputs = this.dataFlow ? await this.dataFlow.encodeAll(texts, role, languages) : null;
+    const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : texts.map((text) => this.tokenizer.encode(text, role));
     const lengths = encoded.map((ids) => ids.length);
     const batches = planBatches(lengths, this.options.maxBatchSize, this.options.maxBatchTokens);
     const results = new Array<Float32Array>(texts.length);
     for (const batch of batches) {
-      const vectors = await this.runBatch(batch.indices.map((index) => encoded[index]!), batch.length);
+      const vectors = await this.runBatch(batch.indices.map((index) => encoded[index]!), batch.length, graphInputs && batch.indices.map((index) => graphInputs[index]!));
       batch.indices.forEach((index, row) => (results[index] = vectors[row]!));
       this.stats.batches++;
       this.stats.paddedTokens += batch.length * batch.indices.length;
@@ -90,23 +136,11 @@ export class Embedder {
     return results;
   }
 
-  private async runBatch(rows: readonly number[][], length: number): Promise<Float32Array[]> {
+  private async runBatch(rows: readonly number[][], length: number, graphInputs: readonly GraphCodeBertInput[] | null = null): Promise<Float32Array[]> {
     const width = Math.max(1, length);
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new BigInt64Array(rows.length * width);
-    rows.forEach((row, r) => {
-      // An empty text still needs one position; token 0 is padding in every supported tokenizer.
-      if (row.length === 0) mask[r * width] = 1n;
-      for (let t = 0; t < row.length; t++) {
-        ids[r * width + t] = BigInt(row[t]!);
-        mask[r * width + t] = 1n;
-      }
-    });
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [rows.length, width]),
-    };
-    if (this.session.inputNames.includes('attention_mask')) feeds['attention_mask'] = new ort.Tensor('int64', mask, [rows.length, width]);
-    if (this.session.inputNames.includes('token_type_ids')) feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(rows.length * width), [rows.length, width]);
+    const { feeds, mask } = graphInputs
+      ? graphCodeBertFeeds(graphInputs, width, this.session.inputNames, this.dataFlow!.specialTokens.pad)
+      : buildModelInputs(rows, width, { inputNames: this.session.inputNames, padTokenId: this.manifest.padTokenId, paddingSide: this.manifest.paddingSide, positionOffset: this.manifest.positionOffset });
     let output: ort.Tensor;
     try {
       const result = await this.session.run(feeds);
@@ -114,11 +148,12 @@ export class Embedder {
     } catch (error) {
       throw new InferenceError(`Inference failed for a batch of ${rows.length}×${width}: ${(error as Error).message}`, { modelDir: this.modelDir, batch: rows.length, length: width }, { cause: error });
     }
-    const pooled = poolOutput(output, mask, rows.length, width, this.manifest.pooling);
+    const pooled = poolOutput(output.data as Float32Array, output.dims, mask, this.manifest.pooling);
     return pooled.map((vector) => finalizeVector(vector, this.dimension, this.manifest.normalize));
   }
 
   async dispose(): Promise<void> {
+    this.dataFlow?.dispose();
     await this.session.release();
   }
 }
@@ -135,7 +170,7 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
       const session = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cuda'] });
       return { session, device: 'cuda' };
     } catch (error) {
-      options.log?.(`CUDA execution provider unavailable, using CPU: ${(error as Error).message.split('\n')[0]}`);
+      options.log?.(`CUDA execution provider unavailable (device '${options.device}'), using CPU: ${(error as Error).message.split('\n')[0]}. See docs/models.md, "GPU (CUDA)".`);
     }
   }
   try {
@@ -149,61 +184,55 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
   }
 }
 
-/** Pools `[batch, length, hidden]` outputs (or passes through `[batch, hidden]`). */
-function poolOutput(output: ort.Tensor, mask: BigInt64Array, batch: number, length: number, pooling: string): Float32Array[] {
-  const data = output.data as Float32Array;
-  const dims = output.dims;
-  if (dims.length === 2) {
-    const hidden = dims[1]!;
-    return Array.from({ length: batch }, (_, row) => data.slice(row * hidden, (row + 1) * hidden));
-  }
-  const hidden = dims[2]!;
-  const vectors: Float32Array[] = [];
-  for (let row = 0; row < batch; row++) {
-    const vector = new Float32Array(hidden);
-    let lastReal = 0;
-    let count = 0;
-    for (let t = 0; t < length; t++) {
-      if (mask[row * length + t] === 0n) continue;
-      lastReal = t;
-      count++;
-      if (pooling === 'mean') {
-        const offset = (row * length + t) * hidden;
-        for (let h = 0; h < hidden; h++) vector[h]! += data[offset + h]!;
-      }
-    }
-    if (pooling === 'mean') {
-      for (let h = 0; h < hidden; h++) vector[h]! /= Math.max(1, count);
-    } else {
-      const t = pooling === 'cls' ? 0 : lastReal;
-      vector.set(data.subarray((row * length + t) * hidden, (row * length + t + 1) * hidden));
-    }
-    vectors.push(vector);
-  }
-  return vectors;
+interface GraphFacts {
+  readonly digest: string;
+  readonly foreignDomains: readonly string[];
+  readonly externalData: readonly string[];
 }
 
-function finalizeVector(vector: Float32Array, dimension: number, normalize: boolean): Float32Array {
-  const result = vector.length === dimension ? vector : vector.slice(0, dimension);
-  if (normalize) {
-    let norm = 0;
-    for (let i = 0; i < result.length; i++) norm += result[i]! * result[i]!;
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = 0; i < result.length; i++) result[i]! /= norm;
+const graphFacts = new Map<string, GraphFacts>();
+
+/**
+ * Reads the model file once per version: refuses operators from domains ONNX
+ * Runtime does not implement (they need a custom-op library) and external
+ * data outside the model roots; returns the weights' digest.
+ */
+function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): string {
+  const { size, mtimeMs } = statSync(onnxPath);
+  const key = `${onnxPath}:${size}:${mtimeMs}`;
+  let facts = graphFacts.get(key);
+  if (!facts) {
+    const bytes = readFileSync(onnxPath);
+    try {
+      const graph = inspectOnnxModel(bytes);
+      facts = { digest: createHash('sha256').update(bytes).digest('hex'), foreignDomains: foreignDomains(graph), externalData: graph.externalData };
+    } catch (error) {
+      if (!(error instanceof OnnxFormatError)) throw error;
+      throw new ModelLoadError(`Cannot load ONNX model ${onnxPath}: not a valid ONNX file (${error.message})`, { modelDir, file: onnxPath, hint: 'The file may be corrupt or truncated; re-install or re-export the model.' }, { cause: error });
+    }
+    graphFacts.set(key, facts);
   }
-  return result;
+  if (facts.foreignDomains.length > 0) {
+    throw new ModelLoadError(`Refusing model ${onnxPath}: it uses operators from ${facts.foreignDomains.map((domain) => `'${domain}'`).join(', ')}, which need a custom-op library`, {
+      modelDir,
+      file: onnxPath,
+      hint: 'CodeGraph runs only ONNX Runtime\'s built-in operators (ai.onnx, ai.onnx.ml, com.microsoft) and never loads native code from a model. Re-export the model with standard operators.',
+    });
+  }
+  for (const location of facts.externalData) roots.check(join(dirname(onnxPath), location), 'external weights', modelDir);
+  return facts.digest;
 }
 
-const digestCache = new Map<string, string>();
-
-async function fileDigest(path: string): Promise<string> {
-  const { size, mtimeMs } = statSync(path);
-  const key = `${path}:${size}:${mtimeMs}`;
-  const cached = digestCache.get(key);
-  if (cached) return cached;
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
-  const digest = hash.digest('hex');
-  digestCache.set(key, digest);
-  return digest;
+/** Output widths from one tiny inference: metadata may leave them symbolic, and the run proves the graph works before anything is indexed. */
+async function probeOutputWidths(session: ort.InferenceSession, padTokenId: number, modelDir: string, dataFlowInput = false): Promise<Map<string, number>> {
+  const { feeds } = dataFlowInput
+    ? graphCodeBertFeeds([probeGraphCodeBertInput(padTokenId)], 1, session.inputNames, padTokenId)
+    : buildModelInputs([[padTokenId]], 1, { inputNames: session.inputNames, padTokenId, paddingSide: 'right', positionOffset: 0 });
+  let result: ort.InferenceSession.ReturnType;
+  try {
+    result = await session.run(feeds);
+  } catch (error) {
+    throw new ModelLoadError(`The model in ${modelDir} fails on a one-token input: ${(error as Error).message.split('\n')[0]}`, { modelDir, hint: `Its inputs are [${session.inputNames.join(', ')}]; the engine feeds input_ids, attention_mask, token_type_ids and position_ids.` }, { cause: error });
+  }
+  return new Map(Object.entries(result).map(([name, tensor]) => [name, tensor.dims[tensor.dims.length - 1] ?? 0]));
 }

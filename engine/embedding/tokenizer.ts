@@ -17,6 +17,8 @@ export class TextTokenizer {
     private readonly tokenizer: Tokenizer,
     private readonly fast: FastWordPiece | null,
     private readonly manifest: ModelManifest,
+    /** Tokens at the end that truncation keeps: the post-processor's closing special tokens. */
+    private readonly keptTail: number,
   ) {}
 
   static load(path: string, manifest: ModelManifest, modelDir: string): TextTokenizer {
@@ -33,7 +35,7 @@ export class TextTokenizer {
       // tokenizer_config.json is optional.
     }
     try {
-      return new TextTokenizer(new Tokenizer(json as object, configJson), FastWordPiece.fromJson(json), manifest);
+      return new TextTokenizer(new Tokenizer(json as object, configJson), FastWordPiece.fromJson(json), manifest, closingSpecialTokens(json));
     } catch (error) {
       throw new ModelLoadError(`Unsupported tokenizer in ${path}: ${(error as Error).message}`, { modelDir, file: path }, { cause: error });
     }
@@ -51,9 +53,45 @@ export class TextTokenizer {
       throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepared.slice(0, 80) }, { cause: error });
     }
     if (ids.length <= this.manifest.maxTokens) return ids;
-    // Keep the final token: with BERT-style post-processors it is the separator the model expects.
-    const truncated = ids.slice(0, this.manifest.maxTokens - 1);
-    truncated.push(ids[ids.length - 1]!);
-    return truncated;
+    // Cut the text, not the closing special tokens ([SEP], </s>, an EOS) the model expects.
+    const tail = Math.min(this.keptTail, this.manifest.maxTokens - 1);
+    return [...ids.slice(0, this.manifest.maxTokens - tail), ...ids.slice(ids.length - tail)];
   }
+}
+
+interface PostProcessorJson {
+  type?: string;
+  single?: ({ SpecialToken?: { id: string } } | { Sequence?: unknown })[];
+  special_tokens?: Record<string, { ids?: unknown[] }>;
+  processors?: PostProcessorJson[];
+}
+
+/**
+ * How many ids a tokenizer's post-processor appends after the text. Without a
+ * post-processor the last token is kept, as before: the training code mirrors
+ * that rule for our own models.
+ */
+export function closingSpecialTokens(json: unknown): number {
+  const processor = (json as { post_processor?: PostProcessorJson | null }).post_processor;
+  if (!processor) return 1;
+  const count = (part: PostProcessorJson): number => {
+    switch (part.type) {
+      case 'BertProcessing':
+      case 'RobertaProcessing':
+        return 1;
+      case 'TemplateProcessing': {
+        const single = part.single ?? [];
+        const lastSequence = single.map((piece) => 'Sequence' in piece).lastIndexOf(true);
+        return single.slice(lastSequence + 1).reduce((sum, piece) => {
+          const id = 'SpecialToken' in piece ? piece.SpecialToken?.id : undefined;
+          return sum + (id === undefined ? 0 : (part.special_tokens?.[id]?.ids?.length ?? 1));
+        }, 0);
+      }
+      case 'Sequence':
+        return (part.processors ?? []).reduce((sum, inner) => sum + count(inner), 0);
+      default:
+        return 0;
+    }
+  };
+  return count(processor);
 }

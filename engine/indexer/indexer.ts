@@ -2,11 +2,12 @@ import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
-import { countSkipped, discoverFiles } from '../discovery/walk.js';
+import { countSkipped, discoverFiles, specialKind } from '../discovery/walk.js';
 import { CancelledError } from '../errors.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
 import type { AnalyzedFile } from '../pool/protocol.js';
 import type { WorkerPool } from '../pool/pool.js';
+import { readQuarantine, stillQuarantined, writeQuarantine, type QuarantineEntry } from '../pool/quarantine.js';
 import type { BatchWriteResult, FileTouch, FileUpdate, StoredFile, VectorWrite } from '../store/records.js';
 import type { WorkspaceStore } from '../store/store.js';
 import type { EngineConfig } from '../config/config.js';
@@ -84,15 +85,28 @@ export class Indexer {
     const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
     this.phaseMs.discover += performance.now() - started;
 
-    const candidates = files.filter((file) => {
+    const changedFiles = files.filter((file) => {
       const known = stored.get(file.path);
       return !known || known.size !== file.size || known.mtimeMs !== file.mtimeMs;
     });
+    // Files that crashed workers in an earlier run stay out until their content changes.
+    const quarantine = await readQuarantine(store);
+    let released = false;
+    const candidates: DiscoveredFile[] = [];
+    for (const file of changedFiles) {
+      const entry = quarantine.get(file.path);
+      if (entry && (await stillQuarantined(file.absolutePath, entry))) {
+        skipped.push({ path: file.path, reason: 'quarantined', detail: entry.detail });
+        continue;
+      }
+      candidates.push(file);
+      released = quarantine.delete(file.path) || released;
+    }
     // Files that were indexed but are now skipped (grew too large, became binary) leave the index.
     const toDelete = new Set(deleted);
     for (const entry of skipped) if (stored.has(entry.path)) toDelete.add(entry.path);
 
-    const totals = { unchanged: files.length - candidates.length, changed: 0, analyzed: 0, embedded: 0, reused: 0, dependents: 0, refreshed: 0 };
+    const totals = { unchanged: files.length - changedFiles.length, changed: 0, analyzed: 0, embedded: 0, reused: 0, dependents: 0, refreshed: 0 };
     const skippedAll = [...skipped];
     const batches: DiscoveredFile[][] = [];
     for (let start = 0; start < candidates.length; start += config.batchFiles) batches.push(candidates.slice(start, start + config.batchFiles));
@@ -120,6 +134,10 @@ export class Indexer {
         const write = previous.then(async () => {
           const writeStarted = performance.now();
           const result = await this.deps.store.writeBatch(this.deps.modelId ?? '', prepared.updates, prepared.removals, prepared.vectors, prepared.touches);
+          if (prepared.quarantined.size > 0) {
+            for (const [path, entry] of prepared.quarantined) quarantine.set(path, entry);
+            await writeQuarantine(store, quarantine);
+          }
           this.phaseMs.write += performance.now() - writeStarted;
           for (const vector of prepared.vectors) inFlightHashes.delete(vector.contentHash);
           await this.deps.onBatchCommitted?.(result, prepared.written);
@@ -141,14 +159,21 @@ export class Indexer {
       await Promise.all(writes);
     } finally {
       await Promise.allSettled(writes);
+      // After a failure the next batch may still be in the workers (which the engine may be closing): observe it.
+      await pendingAnalysis?.catch(() => undefined);
     }
+    if (released) await writeQuarantine(store, quarantine);
     if (pendingAnalysis) await pendingAnalysis.catch(() => undefined);
     // Chunks indexed under another model (or whose embedding failed before) get vectors now.
-    const backfillStarted = performance.now();
-    totals.embedded += await this.backfillVectors(options.signal);
-    this.phaseMs.backfill += performance.now() - backfillStarted;
+    // That scan covers the whole index, so runs for a few changed paths (an edit) skip it:
+    // their own chunks were embedded above, and the next full run catches up.
+    if (!options.paths) {
+      const backfillStarted = performance.now();
+      totals.embedded += await this.backfillVectors(options.signal);
+      this.phaseMs.backfill += performance.now() - backfillStarted;
+    }
 
-    const counts = await store.counts(this.deps.modelId ?? '');
+    const counts = { chunks: await store.chunkCount() };
     const summary: IndexSummary = {
       filesDiscovered: files.length,
       filesUnchanged: totals.unchanged,
@@ -213,13 +238,21 @@ export class Indexer {
         skipped.push({ path, reason: verdict.reason });
         continue;
       }
+      if (!info.isFile()) {
+        // A FIFO would block the worker that opens it forever.
+        skipped.push({ path, reason: 'special-file', detail: specialKind(info) });
+        continue;
+      }
       if (info.size > discovery.maxFileBytes) {
         skipped.push({ path, reason: 'too-large', detail: `${info.size} bytes` });
         continue;
       }
       files.push({ path, absolutePath, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: verdict.language });
     }
-    return { files, skipped, deleted };
+    // A directory and a file inside it can both be named (a new folder's events): each file counts once.
+    const unique = [...new Map(files.map((file) => [file.path, file])).values()];
+    const present = new Set(unique.map((file) => file.path));
+    return { files: unique, skipped, deleted: [...new Set(deleted)].filter((path) => !present.has(path)) };
   }
 
   private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
@@ -241,6 +274,7 @@ export class Indexer {
     const updates: FileUpdate[] = [];
     const touches: FileTouch[] = [];
     const removals = [...deletions];
+    const quarantined = new Map<string, QuarantineEntry>();
     let unchanged = 0;
     for (const file of analyzed) {
       if (file.status === 'unchanged') {
@@ -249,6 +283,7 @@ export class Indexer {
       } else if (file.status === 'skipped') {
         skipped.push({ path: file.path, reason: file.reason, detail: file.detail });
         if (stored.has(file.path)) removals.push(file.path);
+        if (file.reason === 'quarantined' && file.contentHash) quarantined.set(file.path, { contentHash: file.contentHash, detail: file.detail, since: new Date().toISOString() });
       } else {
         updates.push({
           path: file.path,
@@ -267,32 +302,43 @@ export class Indexer {
     let embedded = 0;
     if (this.deps.modelId) {
       const textOf = new Map<string, string>();
-      for (const update of updates) for (const chunk of update.chunks) if (!textOf.has(chunk.contentHash) && !inFlightHashes.has(chunk.contentHash)) textOf.set(chunk.contentHash, chunk.text);
+      const languageOf = new Map<string, string>();
+      for (const update of updates) {
+        for (const chunk of update.chunks) {
+          if (textOf.has(chunk.contentHash) || inFlightHashes.has(chunk.contentHash)) continue;
+          textOf.set(chunk.contentHash, chunk.text);
+          languageOf.set(chunk.contentHash, update.language);
+        }
+      }
       const lookupStarted = performance.now();
       const missing = [...(await this.deps.store.missingVectors(this.deps.modelId, [...textOf.keys()]))];
       const embedStarted = performance.now();
       this.phaseMs.lookup += embedStarted - lookupStarted;
       embedded = missing.length;
-      for (const [hash, blob] of await this.embedTexts(missing, textOf)) {
+      for (const [hash, blob] of await this.embedTexts(missing, textOf, languageOf)) {
         written.set(hash, blob);
         inFlightHashes.add(hash);
       }
       this.phaseMs.embed += performance.now() - embedStarted;
     }
     const vectors: VectorWrite[] = [...written].map(([contentHash, blob]) => ({ contentHash, blob }));
-    return { updates, touches, removals, vectors, written, unchanged, analyzedChunks, embedded };
+    return { updates, touches, removals, vectors, written, unchanged, analyzedChunks, embedded, quarantined };
   }
 
   private async backfillVectors(signal: AbortSignal | undefined): Promise<number> {
     const modelId = this.deps.modelId;
     if (!modelId) return 0;
     let embedded = 0;
+    // Chunk languages, for models that parse code: read once, since files do not change during the backfill.
+    let fileLanguages: Map<number, string> | undefined;
     for (;;) {
       if (signal?.aborted) throw new CancelledError('Indexing cancelled');
       const pending = await this.deps.store.chunksWithoutVectors(modelId, this.deps.config.batchFiles * 8);
       if (pending.length === 0) return embedded;
       const textOf = new Map(pending.map((row) => [row.contentHash, row.text]));
-      const written = await this.embedTexts([...textOf.keys()], textOf);
+      fileLanguages ??= new Map([...(await this.deps.store.files()).values()].map((file) => [file.id, file.language]));
+      const languageOf = new Map((await this.deps.store.chunksWithHashes([...textOf.keys()])).map((chunk) => [chunk.contentHash, fileLanguages!.get(chunk.fileId) ?? '']));
+      const written = await this.embedTexts([...textOf.keys()], textOf, languageOf);
       await this.deps.store.writeVectors(modelId, [...written].map(([contentHash, blob]) => ({ contentHash, blob })));
       const chunks = await this.deps.store.chunksWithHashes([...written.keys()]);
       await this.deps.onBatchCommitted?.({ removedChunkIds: [], addedChunks: chunks, dependentFiles: 0, refreshedReferences: 0 }, written);
@@ -300,7 +346,8 @@ export class Indexer {
     }
   }
 
-  private async embedTexts(hashes: readonly string[], textOf: ReadonlyMap<string, string>): Promise<Map<string, Buffer>> {
+  /** `languageOf` gives each chunk's language, for models that parse code. */
+  private async embedTexts(hashes: readonly string[], textOf: ReadonlyMap<string, string>, languageOf: ReadonlyMap<string, string>): Promise<Map<string, Buffer>> {
     const size = this.deps.config.embedBatchSize;
     const tasks: Promise<void>[] = [];
     const out = new Map<string, Buffer>();
@@ -308,7 +355,7 @@ export class Indexer {
       const slice = hashes.slice(start, start + size);
       const begun = performance.now();
       tasks.push(
-        this.deps.pool.embed(slice.map((hash) => textOf.get(hash)!)).then((result) => {
+        this.deps.pool.embed(slice.map((hash) => textOf.get(hash)!), slice.map((hash) => languageOf.get(hash) ?? null)).then((result) => {
           this.deps.onEmbedLatency?.(performance.now() - begun, slice.length);
           slice.forEach((hash, index) => out.set(hash, Buffer.from(result.blobs[index]!)));
         }),

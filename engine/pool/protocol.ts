@@ -30,13 +30,22 @@ export interface AnalyzeTask {
 export interface EmbedTask {
   readonly kind: 'embed';
   readonly texts: readonly string[];
+  /** Language id of each text (null: unknown), for models that parse code (GraphCodeBERT data flow). */
+  readonly languages?: readonly (string | null)[];
 }
 
 export type WorkerTask = AnalyzeTask | EmbedTask;
 
 export type AnalyzedFile =
   | { readonly status: 'unchanged'; readonly path: string; readonly size: number; readonly mtimeMs: number }
-  | { readonly status: 'skipped'; readonly path: string; readonly reason: SkipReason; readonly detail: string }
+  | {
+      readonly status: 'skipped';
+      readonly path: string;
+      readonly reason: SkipReason;
+      readonly detail: string;
+      /** For a quarantined file: the content hash that kept crashing workers. */
+      readonly contentHash?: string;
+    }
   | {
       readonly status: 'changed';
       readonly path: string;

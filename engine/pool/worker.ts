@@ -3,18 +3,23 @@
  * Imports only from the engine. State (parser, model session) lives for the
  * worker's lifetime; expected failures come back as results, not throws.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { decodeSourceText } from '../discovery/content.js';
 import { Embedder } from '../embedding/model.js';
 import { serializeError } from '../errors.js';
-import { fileContentHash } from '../hashing/hash.js';
+import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
 import { encodeInt8Blob, quantizeInt8 } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
 const config = workerData as WorkerConfig;
+/** Test-only fault injection (see `injectFault`): a directory for its state, or unset in normal use. */
+const FAULT_DIR = process.env['CODEGRAPH_TEST_FAULTS'];
+const FAULT_MARKER = /codegraph-test-fault: (exit-once|exit|throw|oom)\b/;
 let parser: Promise<CodeParser> | undefined;
 let embedder: Promise<Embedder> | undefined;
 
@@ -46,6 +51,7 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     return { status: 'skipped', path: file.path, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
   const mtimeMs = Math.trunc(info.mtimeMs);
+  if (FAULT_DIR) await injectFault(bytes, file.absolutePath);
   const contentHash = fileContentHash(bytes);
   if (contentHash === file.knownHash) return { status: 'unchanged', path: file.path, size: bytes.length, mtimeMs };
   const decoded = decodeSourceText(bytes);
@@ -77,6 +83,32 @@ async function embed(task: EmbedTask): Promise<WorkerResult> {
     throw error;
   });
   const model = await embedder;
-  const vectors = await model.embed(task.texts, 'document');
+  const vectors = await model.embed(task.texts, 'document', task.languages);
   return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: vectors.map((vector) => encodeInt8Blob(quantizeInt8(vector))) };
+}
+
+/**
+ * Kills this worker for real when a file carries a fault marker, so the
+ * pool's recovery is tested against actual worker deaths. Only active when
+ * CODEGRAPH_TEST_FAULTS names a state directory: `exit` ends the thread,
+ * `exit-once` does so the first time a path is seen, `throw` raises an
+ * uncaught exception, `oom` runs the worker out of heap.
+ */
+async function injectFault(bytes: Buffer, absolutePath: string): Promise<void> {
+  const fault = FAULT_MARKER.exec(bytes.toString('latin1'))?.[1];
+  if (!fault) return;
+  if (fault === 'exit-once') {
+    const seen = join(FAULT_DIR!, `${sha256Hex(absolutePath).slice(0, 16)}.crashed`);
+    if (existsSync(seen)) return;
+    writeFileSync(seen, absolutePath);
+    process.exit(70);
+  }
+  if (fault === 'exit') process.exit(70);
+  if (fault === 'throw') {
+    await new Promise<never>(() => setImmediate(() => {
+      throw new Error(`injected uncaught exception in a worker (${absolutePath})`);
+    }));
+  }
+  const hoard: number[][] = [];
+  for (;;) hoard.push(new Array<number>(1 << 16).fill(hoard.length));
 }

@@ -1,48 +1,129 @@
-import { decodeInt8Blob } from '../vectors/quantize.js';
-import { Int8Matrix, topK, type Scored } from '../vectors/similarity.js';
+import type { WorkspaceStore } from '../store/store.js';
+import { CodedMatrix } from '../vectors/codedMatrix.js';
+import { createCodec, type VectorPrecision } from '../vectors/codecs.js';
+import { applyPcaToDocument, applyPcaToQuery, decodePca, encodePca, fitPca, reconstructFromPca, type PcaProjection } from '../vectors/pca.js';
+import { decodeInt8Blob, dequantizeInt8 } from '../vectors/quantize.js';
+import { topK, type Scored } from '../vectors/similarity.js';
+
+export interface DenseIndexOptions {
+  /** How rows are held in memory (default int8). */
+  readonly precision?: VectorPrecision;
+  /** Projects documents and queries to fewer dimensions before encoding. */
+  readonly projection?: PcaProjection | null;
+  /** Rows to allocate up front (it grows by doubling otherwise). */
+  readonly capacity?: number;
+  /**
+   * From this many rows on, a search first scans sign bits (a binary copy of
+   * every row, 1/8 byte per dimension) and re-scores only the best candidates
+   * at the index's precision. Infinity: always scan every row at full precision.
+   */
+  readonly prefilterMinRows?: number;
+}
 
 /**
- * All chunk vectors of the active model in one int8 matrix, kept in step with
- * the store by `apply` after each batch: removed rows are tombstoned and
- * reused, so an edit costs O(changed chunks), not a reload.
+ * Below this many rows an exact scan is a few milliseconds, so the binary
+ * prefilter is not worth its memory (bench/vectors measures both).
+ */
+export const PREFILTER_MIN_ROWS = 20_000;
+
+/** Candidates the binary prefilter keeps for re-scoring: at least this many, and 4 per result asked. */
+const PREFILTER_CANDIDATES = 512;
+
+/**
+ * All chunk vectors of the active model in one encoded matrix, kept in step
+ * with the store by `add`/`remove` after each batch: removed rows are
+ * tombstoned and reused, so an edit costs O(changed chunks), not a reload.
+ *
+ * Vectors arrive in the model's space (the int8 BLOBs at rest, or floats) and
+ * are projected (optional PCA) and encoded (the precision's codec) on entry;
+ * queries come in the model's space too and are projected the same way, so
+ * callers never see the index's internal space.
  */
 export class DenseIndex {
-  private readonly matrix: Int8Matrix;
+  readonly precision: VectorPrecision;
+  readonly projection: PcaProjection | null;
+  /** True when PCA was asked for but not fitted yet (too few vectors): the loader tries again after indexing. */
+  projectionPending = false;
+  private readonly matrix: CodedMatrix;
+  /** Sign bits of every row, parallel to `matrix`; null when the rows are binary already. */
+  private readonly signs: CodedMatrix | null;
+  private readonly prefilterMinRows: number;
   private readonly rowOfChunk = new Map<number, number>();
-  private chunkOfRow: number[] = [];
-  private fileOfRow: number[] = [];
+  private chunkOfRow: Int32Array;
+  private fileOfRow: Int32Array;
   private readonly freeRows: number[] = [];
   private scratch = new Float32Array(0);
 
-  constructor(readonly dimension: number) {
-    this.matrix = new Int8Matrix(dimension);
+  /** `dimension` is the model's (the vectors' as they arrive); the index may hold fewer after projection. */
+  constructor(
+    readonly dimension: number,
+    options: DenseIndexOptions = {},
+  ) {
+    this.precision = options.precision ?? 'int8';
+    this.projection = options.projection ?? null;
+    if (this.projection && this.projection.inputDimension !== dimension) {
+      throw new RangeError(`The PCA projection takes ${this.projection.inputDimension} dimensions; the index holds ${dimension}`);
+    }
+    const capacity = Math.max(1, options.capacity ?? 1024);
+    this.matrix = new CodedMatrix(createCodec(this.precision, this.storedDimension), capacity);
+    this.prefilterMinRows = options.prefilterMinRows ?? PREFILTER_MIN_ROWS;
+    this.signs = this.precision === 'binary' || this.prefilterMinRows === Infinity ? null : new CodedMatrix(createCodec('binary', this.storedDimension), capacity);
+    this.chunkOfRow = new Int32Array(capacity);
+    this.fileOfRow = new Int32Array(capacity);
+  }
+
+  /** Dimensions of the encoded rows: the PCA output, or the model's. */
+  get storedDimension(): number {
+    return this.projection?.outputDimension ?? this.dimension;
+  }
+
+  /** Bytes per row in memory: the row at its precision, plus its sign bits when the index keeps a prefilter. */
+  get bytesPerVector(): number {
+    return this.matrix.codec.bytesPerVector + (this.signs?.codec.bytesPerVector ?? 0);
   }
 
   get size(): number {
     return this.rowOfChunk.size;
   }
 
+  /** Bytes held in typed arrays: encoded rows and row→chunk/file maps (allocated capacity), plus the projection. The chunk→row Map is not counted. */
   get byteLength(): number {
-    return this.matrix.byteLength + this.chunkOfRow.length * 16;
+    const projection = this.projection ? (this.projection.components.length + this.projection.mean.length + this.projection.outputDimension * 2) * 4 : 0;
+    return this.matrix.byteLength + (this.signs?.byteLength ?? 0) + this.chunkOfRow.byteLength + this.fileOfRow.byteLength + projection;
   }
 
   has(chunkId: number): boolean {
     return this.rowOfChunk.has(chunkId);
   }
 
+  /** Adds (or replaces) a chunk's vector from its stored int8 BLOB. */
   add(chunkId: number, fileId: number, blob: Uint8Array): void {
-    const { data, scale } = decodeInt8Blob(blob);
-    if (data.length !== this.dimension) return; // a vector of another dimension cannot be scored against this one
+    const quantized = decodeInt8Blob(blob);
+    if (quantized.data.length !== this.dimension) return; // a vector of another dimension cannot be scored against this one
+    this.addVector(chunkId, fileId, dequantizeInt8(quantized));
+  }
+
+  /** Adds (or replaces) a chunk's vector given in the model's space. */
+  addVector(chunkId: number, fileId: number, vector: Float32Array): void {
+    if (vector.length !== this.dimension) throw new RangeError(`Vector has ${vector.length} dimensions; the index takes ${this.dimension}`);
+    this.addProjected(chunkId, fileId, this.projection ? applyPcaToDocument(this.projection, vector) : vector);
+  }
+
+  /** Adds a vector already in the index's stored space (`storedDimension`): for benchmarks that reuse projected rows. */
+  addProjected(chunkId: number, fileId: number, vector: Float32Array): void {
     const existing = this.rowOfChunk.get(chunkId);
     const row = existing ?? this.freeRows.pop();
     if (row === undefined) {
-      const appended = this.matrix.push(data, scale);
+      const appended = this.matrix.push(vector);
+      this.signs?.push(vector);
+      this.ensureRowCapacity(appended + 1);
       this.chunkOfRow[appended] = chunkId;
       this.fileOfRow[appended] = fileId;
       this.rowOfChunk.set(chunkId, appended);
       return;
     }
-    this.matrix.set(row, data, scale);
+    this.matrix.set(row, vector);
+    this.signs?.set(row, vector);
     this.chunkOfRow[row] = chunkId;
     this.fileOfRow[row] = fileId;
     this.rowOfChunk.set(chunkId, row);
@@ -53,30 +134,142 @@ export class DenseIndex {
     if (row === undefined) return;
     this.rowOfChunk.delete(chunkId);
     this.chunkOfRow[row] = -1;
-    this.matrix.set(row, new Int8Array(this.dimension), 0);
+    this.matrix.clear(row);
+    this.signs?.clear(row);
     this.freeRows.push(row);
   }
 
-  /** The stored (dequantised) vector of a chunk, for "similar to this chunk". */
+  /** A chunk's vector as the index holds it, back in the model's space (decoded, and un-projected), for "similar to this chunk". */
   vectorOf(chunkId: number): Float32Array | undefined {
     const row = this.rowOfChunk.get(chunkId);
     if (row === undefined) return undefined;
-    const { data, scale } = this.matrix.row(row);
-    const vector = new Float32Array(this.dimension);
-    for (let i = 0; i < this.dimension; i++) vector[i] = data[i]! * scale;
-    return vector;
+    const stored = this.matrix.decode(row);
+    return this.projection ? reconstructFromPca(this.projection, stored) : stored;
   }
 
-  /** Exact top-k chunk ids by dot product; `acceptFile` filters by file before ranking. */
+  /**
+   * Top-k chunk ids by dot product with `query` at the index's precision;
+   * `acceptFile` filters by file before ranking. On a large index the scan is
+   * two-stage: sign bits pick the candidates, the full rows rank them.
+   */
   search(query: Float32Array, k: number, acceptFile?: (fileId: number) => boolean, excludeChunk?: number): Scored[] {
     const rows = this.matrix.size;
     if (this.scratch.length < rows) this.scratch = new Float32Array(Math.max(rows, this.scratch.length * 2));
-    this.matrix.scores(query, this.scratch);
+    let offset = 0;
+    let scanned = query;
+    if (this.projection) ({ vector: scanned, offset } = applyPcaToQuery(this.projection, query));
     const accept = (row: number) => {
       const chunkId = this.chunkOfRow[row]!;
       if (chunkId < 0 || chunkId === excludeChunk) return false;
       return acceptFile ? acceptFile(this.fileOfRow[row]!) : true;
     };
-    return topK(this.scratch, rows, k, accept).map((hit) => ({ index: this.chunkOfRow[hit.index]!, score: hit.score }));
+    let ranked: Scored[];
+    if (this.signs && rows >= this.prefilterMinRows) {
+      this.signs.scores(scanned, this.scratch);
+      const candidates = topK(this.scratch, rows, Math.max(PREFILTER_CANDIDATES, 4 * k), accept);
+      ranked = candidates.map((candidate) => ({ index: candidate.index, score: this.matrix.score(scanned, candidate.index) }));
+      ranked.sort((a, b) => b.score - a.score);
+      ranked.length = Math.min(ranked.length, k);
+    } else {
+      this.matrix.scores(scanned, this.scratch);
+      ranked = topK(this.scratch, rows, k, accept);
+    }
+    return ranked.map((hit) => ({ index: this.chunkOfRow[hit.index]!, score: hit.score + offset }));
   }
+
+  private ensureRowCapacity(rows: number): void {
+    if (rows <= this.chunkOfRow.length) return;
+    const capacity = Math.max(rows, this.chunkOfRow.length * 2);
+    const chunks = new Int32Array(capacity);
+    chunks.set(this.chunkOfRow);
+    const files = new Int32Array(capacity);
+    files.set(this.fileOfRow);
+    this.chunkOfRow = chunks;
+    this.fileOfRow = files;
+  }
+}
+
+/**
+ * Vectors a PCA fit reads at most: 8192, fewer for wide models, since the
+ * covariance costs sample × d² / 2 (kept near 10⁹ multiply-adds, a second or two).
+ */
+export function pcaSampleLimit(dimension: number): number {
+  return Math.min(8192, Math.max(2048, Math.floor(2e9 / (dimension * dimension))));
+}
+
+/** Vectors needed before PCA to k dimensions is fitted: a covariance estimate from fewer is mostly noise. */
+export function pcaMinimumSamples(outputDimension: number): number {
+  return Math.max(4 * outputDimension, 32);
+}
+
+export interface DenseLoadOptions {
+  readonly store: WorkspaceStore;
+  readonly modelId: string;
+  /** The model's output dimension. */
+  readonly dimension: number;
+  readonly precision: VectorPrecision;
+  /** PCA output dimensions; 0 (or ≥ dimension) for none. */
+  readonly pcaDimensions: number;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * Builds the dense index of a model from the store, honouring and recording
+ * the precision and PCA settings (schema v3 `dense_settings`).
+ *
+ * Vectors stay at rest as the model's int8 output; the projection and the
+ * precision apply only in memory, so a change of either costs one reload,
+ * never a re-embedding. PCA is fitted once enough vectors exist, on a
+ * deterministic sample of up to `pcaSampleLimit`, stored per model and
+ * reused; it is refitted when the output dimension changes, or when the
+ * workspace has grown to 4× the sample it was fitted on (while that sample
+ * was below the limit).
+ */
+export async function loadDenseIndex(options: DenseLoadOptions): Promise<DenseIndex> {
+  const { store, modelId, dimension, precision } = options;
+  const log = options.log ?? (() => undefined);
+  const previous = await store.denseSettings(modelId);
+  if (previous && previous.precision !== precision) log(`Vector precision changed from ${previous.precision} to ${precision}: the in-memory index is re-encoded from the stored vectors`);
+
+  const wanted = options.pcaDimensions > 0 && options.pcaDimensions < dimension ? options.pcaDimensions : 0;
+  if (options.pcaDimensions >= dimension && options.pcaDimensions > 0) log(`PCA to ${options.pcaDimensions} dimensions is off: the model has only ${dimension}`);
+  let projection: PcaProjection | null = null;
+  let reused = false;
+  let pending = false;
+  if (wanted === 0) {
+    if (previous?.pca) log('PCA turned off: the index is rebuilt from the stored vectors at full dimension');
+  } else {
+    const stored = previous?.pca && previous.pcaInputDimension === dimension && previous.pcaOutputDimension === wanted ? decodePca(previous.pca) : null;
+    const available = await store.countChunkVectors(modelId);
+    const grown = stored !== null && stored.sampleCount < pcaSampleLimit(dimension) && available >= 4 * stored.sampleCount;
+    if (stored && !grown) {
+      projection = stored;
+      reused = true;
+    } else if (available < pcaMinimumSamples(wanted)) {
+      pending = true;
+      log(`PCA to ${wanted} dimensions waits for ${pcaMinimumSamples(wanted)} vectors (${available} so far); searching at full dimension until then`);
+    } else {
+      const started = performance.now();
+      const samples = (await store.sampleChunkVectors(modelId, pcaSampleLimit(dimension))).map((blob) => dequantizeInt8(decodeInt8Blob(blob))).filter((vector) => vector.length === dimension);
+      projection = fitPca(samples, wanted, { seed: 0 });
+      const why = stored ? `refitted (the workspace grew from ${stored.sampleCount} to ${available} vectors)` : 'fitted';
+      log(`PCA ${dimension}→${wanted} ${why} on ${samples.length} vectors in ${Math.round(performance.now() - started)} ms; it keeps ${(100 * projection.explainedVariance).toFixed(1)}% of the variance`);
+    }
+  }
+  // The row describes the index as loaded: a projection that is not in use is not kept.
+  const unchanged = previous?.precision === precision && (projection ? reused : !previous.pca);
+  if (!unchanged) {
+    await store.saveDenseSettings({
+      modelId,
+      precision,
+      pcaInputDimension: projection ? dimension : null,
+      pcaOutputDimension: projection ? wanted : null,
+      pca: projection ? encodePca(projection) : null,
+    });
+  }
+
+  const index = new DenseIndex(dimension, { precision, projection, capacity: (await store.counts(modelId)).chunks });
+  index.projectionPending = pending;
+  await store.eachChunkVector(modelId, (row) => index.add(row.id, row.fileId, row.vector));
+  return index;
 }

@@ -2,9 +2,10 @@
  * Rank fusion of dense and lexical candidates.
  *
  * Reciprocal-rank fusion is the default. Measured with the trained default
- * model (bench/quality, models/codegraph-code-v1/README.md): on the semble set
- * RRF and a min-max score blend tie (NDCG@10 0.695 vs 0.693); on CoSQA the
- * blend is ahead (MRR 0.691 vs 0.658). RRF stays the default because the
+ * model (bench/quality, models/codegraph-code-v2/README.md): on the semble set
+ * RRF and a min-max score blend tie (NDCG@10 0.711 vs 0.714); on CoSQA the
+ * blend is ahead (MRR 0.702 vs 0.668); codegraph-code-v1 showed the same
+ * pattern. RRF stays the default because the
  * ranking layer on top (symbol boost, test-file penalty) is expressed in RRF
  * units and was set before measuring, while a blend's min-max normalisation
  * moves with every query's outliers, so retuning it would mean fitting the dev

@@ -68,3 +68,13 @@ export interface StoreCounts {
   readonly references: number;
   readonly resolvedReferences: number;
 }
+
+/** The dense index settings recorded for a model (schema v3). */
+export interface DenseSettingsRecord {
+  readonly modelId: string;
+  readonly precision: string;
+  readonly pcaInputDimension: number | null;
+  readonly pcaOutputDimension: number | null;
+  /** The serialised projection (`encodePca`), or null when none is fitted. */
+  readonly pca: Buffer | null;
+}

@@ -73,6 +73,19 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX definitions_name;
   CREATE INDEX definitions_name_file ON definitions(name, file_id, line);
   `,
+  // How the in-memory dense index holds each model's vectors: the precision mode, and a PCA
+  // projection fitted on a sample of the stored vectors (null: none). Vectors stay at rest
+  // unprojected, so changing either re-encodes at load and never re-embeds.
+  `
+  CREATE TABLE dense_settings (
+    model_id TEXT PRIMARY KEY,
+    precision TEXT NOT NULL,
+    pca_input_dimension INTEGER,
+    pca_output_dimension INTEGER,
+    pca BLOB,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,10 +3,17 @@ import { dirname } from 'node:path';
 import { lexicalTokens } from '../text/identifiers.js';
 import { CacheCorruptionError } from '../errors.js';
 import { Database, isCorruptionError, type SqlValue } from './database.js';
-import type { BatchWriteResult, ChunkRecord, FileTouch, FileUpdate, StoreCounts, StoredFile, VectorWrite } from './records.js';
+import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, StoreCounts, StoredFile, VectorWrite } from './records.js';
 import { migrate } from './schema.js';
 
 const IN_LIST = 400;
+
+const FILE_COLUMNS = ['id', 'path', 'language', 'size', 'mtime_ms', 'content_hash', 'chunk_method', 'imports', 'indexed_at'];
+
+/** What makes a stored chunk the same as a newly analysed one: its file and everything the index derives from its text. */
+function chunkIdentity(fileId: number, contentHash: string, symbol: string | null, parent: string | null, kind: string, doc: string | null): string {
+  return JSON.stringify([fileId, contentHash, symbol, parent, kind, doc]);
+}
 
 /** Chunk columns of search results, joined with their file. */
 const CHUNK_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
@@ -76,38 +83,60 @@ export class WorkspaceStore {
    * re-resolves the references of every file that pointed into the batch,
    * all in one transaction: a crash leaves the previous or the next state, never a mix.
    */
+  /**
+   * Writes one batch in one transaction. A re-analysed file keeps its file id
+   * and the rows of every chunk whose content did not change (matched by content
+   * hash, symbol, parent, kind and doc); only their position is updated. An edit
+   * therefore rewrites the chunks it touched, and references into the rest of
+   * the file stay resolved.
+   */
   async writeBatch(modelId: string, updates: readonly FileUpdate[], deletedPaths: readonly string[], vectors: readonly VectorWrite[], touches: readonly FileTouch[] = []): Promise<BatchWriteResult> {
+    // One row per path: a later update of a path wins, and a path both updated and deleted is updated.
+    updates = [...new Map(updates.map((update) => [update.path, update])).values()];
+    const updatedPaths = new Set(updates.map((update) => update.path));
+    deletedPaths = [...new Set(deletedPaths)].filter((path) => !updatedPaths.has(path));
     return this.db.transaction(async () => {
       const now = Date.now();
-      const replacedPaths = [...deletedPaths, ...updates.map((update) => update.path)];
-      const oldFiles = await this.selectIn<{ id: number }>('SELECT id FROM files WHERE path IN', replacedPaths);
-      const oldFileIds = oldFiles.map((row) => row.id);
+      const oldFiles = await this.selectIn<{ id: number; path: string }>('SELECT id, path FROM files WHERE path IN', [...deletedPaths, ...updates.map((update) => update.path)]);
+      const oldFileIdByPath = new Map(oldFiles.map((row) => [row.path, row.id]));
+      const deletedFileIds = deletedPaths.map((path) => oldFileIdByPath.get(path)).filter((id): id is number => id !== undefined);
+      const updatedFileIds = updates.map((update) => oldFileIdByPath.get(update.path)).filter((id): id is number => id !== undefined);
       const newDefinitionNames = [...new Set(updates.flatMap((update) => update.chunks.map((chunk) => chunk.symbol).filter((name): name is string => name !== null)))];
 
-      // Files outside the batch whose references point into the files being replaced.
-      const dependents = new Set<number>();
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_file_id IN', oldFileIds)) dependents.add(row.file_id);
-      for (const id of oldFileIds) dependents.delete(id);
-
-      const removedChunkIds = (await this.selectIn<{ id: number }>('SELECT id FROM chunks WHERE file_id IN', oldFileIds)).map((row) => row.id);
-      await this.runIn('DELETE FROM chunks_fts WHERE rowid IN', removedChunkIds);
-      await this.runIn('DELETE FROM files WHERE id IN', oldFileIds);
+      // Existing chunks of re-analysed files, by identity, to keep the unchanged ones.
+      const keptByKey = new Map<string, number[]>();
+      for (const row of await this.selectIn<{ id: number; file_id: number; content_hash: string; symbol: string | null; parent: string | null; kind: string; doc: string | null }>(
+        'SELECT id, file_id, content_hash, symbol, parent, kind, doc FROM chunks WHERE file_id IN',
+        updatedFileIds,
+      )) {
+        const key = chunkIdentity(row.file_id, row.content_hash, row.symbol, row.parent, row.kind, row.doc);
+        keptByKey.set(key, [...(keptByKey.get(key) ?? []), row.id]);
+      }
 
       let nextFileId = ((await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM files'))?.id ?? 0) + 1;
       let nextChunkId = ((await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM chunks'))?.id ?? 0) + 1;
-      const fileRows: SqlValue[][] = [];
+      const insertedFileRows: SqlValue[][] = [];
+      const updatedFileRows: SqlValue[][] = [];
       const chunkRows: SqlValue[][] = [];
+      const movedChunkRows: SqlValue[][] = [];
       const ftsRows: SqlValue[][] = [];
       const definitionRows: SqlValue[][] = [];
       const referenceRows: SqlValue[][] = [];
       const addedChunks: BatchWriteResult['addedChunks'] = [];
-      const newFileIds: number[] = [];
+      const writtenFileIds: number[] = [];
       for (const update of updates) {
-        const fileId = nextFileId++;
-        newFileIds.push(fileId);
-        fileRows.push([fileId, update.path, update.language, update.size, update.mtimeMs, update.contentHash, update.method, JSON.stringify(update.analysis.imports), now]);
+        const existingId = oldFileIdByPath.get(update.path);
+        const fileId = existingId ?? nextFileId++;
+        writtenFileIds.push(fileId);
+        const fileRow = [fileId, update.path, update.language, update.size, update.mtimeMs, update.contentHash, update.method, JSON.stringify(update.analysis.imports), now];
+        (existingId === undefined ? insertedFileRows : updatedFileRows).push(fileRow);
         const pathTokens = lexicalTokens(update.path).join(' ');
         for (const chunk of update.chunks) {
+          const kept = existingId === undefined ? undefined : keptByKey.get(chunkIdentity(fileId, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.doc))?.shift();
+          if (kept !== undefined) {
+            movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine]);
+            continue;
+          }
           const chunkId = nextChunkId++;
           chunkRows.push([
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
@@ -120,8 +149,26 @@ export class WorkspaceStore {
           addedChunks.push({ id: chunkId, fileId, contentHash: chunk.contentHash });
         }
       }
-      await this.db.insertMany('files', ['id', 'path', 'language', 'size', 'mtime_ms', 'content_hash', 'chunk_method', 'imports', 'indexed_at'], fileRows);
+
+      // Chunks that left: those of deleted files and the unmatched ones of re-analysed files.
+      const removedChunkIds = [
+        ...(await this.selectIn<{ id: number }>('SELECT id FROM chunks WHERE file_id IN', deletedFileIds)).map((row) => row.id),
+        ...[...keptByKey.values()].flat(),
+      ];
+      // Files outside the batch whose references pointed at what is being removed.
+      const dependents = new Set<number>();
+      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IN', removedChunkIds)) dependents.add(row.file_id);
+      await this.runIn('DELETE FROM chunks_fts WHERE rowid IN', removedChunkIds);
+      await this.runIn('DELETE FROM chunks WHERE id IN', removedChunkIds);
+      await this.runIn('DELETE FROM files WHERE id IN', deletedFileIds);
+
+      await this.db.insertMany('files', FILE_COLUMNS, insertedFileRows);
+      // An UPDATE, not INSERT OR REPLACE: replacing would delete the row and cascade to its chunks.
+      for (const [id, ...row] of updatedFileRows) {
+        await this.db.run('UPDATE files SET path = ?, language = ?, size = ?, mtime_ms = ?, content_hash = ?, chunk_method = ?, imports = ?, indexed_at = ? WHERE id = ?', [...row, id!]);
+      }
       await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'depth', 'complexity', 'calls', 'identifiers'], chunkRows);
+      await this.moveChunks(movedChunkRows);
       await this.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], ftsRows);
       await this.db.insertMany('definitions', ['file_id', 'chunk_id', 'name', 'kind', 'line'], definitionRows);
       await this.db.insertMany('refs', ['chunk_id', 'file_id', 'name'], referenceRows);
@@ -130,13 +177,30 @@ export class WorkspaceStore {
 
       // ...and files with unresolved references to a name the batch now defines. Resolved references
       // elsewhere keep their target: resolution prefers the same file, then the oldest file.
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IS NULL AND name IN', newDefinitionNames)) {
-        if (!newFileIds.includes(row.file_id)) dependents.add(row.file_id);
-      }
-      let refreshedReferences = await this.resolveReferences(newFileIds, false);
-      refreshedReferences += await this.resolveReferences([...dependents], true);
+      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IS NULL AND name IN', newDefinitionNames)) dependents.add(row.file_id);
+      for (const id of writtenFileIds) dependents.delete(id);
+      for (const id of deletedFileIds) dependents.delete(id);
+      // New files resolve every reference. A re-analysed file's kept references are still right unless
+      // their target left (now unresolved) or the file gained a same-named definition (same file wins).
+      const insertedFileIds = insertedFileRows.map((row) => row[0] as number);
+      const namesDefinedAnew = [...new Set(definitionRows.map((row) => row[2] as string))];
+      let refreshedReferences = await this.resolveReferences(insertedFileIds, 'all');
+      refreshedReferences += await this.resolveReferences(updatedFileIds, { unresolvedOrNamed: namesDefinedAnew });
+      refreshedReferences += await this.resolveReferences([...dependents], 'unresolved');
       return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences };
     });
+  }
+
+  /** Updates the position of kept chunks (`[id, ordinal, startLine, endLine]` rows) and of their definitions. */
+  private async moveChunks(rows: readonly SqlValue[][]): Promise<void> {
+    const perStatement = 100;
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const slice = rows.slice(start, start + perStatement);
+      const values = slice.map(() => '(?,?,?,?)').join(',');
+      const parameters = slice.flat();
+      await this.db.run(`UPDATE chunks SET ordinal = v.column2, start_line = v.column3, end_line = v.column4 FROM (VALUES ${values}) AS v WHERE chunks.id = v.column1 AND (chunks.ordinal, chunks.start_line, chunks.end_line) IS NOT (v.column2, v.column3, v.column4)`, parameters);
+      await this.db.run(`UPDATE definitions SET line = v.column3 FROM (VALUES ${values}) AS v WHERE definitions.chunk_id = v.column1 AND definitions.line != v.column3`, parameters);
+    }
   }
 
   /**
@@ -144,7 +208,11 @@ export class WorkspaceStore {
    * same file first, then the oldest file. Name-based, so it needs no type
    * information; each lookup is one seek in `definitions_name_file`.
    */
-  private async resolveReferences(fileIds: readonly number[], unresolvedOnly: boolean): Promise<number> {
+  private async resolveReferences(fileIds: readonly number[], scope: 'all' | 'unresolved' | { readonly unresolvedOrNamed: readonly string[] }): Promise<number> {
+    // A long name list costs more than re-resolving everything.
+    if (typeof scope === 'object' && scope.unresolvedOrNamed.length > IN_LIST) scope = 'all';
+    const names = typeof scope === 'object' ? scope.unresolvedOrNamed : [];
+    const filter = scope === 'all' ? '' : names.length === 0 ? ' AND target_chunk_id IS NULL' : ` AND (target_chunk_id IS NULL OR name IN (${names.map(() => '?').join(',')}))`;
     let changes = 0;
     for (let start = 0; start < fileIds.length; start += IN_LIST) {
       const slice = fileIds.slice(start, start + IN_LIST);
@@ -153,8 +221,8 @@ export class WorkspaceStore {
         `UPDATE refs SET target_chunk_id = coalesce(
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
-         WHERE file_id IN (${list})${unresolvedOnly ? ' AND target_chunk_id IS NULL' : ''}`,
-        slice,
+         WHERE file_id IN (${list})${filter}`,
+        [...slice, ...names],
       );
       await this.db.run(
         `UPDATE refs SET target_file_id = (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)
@@ -204,6 +272,43 @@ export class WorkspaceStore {
     return found;
   }
 
+  /** Distinct vectors of `modelId` that indexed chunks use. */
+  async countChunkVectors(modelId: string): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      'SELECT count(*) AS n FROM vectors v WHERE v.model_id = ? AND EXISTS (SELECT 1 FROM chunks c WHERE c.content_hash = v.content_hash)',
+      [modelId],
+    );
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Up to `limit` vectors of `modelId` that indexed chunks use, in content-hash
+   * order: hashes are uniform, so this is a deterministic pseudo-random sample.
+   */
+  async sampleChunkVectors(modelId: string, limit: number): Promise<Buffer[]> {
+    const rows = await this.db.all<{ vector: Buffer }>(
+      'SELECT v.vector FROM vectors v WHERE v.model_id = ? AND EXISTS (SELECT 1 FROM chunks c WHERE c.content_hash = v.content_hash) ORDER BY v.content_hash LIMIT ?',
+      [modelId, limit],
+    );
+    return rows.map((row) => row.vector);
+  }
+
+  async denseSettings(modelId: string): Promise<DenseSettingsRecord | undefined> {
+    return this.db.get<DenseSettingsRecord>(
+      'SELECT model_id AS modelId, precision, pca_input_dimension AS pcaInputDimension, pca_output_dimension AS pcaOutputDimension, pca FROM dense_settings WHERE model_id = ?',
+      [modelId],
+    );
+  }
+
+  async saveDenseSettings(settings: DenseSettingsRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO dense_settings (model_id, precision, pca_input_dimension, pca_output_dimension, pca, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(model_id) DO UPDATE SET precision = excluded.precision, pca_input_dimension = excluded.pca_input_dimension,
+         pca_output_dimension = excluded.pca_output_dimension, pca = excluded.pca, updated_at = excluded.updated_at`,
+      [settings.modelId, settings.precision, settings.pcaInputDimension, settings.pcaOutputDimension, settings.pca, Date.now()],
+    );
+  }
+
   async fileIndex(): Promise<Map<number, { path: string; language: string }>> {
     const rows = await this.db.all<{ id: number; path: string; language: string }>('SELECT id, path, language FROM files');
     return new Map(rows.map((row) => [row.id, { path: row.path, language: row.language }]));
@@ -233,6 +338,10 @@ export class WorkspaceStore {
     return this.db.all<ChunkRecord>(`${CHUNK_SELECT} WHERE f.path = ? ORDER BY c.ordinal`, [path]);
   }
 
+  async chunkCount(): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM chunks'))!.n;
+  }
+
   async counts(modelId: string): Promise<StoreCounts> {
     const row = await this.db.get<StoreCounts>(
       `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM vectors) AS vectors,
@@ -250,6 +359,7 @@ export class WorkspaceStore {
   async collectGarbage(modelId: string, orphanReserve: number): Promise<{ otherModels: number; orphans: number }> {
     return this.db.transaction(async () => {
       const otherModels = (await this.db.run('DELETE FROM vectors WHERE model_id != ?', [modelId])).changes;
+      await this.db.run('DELETE FROM dense_settings WHERE model_id != ?', [modelId]);
       const orphanCount = (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM vectors v WHERE model_id = ? AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.content_hash = v.content_hash)', [modelId]))!.n;
       let orphans = 0;
       if (orphanCount > orphanReserve) {

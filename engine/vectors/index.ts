@@ -1,2 +1,16 @@
+export { CodedMatrix } from './codedMatrix.js';
+export { createCodec, isVectorPrecision, VECTOR_PRECISIONS, type VectorCodec, type VectorPrecision } from './codecs.js';
+export { float16Table, fromFloat16Bits, toFloat16Bits } from './float16.js';
+export {
+  applyPcaToDocument,
+  applyPcaToQuery,
+  createPcaProjection,
+  decodePca,
+  encodePca,
+  fitPca,
+  reconstructFromPca,
+  type PcaFitOptions,
+  type PcaProjection,
+} from './pca.js';
 export { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8, type QuantizedVector } from './quantize.js';
 export { dot, Int8Matrix, topK, type Scored } from './similarity.js';

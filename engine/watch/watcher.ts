@@ -5,9 +5,22 @@ import type { IndexSummary } from '../indexer/indexer.js';
 import { WorkspaceRules } from '../discovery/rules.js';
 import { ChangeCoalescer } from './coalescer.js';
 
+/**
+ * A batch this large is a storm (branch switch, generator, `git clean`). Storms
+ * can overflow the kernel's event queue (`fs.inotify.max_queued_events`,
+ * 16,384 by default): events are then dropped without notice. Here a
+ * 10,000-file checkout delivered 4,096 of 10,000 changes. Loss needs thousands
+ * of queued events, so a storm's first batch always passes this size.
+ */
+const STORM_PATHS = 1000;
+
 export interface WatchOptions {
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
+  /** Batches of at least this many paths are reconciled with a full walk instead (default 1,000). */
+  readonly stormPaths?: number;
+  /** After a storm, or a watcher error, a full walk runs once events have been quiet this long (default 3 s). */
+  readonly settleMs?: number;
   readonly onBatch?: (summary: IndexSummary, paths: readonly string[]) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -17,19 +30,39 @@ export class WorkspaceWatcher {
   private constructor(
     private readonly watcher: FSWatcher,
     private readonly coalescer: ChangeCoalescer,
+    private readonly stopSettling: () => void,
   ) {}
 
   static async start(graph: CodeGraph, options: WatchOptions = {}): Promise<WorkspaceWatcher> {
     const root = graph.config.root;
     const rules = new WorkspaceRules(root, graph.config.discovery);
+    const stormPaths = options.stormPaths ?? STORM_PATHS;
+    const settleMs = options.settleMs ?? 3000;
+    // Set after a storm or an error: events may have been lost, so the tree is walked again once quiet.
+    let settleTimer: NodeJS.Timeout | null = null;
+    let closed = false;
+    const index = async (paths: string[], full: boolean) => {
+      try {
+        // A full walk finds what dropped events would have named; the stat fast path keeps it cheap.
+        const summary = await graph.index(full ? {} : { paths });
+        options.onBatch?.(summary, paths);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    };
+    const armSettle = () => {
+      if (closed) return;
+      if (settleTimer) clearTimeout(settleTimer);
+      settleTimer = setTimeout(() => {
+        settleTimer = null;
+        void index([], true);
+      }, settleMs);
+    };
     const coalescer = new ChangeCoalescer(
       async (paths) => {
-        try {
-          const summary = await graph.index({ paths });
-          options.onBatch?.(summary, paths);
-        } catch (error) {
-          options.onError?.(error);
-        }
+        const storm = paths.length >= stormPaths;
+        await index(paths, storm);
+        if (storm) armSettle();
       },
       options.quietMs,
       options.maxWaitMs,
@@ -46,14 +79,25 @@ export class WorkspaceWatcher {
       },
     });
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-      watcher.on(event, (path: string) => coalescer.add(toRelative(path)));
+      watcher.on(event, (path: string) => {
+        coalescer.add(toRelative(path));
+        // While a storm goes on, the reconciling walk waits for it to end.
+        if (settleTimer) armSettle();
+      });
     }
-    watcher.on('error', (error) => options.onError?.(error));
+    watcher.on('error', (error) => {
+      options.onError?.(error);
+      armSettle();
+    });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    return new WorkspaceWatcher(watcher, coalescer);
+    return new WorkspaceWatcher(watcher, coalescer, () => {
+      closed = true;
+      if (settleTimer) clearTimeout(settleTimer);
+    });
   }
 
   async close(): Promise<void> {
+    this.stopSettling();
     this.coalescer.dispose();
     await this.watcher.close();
   }

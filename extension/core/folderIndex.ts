@@ -5,7 +5,7 @@
  * tests drive it against the real engine.
  */
 import { rm } from 'node:fs/promises';
-import type { CodeGraph, EngineConfigInput, EngineStatus, IndexProgress, IndexSummary, OpenOptions, SearchHit, SearchOptions } from '../../engine/index.js';
+import type { CodeGraph, EngineConfigInput, EngineStatus, IndexProgress, IndexSummary, ModelFallback, OpenOptions, SearchHit, SearchOptions } from '../../engine/index.js';
 import { ChangeCoalescer } from '../../engine/watch/coalescer.js';
 import type { DisposableLike } from './disposable.js';
 import { Emitter } from './emitter.js';
@@ -41,8 +41,12 @@ export interface FolderSnapshot {
   readonly chunks: number;
   readonly modelId: string | null;
   readonly serviceLevel: 'hybrid' | 'lexical-only';
+  /** Cosine above which the active model calls code similar (from its manifest); null when lexical-only. */
+  readonly similarityThreshold: number | null;
   /** Why the model is not in use, when it failed to load. */
   readonly modelError: string | null;
+  /** Set while the engine serves from a lower level of its recovery chain than the configured model. */
+  readonly modelFallback?: ModelFallback | null;
   /** Notes from model resolution (a missing precision build, an unknown id). */
   readonly modelNotes: readonly string[];
   /** Bumped whenever the index content may have changed; caches key on it. */
@@ -203,7 +207,9 @@ export class FolderIndex implements DisposableLike {
       chunks: status?.counts.chunks ?? 0,
       modelId: status?.modelId ?? null,
       serviceLevel: status?.serviceLevel ?? 'lexical-only',
+      similarityThreshold: status?.similarityThreshold ?? null,
       modelError: status?.modelError ?? null,
+      modelFallback: status?.modelFallback ?? null,
       modelNotes: this.#modelNotes,
       generation: this.#generation,
       lastSummary: this.#lastSummary,
@@ -277,7 +283,7 @@ export class FolderIndex implements DisposableLike {
     this.#emit();
     try {
       const started = performance.now();
-      this.#engine = await this.#options.open(settings.input, { onModelError: 'lexical', log: (message) => log.info(`[${this.folder.name}] ${message}`) });
+      this.#engine = await this.#options.open(settings.input, { onModelError: 'fallback', log: (message) => log.info(`[${this.folder.name}] ${message}`) });
       this.#status = await this.#engine.status();
       log.info(`[${this.folder.name}] Engine opened in ${Math.round(performance.now() - started)} ms: model ${this.#status.modelId ?? 'none (lexical-only)'}, cache ${this.#status.cachePath}`);
       if (this.#status.modelError) log.warn(`[${this.folder.name}] Model failed to load; search is lexical-only: ${this.#status.modelError}`);

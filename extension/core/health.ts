@@ -50,6 +50,7 @@ export function assessHealth(folders: readonly FolderHealthInput[], memory: Memo
       continue;
     }
     if (status.modelError) checks.push({ name: `${prefix}model`, level: 'fail', detail: `lexical-only: model failed to load: ${status.modelError}` });
+    else if (status.modelFallback) checks.push({ name: `${prefix}model`, level: 'warn', detail: `using ${displayModel(status.modelId)} instead of ${status.modelFallback.requested}: ${status.modelFallback.reason}` });
     else if (!status.modelId) checks.push({ name: `${prefix}model`, level: 'warn', detail: 'no model configured: lexical-only search' });
     else checks.push({ name: `${prefix}model`, level: 'ok', detail: `${displayModel(status.modelId)} on ${status.device ?? 'cpu'}, ${status.counts.vectorsForModel}/${status.counts.chunks} chunks embedded` });
 

@@ -5,7 +5,7 @@
  * drift. Pure: no `vscode` import.
  */
 import { availableParallelism, homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { EngineConfigInput } from '../../engine/index.js';
 import { LANGUAGES } from '../../engine/parsing/languages.js';
 
@@ -18,9 +18,14 @@ export type Precision = (typeof PRECISIONS)[number];
 /** Language ids the engine knows; the `languages` setting may only name these. */
 export const LANGUAGE_IDS: readonly string[] = LANGUAGES.map((spec) => spec.id);
 
+const isHomePath = (path: string) => path === '~' || path.startsWith('~/');
+const expandHome = (path: string, homeDir: string | undefined) => (isHomePath(path) ? join(homeDir ?? homedir(), path.slice(1)) : path);
+
 export interface ExtensionSettings {
   /** Raw model setting: '' (bundled default), 'none', a bundled model id, or a folder path. */
   readonly model: string;
+  /** Further folders models may load from (absolute or `~/`); user settings only (machine scope). */
+  readonly modelDirectories: readonly string[];
   readonly device: Device;
   readonly dimensions: number;
   readonly precision: Precision;
@@ -40,11 +45,12 @@ type SettingSpec =
   | { readonly kind: 'enum'; readonly default: string; readonly values: readonly string[] }
   | { readonly kind: 'integer'; readonly default: number; readonly minimum: number; readonly maximum: number }
   | { readonly kind: 'boolean'; readonly default: boolean }
-  | { readonly kind: 'stringArray'; readonly default: readonly string[]; readonly itemValues?: readonly string[] };
+  | { readonly kind: 'stringArray'; readonly default: readonly string[]; readonly itemValues?: readonly string[]; readonly absolutePaths?: boolean };
 
 /** Setting key (below the `codegraph.` section) for each field, and its schema. */
 export const SETTING_KEYS: Readonly<Record<keyof ExtensionSettings, string>> = {
   model: 'model',
+  modelDirectories: 'modelDirectories',
   device: 'device',
   dimensions: 'dimensions',
   precision: 'precision',
@@ -60,6 +66,7 @@ export const SETTING_KEYS: Readonly<Record<keyof ExtensionSettings, string>> = {
 
 export const SETTING_SPECS: Readonly<Record<keyof ExtensionSettings, SettingSpec>> = {
   model: { kind: 'string', default: '' },
+  modelDirectories: { kind: 'stringArray', default: [], absolutePaths: true },
   device: { kind: 'enum', default: 'cpu', values: DEVICES },
   dimensions: { kind: 'integer', default: 0, minimum: 0, maximum: 4096 },
   precision: { kind: 'enum', default: 'auto', values: PRECISIONS },
@@ -76,6 +83,7 @@ export const SETTING_SPECS: Readonly<Record<keyof ExtensionSettings, SettingSpec
 /** Settings whose change means reopening each engine (and re-indexing; a new model re-embeds). */
 export const ENGINE_SETTINGS: readonly (keyof ExtensionSettings)[] = [
   'model',
+  'modelDirectories',
   'device',
   'dimensions',
   'precision',
@@ -152,6 +160,7 @@ function parseValue(spec: SettingSpec, raw: unknown, report: (message: string) =
       for (const item of raw) {
         if (typeof item !== 'string' || item.trim() === '') report(`ignores ${JSON.stringify(item)}: items must be non-empty strings.`);
         else if (spec.itemValues && !spec.itemValues.includes(item)) report(`ignores unknown item '${item}'; known values: ${spec.itemValues.join(', ')}.`);
+        else if (spec.absolutePaths && !isAbsolute(item.trim()) && !isHomePath(item.trim())) report(`ignores '${item}': it must be an absolute path (or start with ~/).`);
         else kept.push(item.trim());
       }
       return kept;
@@ -181,15 +190,44 @@ export function parseModelSetting(value: string): ModelChoice {
   return { kind: 'path', path: trimmed };
 }
 
+/**
+ * The folders models may load from: the bundled models, the user's models
+ * folder, and `codegraph.modelDirectories`. That setting is machine-scoped, so
+ * VS Code takes it from user settings only: a cloned repository cannot widen
+ * where models come from.
+ */
+export function modelRootsOf(settings: Pick<ExtensionSettings, 'modelDirectories'>, bundledModelsDir: string, userModelsDir: string, homeDir?: string): string[] {
+  return [...new Set([bundledModelsDir, userModelsDir, ...settings.modelDirectories.map((dir) => resolve(expandHome(dir, homeDir)))])];
+}
+
+/**
+ * Whether `dir` lies inside one of `roots` (or is one), compared by real
+ * paths as the engine does, so a link cannot lead outside.
+ */
+export function isInsideModelRoots(dir: string, roots: readonly string[], realPath: (path: string) => string = resolve): boolean {
+  const real = realPath(dir);
+  return roots.some((root) => {
+    const realRoot = realPath(root);
+    const inside = relative(realRoot, real);
+    return inside === '' || (!isAbsolute(inside) && inside !== '..' && !inside.startsWith(`..${sep}`));
+  });
+}
+
 /** What model resolution may look at; injected so tests need no real model folders. */
 export interface ModelEnvironment {
   /** The extension's `models/` folder. */
   readonly bundledModelsDir: string;
+  /** The user's models folder (`codegraph model pull` installs there). */
+  readonly userModelsDir: string;
   /** The folder the default model lives in (from models/default.json). */
   readonly defaultModelDir: string;
+  /** Folders a model may load from (`modelRootsOf`); anything else is refused. */
+  readonly modelRoots: readonly string[];
   /** The workspace folder, for relative paths. */
   readonly folderRoot: string;
   readonly isModelDir: (dir: string) => boolean;
+  /** Resolves symbolic links; a path that does not exist resolves to itself. */
+  readonly realPath?: (path: string) => string;
   readonly homeDir?: string;
 }
 
@@ -198,50 +236,66 @@ export interface ResolvedModel {
   readonly modelDir: string | null;
   /** Why the result differs from what was asked, for the log and the status. */
   readonly notes: readonly string[];
+  /** Set when the setting named a folder outside the model folders: that folder (never loaded) and the note about it. */
+  readonly refused: { readonly dir: string; readonly message: string } | null;
 }
 
 /**
- * Turns the model and precision settings into a model folder. A precision other
- * than `auto` selects a sibling build named `<model>-<precision>` when one
- * exists; otherwise the model's own weights are used and a note says so.
+ * Turns the model and precision settings into a model folder. A bare id names
+ * a bundled model, then one in the user's models folder, then a folder in the
+ * workspace. A folder outside the model folders is refused with a note that
+ * says which setting to change, and the default model is used instead. A
+ * precision other than `auto` selects a sibling build named
+ * `<model>-<precision>` when one exists (inside the model folders too);
+ * otherwise the model's own weights are used and a note says so.
  */
 export function resolveModel(setting: string, precision: Precision, env: ModelEnvironment): ResolvedModel {
   const choice = parseModelSetting(setting);
   const notes: string[] = [];
+  const allowed = (dir: string) => isInsideModelRoots(dir, env.modelRoots, env.realPath);
+  let refused: ResolvedModel['refused'] = null;
   let base: string;
   switch (choice.kind) {
     case 'none':
-      return { modelDir: null, notes };
+      return { modelDir: null, notes, refused };
     case 'default':
       base = env.defaultModelDir;
       break;
-    case 'bundled':
-      base = join(env.bundledModelsDir, choice.id);
-      if (!env.isModelDir(base)) {
-        // A bare name that is a folder in the workspace wins over a missing bundled id.
-        const local = resolve(env.folderRoot, choice.id);
-        if (env.isModelDir(local)) base = local;
-        else notes.push(`No bundled model named '${choice.id}' (looked in ${env.bundledModelsDir}).`);
-      }
+    case 'bundled': {
+      const candidates = [join(env.bundledModelsDir, choice.id), join(env.userModelsDir, choice.id), resolve(env.folderRoot, choice.id)];
+      const found = candidates.find((dir) => env.isModelDir(dir));
+      if (!found) notes.push(`No model named '${choice.id}' (looked in ${env.bundledModelsDir} and ${env.userModelsDir}).`);
+      base = found ?? candidates[0]!;
       break;
+    }
     case 'path': {
-      const expanded = choice.path === '~' || choice.path.startsWith('~/') ? join(env.homeDir ?? homedir(), choice.path.slice(1)) : choice.path;
+      const expanded = expandHome(choice.path, env.homeDir);
       base = isAbsolute(expanded) ? resolve(expanded) : resolve(env.folderRoot, expanded);
       break;
     }
   }
-  if (precision === 'auto') return { modelDir: base, notes };
+  if (!allowed(base)) {
+    const message =
+      `"${SECTION}.${SETTING_KEYS.model}" names ${base}, which is outside the model folders (${env.modelRoots.join(', ')}), so it is not loaded; using the default model. ` +
+      `To use it, add its folder to "${SECTION}.${SETTING_KEYS.modelDirectories}" in your User settings (workspace settings cannot add model folders), or move it into ${env.userModelsDir}.`;
+    refused = { dir: base, message };
+    notes.push(message);
+    base = env.defaultModelDir;
+  }
+  if (precision === 'auto') return { modelDir: base, notes, refused };
   const variant = `${base}-${precision}`;
-  if (env.isModelDir(variant)) return { modelDir: variant, notes };
+  if (env.isModelDir(variant) && allowed(variant)) return { modelDir: variant, notes, refused };
   notes.push(`No ${precision} build of the model (${variant}); using ${base}.`);
-  return { modelDir: base, notes };
+  return { modelDir: base, notes, refused };
 }
 
 /** The engine options for one workspace folder. */
-export function toEngineInput(settings: ExtensionSettings, folderRoot: string, modelDir: string | null): EngineConfigInput {
+export function toEngineInput(settings: ExtensionSettings, folderRoot: string, modelDir: string | null, modelRoots: readonly string[]): EngineConfigInput {
   return {
     root: folderRoot,
     modelDir,
+    // The engine refuses model files outside these too (links, `../` in a manifest).
+    modelRoots: [...modelRoots],
     device: settings.device,
     dimensions: settings.dimensions,
     embedBatchSize: settings.batchSize,

@@ -10,18 +10,8 @@ import { PromiseCache, similarKey } from './similarCache.js';
 /** Chunk kinds that get a lens: definitions, not grouped top-level code or line windows. */
 export const LENS_KINDS: ReadonlySet<string> = new Set(['function', 'method', 'class', 'interface', 'struct', 'enum', 'trait', 'impl']);
 
-/** Neighbours asked of the engine per lookup; the lens counts those above `MIN_SIMILARITY`. */
+/** Neighbours asked of the engine per lookup; the lens counts those at or above the model's similarity threshold. */
 export const SIMILAR_LIMIT = 10;
-
-/**
- * Cosine similarity below which a neighbour is not called "similar". Dense
- * scores are cosines; the lexical fallback's scores are rank-fusion values on
- * another scale, so there every returned neighbour counts. Set for the bundled
- * trained model, whose cosines between related functions sit around 0.35-0.6
- * and between unrelated ones below 0.25.
- * FIXME: a model-specific threshold belongs in the model manifest.
- */
-export const MIN_SIMILARITY = 0.35;
 
 export interface SimilarResult {
   readonly origin: SearchHit;
@@ -29,8 +19,14 @@ export interface SimilarResult {
   readonly hits: readonly SearchHit[];
 }
 
-export function countable(hits: readonly SearchHit[], dense: boolean): SearchHit[] {
-  return dense ? hits.filter((hit) => hit.score >= MIN_SIMILARITY) : [...hits];
+/**
+ * Neighbours that count as similar. Dense scores are cosines, compared with the
+ * active model's threshold (cosine scales differ between models). Without a
+ * model (`threshold` null) scores are rank-fusion values on another scale, so
+ * every returned neighbour counts.
+ */
+export function countable(hits: readonly SearchHit[], threshold: number | null): SearchHit[] {
+  return threshold === null ? [...hits] : hits.filter((hit) => hit.score >= threshold);
 }
 
 export function lensTitle(count: number): string {
@@ -47,10 +43,10 @@ export class SimilarLookup {
 
   lookup(index: FolderIndex, relativePath: string, line: number): Promise<SimilarResult> {
     const snapshot = index.snapshot();
-    const dense = snapshot.serviceLevel === 'hybrid';
+    const threshold = snapshot.serviceLevel === 'hybrid' ? snapshot.similarityThreshold : null;
     return this.#cache.get(similarKey(index.folder.key, snapshot.generation, relativePath, line), async () => {
       const { origin, hits } = await index.similar(relativePath, line, { limit: SIMILAR_LIMIT, maxPerFile: 2 });
-      return { origin, hits: countable(hits, dense) };
+      return { origin, hits: countable(hits, threshold) };
     });
   }
 

@@ -12,7 +12,14 @@ export type WorkspaceStatus =
   | { readonly kind: 'paused'; readonly pendingChanges: number; readonly chunks: number }
   | { readonly kind: 'error'; readonly folder: string; readonly message: string }
   | { readonly kind: 'lexicalOnly'; readonly reason: string; readonly chunks: number }
-  | { readonly kind: 'idle'; readonly chunks: number; readonly files: number; readonly model: string | null };
+  | { readonly kind: 'idle'; readonly chunks: number; readonly files: number; readonly model: string | null; readonly fallback?: ModelFallbackView };
+
+/** The recovery chain's level when the configured model is not serving: the model that serves instead, and why. */
+export interface ModelFallbackView {
+  /** The configured model folder. */
+  readonly requested: string;
+  readonly reason: string;
+}
 
 /** A model id without its weights digest: `codegraph-rp-v0@1a2b…/d128` → `codegraph-rp-v0/d128`. */
 export function displayModel(modelId: string | null): string {
@@ -44,7 +51,14 @@ export function summarize(snapshots: readonly FolderSnapshot[], trusted: boolean
   const broken = live.find((snapshot) => snapshot.modelError !== null);
   if (broken) return { kind: 'lexicalOnly', reason: broken.modelError!, chunks };
   const models = [...new Set(live.map((snapshot) => displayModel(snapshot.modelId)))];
-  return { kind: 'idle', chunks, files, model: models.length === 1 ? models[0]! : `${models.length} models` };
+  const fallback = live.find((snapshot) => snapshot.modelFallback?.active)?.modelFallback;
+  return {
+    kind: 'idle',
+    chunks,
+    files,
+    model: models.length === 1 ? models[0]! : `${models.length} models`,
+    ...(fallback ? { fallback: { requested: fallback.requested, reason: fallback.reason } } : {}),
+  };
 }
 
 export interface StatusPresentation {
@@ -91,6 +105,13 @@ export function presentStatus(status: WorkspaceStatus): StatusPresentation {
     case 'lexicalOnly':
       return make('$(warning) CodeGraph: lexical-only', [`**lexical-only: model failed to load.** ${status.reason}`, `${count(status.chunks, 'chunk')} indexed for keyword search.`, '[Select embedding model](command:codegraph.selectModel)'], 'warning');
     case 'idle':
+      if (status.fallback) {
+        return make(`$(warning) CodeGraph: ${count(status.chunks, 'chunk')} · ${status.model ?? 'no model'} (default)`, [
+          `**Using the default model ${status.model ?? ''}:** the configured model \`${status.fallback.requested}\` is not working. ${status.fallback.reason}`,
+          `${count(status.chunks, 'chunk')} in ${count(status.files, 'file')}.`,
+          '[Select embedding model](command:codegraph.selectModel) · [Reindex](command:codegraph.reindex)',
+        ], 'warning');
+      }
       return make(`$(search) CodeGraph: ${count(status.chunks, 'chunk')} · ${status.model ?? 'no model'}`, [`${count(status.chunks, 'chunk')} in ${count(status.files, 'file')}, model **${status.model ?? 'none'}**.`]);
   }
 }

@@ -34,8 +34,10 @@ export function statusPickEntries(folders: readonly { snapshot: FolderSnapshot; 
     entries.push({ kind: 'separator', label: snapshot.folder.name });
     entries.push({ kind: 'info', label: `$(pulse) ${activityText(snapshot)}`, description: status?.lastIndexedAt ? `last indexed ${status.lastIndexedAt}` : '' });
     if (!status) continue;
-    const model = status.modelError ? `lexical-only: model failed to load` : displayModel(status.modelId);
-    entries.push({ kind: 'info', label: `$(symbol-namespace) Model: ${model}`, description: status.device ?? '', detail: status.modelError ?? status.modelDir ?? 'lexical-only by setting' });
+    const fallback = status.modelFallback;
+    const model = status.modelError ? `lexical-only: model failed to load` : fallback ? `${displayModel(status.modelId)} (fallback: the configured model failed)` : displayModel(status.modelId);
+    const detail = status.modelError ?? (fallback ? `${fallback.requested}: ${fallback.reason}` : null) ?? status.modelDir ?? 'lexical-only by setting';
+    entries.push({ kind: 'info', label: `$(symbol-namespace) Model: ${model}`, description: status.device ?? '', detail });
     entries.push({
       kind: 'info',
       label: `$(database) ${status.counts.files} files, ${status.counts.chunks} chunks, ${status.counts.vectorsForModel} vectors`,

@@ -2,14 +2,26 @@
  * Restricted Mode in a real VS Code: with workspace trust on, the folder opens
  * untrusted. CodeGraph must stay active but index nothing, say so when asked,
  * ignore a model path from workspace settings, and start indexing, with that
- * model, once the user trusts the folder.
+ * model, once the user trusts the folder. Even then, a workspace cannot point
+ * the model setting outside the user's model folders, nor add to them.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TINY_MODEL } from '../helpers.js';
+import { defaultModelId, TINY_MODEL } from '../helpers.js';
 import { BASE_SETTINGS, openSession, type Session } from './harness/session.js';
+
+/** The first file called `name` under `dir`, depth first. */
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return path;
+    const found = entry.isDirectory() ? findFile(path, name) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
 
 describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000 }, () => {
   let session: Session | undefined;
@@ -32,7 +44,7 @@ describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000
   });
 
   it('stays in restricted mode and explains why nothing is indexed', async () => {
-    await step('restricted', async ({ workbench, workspace }) => {
+    await step('restricted', async ({ workbench, workspace, userDataDir }) => {
       // A model path supplied by the workspace: restricted until trusted.
       mkdirSync(join(workspace, '.vscode'), { recursive: true });
       writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codegraph.model': TINY_MODEL }));
@@ -41,6 +53,14 @@ describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000
       const toast = workbench.page.locator('.notification-toast', { hasText: 'does not index untrusted workspaces' }).first();
       await toast.waitFor({ timeout: 20_000 });
       await workbench.screenshot('restricted');
+      // Nothing was indexed and no engine opened: no index cache exists, and the extension's log
+      // shows restricted mode but never an engine or the workspace's model path.
+      const cacheHome = join(workspace, '..', 'index-cache');
+      assert.ok(!existsSync(cacheHome) || readdirSync(cacheHome).length === 0, `no index cache in ${cacheHome}`);
+      const log = readFileSync(findFile(join(userDataDir, 'logs'), 'CodeGraph.log') ?? assert.fail('no CodeGraph log'), 'utf8');
+      assert.match(log, /Workspace is not trusted/);
+      assert.doesNotMatch(log, /Engine opened/);
+      assert.ok(!log.includes(TINY_MODEL), 'the workspace model path was not used');
       await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
     });
   });
@@ -50,6 +70,19 @@ describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000
       await workbench.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click({ timeout: 20_000 });
       const text = await workbench.waitForStatus(/CodeGraph: [1-9][\d,]* chunks/, 120_000);
       assert.match(text, /codegraph-tiny-test/, 'the workspace model setting applies after trust');
+    });
+  });
+
+  it('refuses a workspace model outside the model folders, even when the workspace lists its folder', async () => {
+    await step('refused-model', async ({ workbench, workspace }) => {
+      const copy = join(workspace, 'vendored-model');
+      cpSync(TINY_MODEL, copy, { recursive: true });
+      writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codegraph.model': copy, 'codegraph.modelDirectories': [workspace] }));
+      const toast = workbench.page.locator('.notification-toast', { hasText: 'outside the model folders' }).first();
+      await toast.waitFor({ timeout: 30_000 });
+      assert.match(await toast.innerText(), /codegraph\.modelDirectories/, 'the warning names the setting that allows a model folder');
+      const text = await workbench.waitForStatus(new RegExp(`CodeGraph: [1-9][\\d,]* chunks · ${defaultModelId()}`), 120_000);
+      assert.ok(!text.includes('codegraph-tiny-test'), `the refused model is not loaded: ${text}`);
     });
   });
 });

@@ -71,6 +71,63 @@ describe('workspace store', () => {
     assert.ok((await store.counts('m1')).files >= 4);
   });
 
+  it('rewrites only the edited chunk of a re-analysed file, moving the others and keeping their references', async () => {
+    const helper = chunk('tokenize', 'def tokenize(text): return text.split()', [], 1);
+    const parser = chunk('parse', 'def parse(text): return tokenize(text)', ['tokenize'], 4);
+    const user = chunk('run', 'def run(): return parse("a b")', ['parse'], 1);
+    await store.writeBatch('m1', [file('lexer.py', [helper, parser]), file('main.py', [user])], [], []);
+    const before = new Map((await store.chunksOfFile('lexer.py')).map((row) => [row.symbol, row]));
+
+    // A comment line above `tokenize` changes its text; `parse` is unchanged but moves down a line.
+    const edited = { ...chunk('tokenize', 'def tokenize(text):\n    # split on whitespace\n    return text.split()', [], 1), ordinal: 0 };
+    const moved = { ...parser, ordinal: 1, startLine: 5, endLine: 7 };
+    const result = await store.writeBatch('m1', [file('lexer.py', [edited, moved])], [], []);
+
+    assert.deepEqual(result.removedChunkIds, [before.get('tokenize')!.id]);
+    assert.deepEqual(result.addedChunks.map((added) => added.contentHash), [edited.contentHash]);
+    const after = new Map((await store.chunksOfFile('lexer.py')).map((row) => [row.symbol, row]));
+    assert.equal(after.get('parse')!.id, before.get('parse')!.id);
+    assert.deepEqual([after.get('parse')!.startLine, after.get('parse')!.endLine], [5, 7]);
+    assert.equal(after.get('parse')!.fileId, before.get('parse')!.fileId);
+    const definitionLine = await store.db.get<{ line: number }>('SELECT line FROM definitions WHERE chunk_id = ?', [after.get('parse')!.id]);
+    assert.equal(definitionLine!.line, 5);
+    // main.py's call still points at `parse`, untouched; lexer.py's call points at the new `tokenize`.
+    const targets = await store.db.all<{ name: string; target: number | null }>('SELECT name, target_chunk_id AS target FROM refs WHERE name IN (?, ?) ORDER BY name', ['parse', 'tokenize']);
+    assert.deepEqual(targets, [{ name: 'parse', target: after.get('parse')!.id }, { name: 'tokenize', target: after.get('tokenize')!.id }]);
+    assert.equal((await store.lexicalSearch('"whitespace"', 5)).map((hit) => hit.id).includes(after.get('tokenize')!.id), true);
+    assert.deepEqual(await store.orphanCounts(), {});
+    assert.deepEqual(await store.integrityCheck(), []);
+  });
+
+  it('re-resolves references into a chunk that an edit removed', async () => {
+    await store.writeBatch('m1', [file('lexer.py', [chunk('tokenize', 'def tokenize(text):\n    # split on whitespace\n    return text.split()', [], 1)])], [], []);
+    const dangling = await store.db.get<{ target: number | null }>('SELECT target_chunk_id AS target FROM refs WHERE name = ?', ['parse']);
+    assert.equal(dangling!.target, null);
+    const restored = await store.writeBatch('m1', [file('parser.py', [chunk('parse', 'def parse(text): return list(text)')])], [], []);
+    assert.equal(restored.dependentFiles, 1);
+    const target = await store.db.get<{ path: string }>('SELECT f.path FROM refs r JOIN files f ON f.id = r.target_file_id WHERE r.name = ?', ['parse']);
+    assert.equal(target!.path, 'parser.py');
+  });
+
+  it('points a kept reference at a same-named definition an edit adds to its own file', async () => {
+    const caller = chunk('shout', 'def shout(text): return emphasise(text)', ['emphasise'], 1);
+    await store.writeBatch('m1', [file('style.py', [chunk('emphasise', 'def emphasise(text): return text.upper()')]), file('voice.py', [caller])], [], []);
+    const local = chunk('emphasise', 'def emphasise(text): return text + "!"', [], 4);
+    await store.writeBatch('m1', [file('voice.py', [caller, { ...local, ordinal: 1 }])], [], []);
+    const target = await store.db.get<{ path: string }>('SELECT f.path FROM refs r JOIN files f ON f.id = r.target_file_id JOIN chunks c ON c.id = r.chunk_id WHERE c.symbol = ? AND r.name = ?', ['shout', 'emphasise']);
+    assert.equal(target!.path, 'voice.py');
+  });
+
+  it('writes a path named twice in one batch once, and keeps a path that is both deleted and updated', async () => {
+    const first = chunk('banner', 'def banner(): return "<b>"');
+    const second = chunk('banner', 'def banner(): return "<i>"');
+    await store.writeBatch('m1', [file('ui/banner.py', [first]), file('ui/banner.py', [second])], [], []);
+    assert.deepEqual((await store.chunksOfFile('ui/banner.py')).map((row) => row.text), [second.text]);
+    await store.writeBatch('m1', [file('ui/banner.py', [first])], ['ui/banner.py'], []);
+    assert.deepEqual((await store.chunksOfFile('ui/banner.py')).map((row) => row.text), [first.text]);
+    assert.deepEqual(await store.orphanCounts(), {});
+  });
+
   it('removes deleted files with their chunks, index entries and references', async () => {
     await store.writeBatch('m1', [], ['b.py'], []);
     assert.deepEqual(await store.orphanCounts(), {});

@@ -108,11 +108,13 @@ describe('a folder index on the real engine', () => {
     assert.ok(log.lines.some((line) => /Model changed from codegraph-tiny-test/.test(line)));
   });
 
-  it('falls back to lexical-only search when the model cannot load, and says why', async () => {
+  it('falls back to the bundled default model when the configured one cannot load, and says why', async () => {
     await index.reconfigure(settings(join(workspace.root, 'no-such-model')));
     const snapshot = await index.whenSettled();
-    assert.equal(snapshot.serviceLevel, 'lexical-only');
-    assert.match(snapshot.modelError ?? '', /Model directory not found/);
+    assert.equal(snapshot.serviceLevel, 'hybrid');
+    assert.equal(snapshot.modelFallback?.requested, join(workspace.root, 'no-such-model'));
+    assert.equal(snapshot.modelFallback?.active, defaultModelDir());
+    assert.match(snapshot.modelFallback?.reason ?? '', /Model directory not found/);
     assert.equal(snapshot.activity.kind, 'idle');
     assert.ok((await symbols('TokenBucket')).some((entry) => entry.startsWith('python/rate_limiter.py')));
   });

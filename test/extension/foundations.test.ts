@@ -68,6 +68,7 @@ describe('health check', () => {
     modelId: 'codegraph-rp-v0@abc123',
     modelDir: '/m',
     device: 'cpu',
+    similarityThreshold: 0.5,
     serviceLevel: 'hybrid',
     modelError: null,
     recoveredFromCorruption: null,
@@ -113,6 +114,14 @@ describe('health check', () => {
     assert.equal(level('b: engine'), 'fail');
     assert.equal(level('memory'), 'warn');
     assert.match(report.checks.find((check) => check.name === 'a: model')!.detail, /lexical-only: model failed to load: no such file/);
+  });
+
+  it('warns when the bundled default model serves in place of a configured one that failed', () => {
+    const fallback = { requested: '/models/mine', active: '/bundled/codegraph-code-v2', reason: 'Model file not found: /models/mine/model.onnx' };
+    const report = assessHealth([{ name: 'w', activity: { kind: 'idle' }, status: status({ modelFallback: fallback }), integrityProblems: [] }], memory);
+    const model = report.checks.find((check) => check.name === 'model')!;
+    assert.equal(model.level, 'warn');
+    assert.match(model.detail, /instead of \/models\/mine: Model file not found/);
   });
 });
 

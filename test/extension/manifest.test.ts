@@ -92,7 +92,9 @@ describe('package.json extension manifest', () => {
 
   it('supports untrusted workspaces in a limited way and restricts the model path', () => {
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['codegraph.model']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['codegraph.model', 'codegraph.modelDirectories']);
+    // Machine scope: VS Code ignores the setting in workspace and folder settings, so a repository cannot add model folders.
+    assert.equal(manifest.contributes.configuration.properties['codegraph.modelDirectories']!['scope'], 'machine');
   });
 
   it('has its search view in its own activity-bar container with an icon that exists', () => {

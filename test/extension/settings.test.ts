@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import {
   autoWorkers,
   engineSettingsChanged,
+  isInsideModelRoots,
+  modelRootsOf,
   parseModelSetting,
   parseSettings,
   resolveModel,
@@ -66,14 +68,16 @@ describe('extension settings', () => {
     assert.equal(engineSettingsChanged(base, { ...base, model: 'none' }), true);
     assert.equal(engineSettingsChanged(base, { ...base, languages: ['go'] }), true);
     assert.equal(engineSettingsChanged(base, { ...base, workers: 2 }), true);
+    assert.equal(engineSettingsChanged(base, { ...base, modelDirectories: ['/models'] }), true);
   });
 
   it('maps settings to the engine configuration', () => {
     const settings = { ...defaults(), device: 'cuda' as const, dimensions: 128, workers: 2, batchSize: 64, cacheSizeMb: 32, languages: ['rust'], excludeGlobs: ['vendor/'], maxFileSizeKb: 10 };
-    const input = toEngineInput(settings, '/work/repo', '/models/m');
+    const input = toEngineInput(settings, '/work/repo', '/models/m', ['/ext/models', '/models']);
     assert.deepEqual(input, {
       root: '/work/repo',
       modelDir: '/models/m',
+      modelRoots: ['/ext/models', '/models'],
       device: 'cuda',
       dimensions: 128,
       embedBatchSize: 64,
@@ -81,7 +85,7 @@ describe('extension settings', () => {
       workers: 2,
       discovery: { languages: ['rust'], excludeGlobs: ['vendor/'], maxFileBytes: 10240 },
     });
-    assert.equal(toEngineInput(defaults(), '/r', null).workers, autoWorkers());
+    assert.equal(toEngineInput(defaults(), '/r', null, []).workers, autoWorkers());
   });
 
   it('chooses cores − 1 workers, between 1 and 4', () => {
@@ -98,8 +102,17 @@ describe('extension settings', () => {
 
 describe('model setting', () => {
   const models = '/ext/models';
-  const existing = new Set([join(models, 'codegraph-rp-v0'), join(models, 'small'), join(models, 'small-int8'), '/work/repo/local-model']);
-  const env = { bundledModelsDir: models, defaultModelDir: join(models, 'codegraph-rp-v0'), folderRoot: '/work/repo', isModelDir: (dir: string) => existing.has(dir), homeDir: '/home/me' };
+  const user = '/home/me/.local/share/codegraph/models';
+  const existing = new Set([join(models, 'codegraph-rp-v0'), join(models, 'small'), join(models, 'small-int8'), join(user, 'org--pulled'), '/work/repo/local-model', '/opt/m', '/opt/m-int8']);
+  const env = {
+    bundledModelsDir: models,
+    userModelsDir: user,
+    defaultModelDir: join(models, 'codegraph-rp-v0'),
+    modelRoots: [models, user, '/opt/m', '/home/me/m', '/work/repo/models'],
+    folderRoot: '/work/repo',
+    isModelDir: (dir: string) => existing.has(dir),
+    homeDir: '/home/me',
+  };
 
   it('classifies the setting', () => {
     assert.deepEqual(parseModelSetting(''), { kind: 'default' });
@@ -110,26 +123,74 @@ describe('model setting', () => {
     assert.deepEqual(parseModelSetting('../model'), { kind: 'path', path: '../model' });
   });
 
-  it('resolves the default, none, bundled ids and paths', () => {
-    assert.deepEqual(resolveModel('', 'auto', env), { modelDir: join(models, 'codegraph-rp-v0'), notes: [] });
-    assert.deepEqual(resolveModel('none', 'int8', env), { modelDir: null, notes: [] });
-    assert.deepEqual(resolveModel('small', 'auto', env), { modelDir: join(models, 'small'), notes: [] });
-    assert.deepEqual(resolveModel('local-model', 'auto', env), { modelDir: '/work/repo/local-model', notes: [] });
+  it('resolves the default, none, bundled and pulled ids and paths inside the model folders', () => {
+    assert.deepEqual(resolveModel('', 'auto', env), { modelDir: join(models, 'codegraph-rp-v0'), notes: [], refused: null });
+    assert.deepEqual(resolveModel('none', 'int8', env), { modelDir: null, notes: [], refused: null });
+    assert.deepEqual(resolveModel('small', 'auto', env), { modelDir: join(models, 'small'), notes: [], refused: null });
+    assert.deepEqual(resolveModel('org--pulled', 'auto', env), { modelDir: join(user, 'org--pulled'), notes: [], refused: null });
     assert.deepEqual(resolveModel('/opt/m', 'auto', env).modelDir, '/opt/m');
     assert.deepEqual(resolveModel('~/m', 'auto', env).modelDir, '/home/me/m');
     assert.deepEqual(resolveModel('models/x', 'auto', env).modelDir, '/work/repo/models/x');
   });
 
-  it('explains an unknown bundled id', () => {
+  it('explains an unknown id', () => {
     const resolved = resolveModel('missing', 'auto', env);
     assert.equal(resolved.modelDir, join(models, 'missing'));
-    assert.match(resolved.notes[0]!, /No bundled model named 'missing'/);
+    assert.match(resolved.notes[0]!, /No model named 'missing'/);
   });
 
   it('selects a precision build when there is one, and says when there is not', () => {
-    assert.deepEqual(resolveModel('small', 'int8', env), { modelDir: join(models, 'small-int8'), notes: [] });
+    assert.deepEqual(resolveModel('small', 'int8', env), { modelDir: join(models, 'small-int8'), notes: [], refused: null });
     const fallback = resolveModel('small', 'fp16', env);
     assert.equal(fallback.modelDir, join(models, 'small'));
     assert.match(fallback.notes[0]!, /No fp16 build of the model/);
+  });
+
+  it('refuses a folder outside the model folders, names the setting to change, and uses the default model', () => {
+    for (const setting of ['/tmp/evil', 'local-model', './local-model', '~/elsewhere', '/opt/m/../other', '/ext/models-evil']) {
+      const resolved = resolveModel(setting, 'auto', env);
+      assert.equal(resolved.modelDir, join(models, 'codegraph-rp-v0'), setting);
+      assert.ok(resolved.refused, setting);
+      assert.equal(resolved.notes.length, 1, setting);
+      assert.equal(resolved.notes[0], resolved.refused.message);
+      assert.match(resolved.refused.message, /"codegraph\.modelDirectories" in your User settings/);
+      assert.match(resolved.refused.message, /using the default model/);
+    }
+    assert.equal(resolveModel('local-model', 'auto', env).refused?.dir, '/work/repo/local-model');
+  });
+
+  it('refuses a precision build outside the model folders even when its base is inside', () => {
+    // /opt/m is a model folder of its own; its sibling /opt/m-int8 is not in any model folder.
+    const resolved = resolveModel('/opt/m', 'int8', env);
+    assert.equal(resolved.modelDir, '/opt/m');
+    assert.match(resolved.notes[0]!, /No int8 build/);
+  });
+
+  it('compares real paths, so a link inside a model folder cannot lead outside', () => {
+    const links: Record<string, string> = { '/opt/m/link': '/tmp/evil', '/work/repo/allowed': '/opt/m' };
+    const realPath = (path: string) => links[path] ?? path;
+    const withLinks = { ...env, realPath };
+    assert.ok(resolveModel('/opt/m/link', 'auto', withLinks).refused);
+    assert.equal(resolveModel('/work/repo/allowed', 'auto', withLinks).refused, null);
+    assert.equal(resolveModel('/work/repo/allowed', 'auto', withLinks).modelDir, '/work/repo/allowed');
+  });
+
+  it('builds the model folders from the bundled, user and configured folders', () => {
+    assert.deepEqual(modelRootsOf({ modelDirectories: ['/data/models', '~/m', '/data/models/'] }, models, user, '/home/me'), [models, user, '/data/models', '/home/me/m']);
+    assert.equal(isInsideModelRoots('/data/models/a/b', ['/data/models']), true);
+    assert.equal(isInsideModelRoots('/data/models', ['/data/models']), true);
+    assert.equal(isInsideModelRoots('/data/models2', ['/data/models']), false);
+    assert.equal(isInsideModelRoots('/data', ['/data/models']), false);
+    assert.equal(isInsideModelRoots('/data/models/..', ['/data/models']), false);
+  });
+
+  it('keeps only absolute (or ~/) model folders and says which it dropped', () => {
+    const { settings, problems } = parseSettings(read({ modelDirectories: ['/data/models', '~/m', 'relative/models', '../up'] }));
+    assert.deepEqual(settings.modelDirectories, ['/data/models', '~/m']);
+    assert.deepEqual(
+      problems.map((problem) => problem.key),
+      ['codegraph.modelDirectories', 'codegraph.modelDirectories'],
+    );
+    assert.match(problems[0]!.message, /'relative\/models': it must be an absolute path/);
   });
 });

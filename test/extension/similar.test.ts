@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SearchHit } from '../../engine/index.js';
 import { PromiseCache, similarKey } from '../../extension/core/similarCache.js';
-import { countable, lensTitle, MIN_SIMILARITY } from '../../extension/core/similarity.js';
+import { countable, lensTitle } from '../../extension/core/similarity.js';
 
 const hit = (score: number): SearchHit => ({ chunkId: 1, path: 'a.py', startLine: 1, endLine: 2, score, symbol: 'f', kind: 'function', language: 'python', text: '', doc: null });
 
@@ -49,10 +49,11 @@ describe('similar-code cache', () => {
 });
 
 describe('what counts as similar', () => {
-  it('counts dense neighbours above the cosine threshold, and every lexical one', () => {
-    const hits = [hit(0.9), hit(MIN_SIMILARITY), hit(MIN_SIMILARITY - 0.01), hit(0.1)];
-    assert.equal(countable(hits, true).length, 2);
-    assert.equal(countable(hits, false).length, 4);
+  it("counts dense neighbours at or above the model's cosine threshold, and every lexical one", () => {
+    const hits = [hit(0.9), hit(0.35), hit(0.34), hit(0.1)];
+    assert.equal(countable(hits, 0.35).length, 2);
+    assert.equal(countable(hits, 0.5).length, 1);
+    assert.equal(countable(hits, null).length, 4);
   });
 
   it('titles the lens by the count', () => {

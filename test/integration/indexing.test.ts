@@ -112,6 +112,14 @@ describe('indexing a multi-language workspace', () => {
     assert.ok((await top(graph, 'health check alive')).includes('go/extra.go'));
   });
 
+  it('indexes a new folder named together with the file inside it once', async () => {
+    mkdirSync(join(workspace.root, 'widgets'));
+    writeFileSync(join(workspace.root, 'widgets', 'banner.js'), '/** Builds the banner markup. */\nfunction renderBanner(target) {\n  target.textContent = "hello";\n}\n');
+    const summary = await graph.index({ paths: ['widgets', 'widgets/banner.js'] });
+    assert.equal(summary.filesChanged, 1);
+    assert.ok((await top(graph, 'render banner markup')).includes('widgets/banner.js'));
+  });
+
   it('keeps the cache consistent', async () => {
     assert.deepEqual(await graph.store.integrityCheck(), []);
     assert.deepEqual(await graph.store.orphanCounts(), {});

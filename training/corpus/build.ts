@@ -366,7 +366,7 @@ class Builder {
       if (!dsc && this.options.steps.has('fetch')) {
         const fetched = run('apt-get', ['source', '--download-only', '-q', entry.name], dir, 1_800_000);
         dsc = readdirSync(dir).find((file) => file.endsWith('.dsc'));
-        if (!dsc && /deb-src|source URIs/i.test(fetched.stderr)) throw new Error('apt-get source needs deb-src in /etc/apt/sources.list.d/debian.sources (see README.md)');
+        if (!dsc && /deb-src|source URIs/i.test(fetched.stderr)) throw new Error('apt-get source needs deb-src in /etc/apt/sources.list.d/debian.sources: run bash training/corpus/enable-deb-src.sh');
       }
       if (!dsc) {
         state.reason = 'apt-get source --download-only failed';

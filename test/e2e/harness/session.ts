@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURE_WORKSPACE, REPO_ROOT } from '../../helpers.js';
+import { FIXTURE_WORKSPACE, FIXTURES, REPO_ROOT } from '../../helpers.js';
 import { installExtension, locateTools, startCodeServer, type RunningCodeServer } from './codeServer.js';
 import { Workbench } from './workbench.js';
 
@@ -31,6 +31,8 @@ export const BASE_SETTINGS: Readonly<Record<string, unknown>> = {
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
   'codegraph.workers': 1,
+  // The test models live in the repository: a folder the user allows models from (user settings only).
+  'codegraph.modelDirectories': [join(FIXTURES, 'models')],
 };
 
 /** The newest packaged extension in the repository root, unless CODEGRAPH_VSIX names one. */
@@ -63,9 +65,16 @@ export async function openSession(name: string, settings: Record<string, unknown
   const workspace = join(temp, 'workspace');
   const userDataDir = join(temp, 'user-data');
   const extensionsDir = join(temp, 'extensions');
-  const writeSettings = (values: Record<string, unknown>) => writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(values, null, 2));
+  const writeSettings = (values: Record<string, unknown>) => {
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(values, null, 2));
+    // code-server's window is a remote one: VS Code takes machine-scoped settings only from the
+    // remote user settings (Machine/settings.json) and ignores them in User/settings.json.
+    const codegraph = Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith('codegraph.')));
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(codegraph, null, 2));
+  };
   cpSync(FIXTURE_WORKSPACE, workspace, { recursive: true });
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
   writeSettings(settings);
   const tools = locateTools(TOOLS_DIR);
   installExtension(tools, findVsix(), extensionsDir, userDataDir);

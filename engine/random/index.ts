@@ -1,0 +1,1 @@
+export { gaussianSource, seededRandom } from './seeded.js';

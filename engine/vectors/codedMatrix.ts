@@ -1,0 +1,86 @@
+import type { VectorCodec } from './codecs.js';
+
+/**
+ * A flat, append-only matrix of encoded rows in one buffer, scanned exactly
+ * by its codec. Whatever the precision, the scan streams contiguous memory,
+ * so its cost follows `bytesPerVector`.
+ */
+export class CodedMatrix {
+  private buffer: ArrayBuffer;
+  private bytes: Uint8Array;
+  private rows = 0;
+
+  constructor(
+    readonly codec: VectorCodec,
+    initialCapacity = 1024,
+  ) {
+    this.buffer = new ArrayBuffer(codec.bytesPerVector * Math.max(1, initialCapacity));
+    this.bytes = new Uint8Array(this.buffer);
+  }
+
+  get dimension(): number {
+    return this.codec.dimension;
+  }
+
+  get size(): number {
+    return this.rows;
+  }
+
+  get capacity(): number {
+    return this.buffer.byteLength / this.codec.bytesPerVector;
+  }
+
+  /** Bytes allocated for rows (capacity, not only the rows in use). */
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** Appends a row and returns its index. */
+  push(vector: Float32Array): number {
+    if (this.rows === this.capacity) this.grow();
+    this.set(this.rows, vector);
+    return this.rows++;
+  }
+
+  /** Overwrites row `index`. */
+  set(index: number, vector: Float32Array): void {
+    if (vector.length !== this.codec.dimension) throw new RangeError(`Row has ${vector.length} dimensions; the matrix has ${this.codec.dimension}`);
+    this.codec.encode(vector, this.rowBytes(index));
+  }
+
+  /** Zeroes row `index`: every codec scores an all-zero row as 0. */
+  clear(index: number): void {
+    this.rowBytes(index).fill(0);
+  }
+
+  decode(index: number): Float32Array {
+    return this.codec.decode(this.rowBytes(index));
+  }
+
+  /** Score of `query` against one row (decodes it: for re-scoring a few candidates, not for scans). */
+  score(query: Float32Array, index: number): number {
+    const row = this.decode(index);
+    let sum = 0;
+    for (let d = 0; d < row.length; d++) sum += row[d]! * query[d]!;
+    return sum;
+  }
+
+  /** Scores of `query` against every row, written into `out` (length ≥ size). */
+  scores(query: Float32Array, out: Float32Array): void {
+    this.codec.scan(query, this.buffer, this.rows, out);
+  }
+
+  private rowBytes(index: number): Uint8Array {
+    const width = this.codec.bytesPerVector;
+    return this.bytes.subarray(index * width, (index + 1) * width);
+  }
+
+  private grow(): void {
+    const capacity = Math.max(1024, this.capacity * 2);
+    const buffer = new ArrayBuffer(capacity * this.codec.bytesPerVector);
+    const bytes = new Uint8Array(buffer);
+    bytes.set(this.bytes);
+    this.buffer = buffer;
+    this.bytes = bytes;
+  }
+}
