@@ -81,7 +81,8 @@ export class Indexer {
     const started = performance.now();
     const { store, config } = this.deps;
     options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
-    const stored = await store.files();
+    // An update for a few paths (file events) reads only their rows; a full run reads them all.
+    const stored = options.paths ? await store.filesAt(options.paths) : await store.files();
     const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
     this.phaseMs.discover += performance.now() - started;
 

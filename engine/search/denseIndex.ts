@@ -98,9 +98,25 @@ export class DenseIndex {
 
   /** Adds (or replaces) a chunk's vector from its stored int8 BLOB. */
   add(chunkId: number, fileId: number, blob: Uint8Array): void {
-    const quantized = decodeInt8Blob(blob);
-    if (quantized.data.length !== this.dimension) return; // a vector of another dimension cannot be scored against this one
-    this.addVector(chunkId, fileId, dequantizeInt8(quantized));
+    if (blob.byteLength - 4 !== this.dimension) return; // a vector of another dimension cannot be scored against this one
+    if (this.projection) {
+      this.addVector(chunkId, fileId, dequantizeInt8(decodeInt8Blob(blob)));
+      return;
+    }
+    // Without a projection the stored int8 values go into the rows directly (no float round trip):
+    // loading a large index is dominated by this.
+    const scale = new DataView(blob.buffer, blob.byteOffset, 4).getFloat32(0, true);
+    const values = new Int8Array(blob.buffer, blob.byteOffset + 4, this.dimension);
+    this.placeRow(chunkId, fileId, (row) => {
+      if (row === undefined) {
+        const appended = this.matrix.pushInt8(values, scale);
+        this.signs?.pushInt8(values, scale);
+        return appended;
+      }
+      this.matrix.setInt8(row, values, scale);
+      this.signs?.setInt8(row, values, scale);
+      return row;
+    });
   }
 
   /** Adds (or replaces) a chunk's vector given in the model's space. */
@@ -111,19 +127,22 @@ export class DenseIndex {
 
   /** Adds a vector already in the index's stored space (`storedDimension`): for benchmarks that reuse projected rows. */
   addProjected(chunkId: number, fileId: number, vector: Float32Array): void {
-    const existing = this.rowOfChunk.get(chunkId);
-    const row = existing ?? this.freeRows.pop();
-    if (row === undefined) {
-      const appended = this.matrix.push(vector);
-      this.signs?.push(vector);
-      this.ensureRowCapacity(appended + 1);
-      this.chunkOfRow[appended] = chunkId;
-      this.fileOfRow[appended] = fileId;
-      this.rowOfChunk.set(chunkId, appended);
-      return;
-    }
-    this.matrix.set(row, vector);
-    this.signs?.set(row, vector);
+    this.placeRow(chunkId, fileId, (row) => {
+      if (row === undefined) {
+        const appended = this.matrix.push(vector);
+        this.signs?.push(vector);
+        return appended;
+      }
+      this.matrix.set(row, vector);
+      this.signs?.set(row, vector);
+      return row;
+    });
+  }
+
+  /** Picks the chunk's row (its own, a freed one, or undefined for a new one), lets `write` fill it, and records it. */
+  private placeRow(chunkId: number, fileId: number, write: (row: number | undefined) => number): void {
+    const row = write(this.rowOfChunk.get(chunkId) ?? this.freeRows.pop());
+    this.ensureRowCapacity(row + 1);
     this.chunkOfRow[row] = chunkId;
     this.fileOfRow[row] = fileId;
     this.rowOfChunk.set(chunkId, row);

@@ -86,6 +86,11 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Deleting or moving a chunk touches its definitions (ON DELETE CASCADE, line updates): without
+  // this index each one scanned the whole table, so an edit's write grew with the workspace.
+  `
+  CREATE INDEX definitions_chunk ON definitions(chunk_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -64,6 +64,24 @@ export class WorkspaceStore {
     return new Map(rows.map((row) => [row.path, row]));
   }
 
+  /**
+   * The stored files at these workspace-relative paths or below them (a path may
+   * name a directory): what an update for a few changed paths needs, without
+   * reading every file row. Each path is one index seek (exact) plus one range.
+   */
+  async filesAt(paths: readonly string[]): Promise<Map<string, StoredFile>> {
+    const found = new Map<string, StoredFile>();
+    for (const path of new Set(paths)) {
+      // '/' + 1 is '0': [path/, path0) is everything below the directory `path`.
+      const rows = await this.db.all<StoredFile>(
+        'SELECT id, path, language, size, mtime_ms AS mtimeMs, content_hash AS contentHash FROM files WHERE path = ? OR (path >= ? AND path < ?)',
+        [path, `${path}/`, `${path}0`],
+      );
+      for (const row of rows) found.set(row.path, row);
+    }
+    return found;
+  }
+
   /** Which of `hashes` have no vector for `modelId` yet. */
   async missingVectors(modelId: string, hashes: readonly string[]): Promise<Set<string>> {
     const missing = new Set(hashes);
@@ -101,7 +119,6 @@ export class WorkspaceStore {
       const oldFileIdByPath = new Map(oldFiles.map((row) => [row.path, row.id]));
       const deletedFileIds = deletedPaths.map((path) => oldFileIdByPath.get(path)).filter((id): id is number => id !== undefined);
       const updatedFileIds = updates.map((update) => oldFileIdByPath.get(update.path)).filter((id): id is number => id !== undefined);
-      const newDefinitionNames = [...new Set(updates.flatMap((update) => update.chunks.map((chunk) => chunk.symbol).filter((name): name is string => name !== null)))];
 
       // Existing chunks of re-analysed files, by identity, to keep the unchanged ones.
       const keptByKey = new Map<string, number[]>();
@@ -175,15 +192,17 @@ export class WorkspaceStore {
       await this.db.insertMany('vectors', ['model_id', 'content_hash', 'vector', 'last_used'], vectors.map((vector) => [modelId, vector.contentHash, vector.blob, now]), 'INSERT OR IGNORE');
       for (const touch of touches) await this.db.run('UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?', [touch.size, touch.mtimeMs, touch.path]);
 
-      // ...and files with unresolved references to a name the batch now defines. Resolved references
-      // elsewhere keep their target: resolution prefers the same file, then the oldest file.
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IS NULL AND name IN', newDefinitionNames)) dependents.add(row.file_id);
+      // ...and files with unresolved references to a name the batch newly defines (kept chunks' names
+      // were defined already). Resolved references elsewhere keep their target: resolution prefers
+      // the same file, then the oldest file. The unary + keeps SQLite on the name index: most
+      // references are unresolved (library calls), so the target index would scan them all.
+      const namesDefinedAnew = [...new Set(definitionRows.map((row) => row[2] as string))];
+      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE +target_chunk_id IS NULL AND name IN', namesDefinedAnew)) dependents.add(row.file_id);
       for (const id of writtenFileIds) dependents.delete(id);
       for (const id of deletedFileIds) dependents.delete(id);
       // New files resolve every reference. A re-analysed file's kept references are still right unless
       // their target left (now unresolved) or the file gained a same-named definition (same file wins).
       const insertedFileIds = insertedFileRows.map((row) => row[0] as number);
-      const namesDefinedAnew = [...new Set(definitionRows.map((row) => row[2] as string))];
       let refreshedReferences = await this.resolveReferences(insertedFileIds, 'all');
       refreshedReferences += await this.resolveReferences(updatedFileIds, { unresolvedOrNamed: namesDefinedAnew });
       refreshedReferences += await this.resolveReferences([...dependents], 'unresolved');

@@ -25,6 +25,20 @@ export interface VectorCodec {
   decode(row: Uint8Array): Float32Array;
   /** Scores `query` against rows `[0, count)` of `packed`, into `out`. */
   scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void;
+  /**
+   * Writes a vector given as int8 values times `scale` (the store's format) into `row`.
+   * Loading an index calls this once per stored vector, so codecs that can skip the
+   * float round trip do.
+   */
+  encodeInt8?(values: Int8Array, scale: number, row: Uint8Array): void;
+}
+
+/** `codec.encodeInt8` where the codec has one, otherwise through floats. */
+export function encodeInt8Into(codec: VectorCodec, values: Int8Array, scale: number, row: Uint8Array): void {
+  if (codec.encodeInt8) return codec.encodeInt8(values, scale, row);
+  const vector = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) vector[i] = values[i]! * scale;
+  codec.encode(vector, row);
 }
 
 const align4 = (bytes: number) => (bytes + 3) & ~3;
@@ -134,6 +148,12 @@ class Int8Codec implements VectorCodec {
     new Float32Array(row.buffer, row.byteOffset + this.scaleOffset, 1)[0] = max / 127;
   }
 
+  /** Stored int8 vectors are already this codec's rows (max |x| → 127): a copy. */
+  encodeInt8(values: Int8Array, scale: number, row: Uint8Array): void {
+    new Int8Array(row.buffer, row.byteOffset, this.dimension).set(values);
+    new Float32Array(row.buffer, row.byteOffset + this.scaleOffset, 1)[0] = scale;
+  }
+
   decode(row: Uint8Array): Float32Array {
     const values = new Int8Array(row.buffer, row.byteOffset, this.dimension);
     const scale = new Float32Array(row.buffer, row.byteOffset + this.scaleOffset, 1)[0]!;
@@ -187,6 +207,18 @@ class BinaryCodec implements VectorCodec {
       if (value > 0) row[i >> 3]! |= 1 << (i & 7);
     }
     new Float32Array(row.buffer, row.byteOffset + this.scaleOffset, 1)[0] = magnitude / this.dimension;
+  }
+
+  /** Signs and mean magnitude straight from the int8 values. */
+  encodeInt8(values: Int8Array, scale: number, row: Uint8Array): void {
+    let magnitude = 0;
+    row.fill(0, 0, this.scaleOffset);
+    for (let i = 0; i < this.dimension; i++) {
+      const value = values[i]!;
+      magnitude += value < 0 ? -value : value;
+      if (value > 0) row[i >> 3]! |= 1 << (i & 7);
+    }
+    new Float32Array(row.buffer, row.byteOffset + this.scaleOffset, 1)[0] = (magnitude * scale) / this.dimension;
   }
 
   decode(row: Uint8Array): Float32Array {

@@ -1,4 +1,4 @@
-import type { VectorCodec } from './codecs.js';
+import { encodeInt8Into, type VectorCodec } from './codecs.js';
 
 /**
  * A flat, append-only matrix of encoded rows in one buffer, scanned exactly
@@ -46,6 +46,19 @@ export class CodedMatrix {
   set(index: number, vector: Float32Array): void {
     if (vector.length !== this.codec.dimension) throw new RangeError(`Row has ${vector.length} dimensions; the matrix has ${this.codec.dimension}`);
     this.codec.encode(vector, this.rowBytes(index));
+  }
+
+  /** Appends a row given as int8 values × scale (the store's format) and returns its index. */
+  pushInt8(values: Int8Array, scale: number): number {
+    if (this.rows === this.capacity) this.grow();
+    this.setInt8(this.rows, values, scale);
+    return this.rows++;
+  }
+
+  /** Overwrites row `index` with int8 values × scale. */
+  setInt8(index: number, values: Int8Array, scale: number): void {
+    if (values.length !== this.codec.dimension) throw new RangeError(`Row has ${values.length} dimensions; the matrix has ${this.codec.dimension}`);
+    encodeInt8Into(this.codec, values, scale, this.rowBytes(index));
   }
 
   /** Zeroes row `index`: every codec scores an all-zero row as 0. */

@@ -128,6 +128,13 @@ describe('workspace store', () => {
     assert.deepEqual(await store.orphanCounts(), {});
   });
 
+  it('reads the rows of given paths and of everything below a directory path, and nothing beside them', async () => {
+    const names = ['pkg/a.py', 'pkg/sub/b.py', 'pkg.py', 'pkg0.py', 'pkgs/c.py'];
+    await store.writeBatch('m1', names.map((name) => file(name, [chunk(null, `x = "${name}"`)])), [], []);
+    assert.deepEqual([...(await store.filesAt(['pkg'])).keys()].sort(), ['pkg/a.py', 'pkg/sub/b.py']);
+    assert.deepEqual([...(await store.filesAt(['pkg.py', 'pkgs/c.py', 'missing.py'])).keys()].sort(), ['pkg.py', 'pkgs/c.py']);
+  });
+
   it('removes deleted files with their chunks, index entries and references', async () => {
     await store.writeBatch('m1', [], ['b.py'], []);
     assert.deepEqual(await store.orphanCounts(), {});
