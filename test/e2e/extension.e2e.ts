@@ -314,15 +314,16 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       assert.match(rows.join('\n'), new RegExp(`Bundled default\\s*${defaultModelId()}`));
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a model folder' }).click();
       // VS Code's own folder dialog (the simple dialog, in a browser) reuses the picker's input box. It
-      // opens showing the workspace's parent, lists the workspace folder, and only then writes that
+      // opens showing a parent, lists its start folder, and only then writes that
       // path into the box: a path typed before that is overwritten, and the dialog then accepts the
       // workspace folder (the extension refuses it, and the status never changes). So: wait for the
       // dialog's own path, type, and accept once the typed folder is listed.
       const accept = page.locator('.quick-input-widget .monaco-button', { hasText: 'Use this model' });
       await accept.waitFor({ state: 'visible', timeout: 15_000 });
       const path = page.locator('.quick-input-widget .quick-input-box input').first();
+      // The start folder is the workspace or, with an editor open, that file's folder.
       const start = [session!.workspace, realpathSync(session!.workspace)].map((folder) => `${folder}/`);
-      await until(() => path.inputValue(), (value) => start.includes(value), 15_000, 'the folder dialog to list its start folder');
+      await until(() => path.inputValue(), (value) => value.endsWith('/') && start.some((folder) => value.startsWith(folder)), 15_000, 'the folder dialog to list its start folder');
       await path.fill(`${TINY_MODEL}/`);
       // A folder dialog lists folders only, and the model folder has none: just '..' once it is listed.
       const listing = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
