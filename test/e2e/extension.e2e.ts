@@ -324,7 +324,17 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       // The start folder is the workspace or, with an editor open, that file's folder.
       const start = [session!.workspace, realpathSync(session!.workspace)].map((folder) => `${folder}/`);
       await until(() => path.inputValue(), (value) => value.endsWith('/') && start.some((folder) => value.startsWith(folder)), 15_000, 'the folder dialog to list its start folder');
-      await path.fill(`${TINY_MODEL}/`);
+      // It may then move on to the active file's folder: type the model folder until it holds for a second.
+      await until(
+        async () => {
+          if ((await path.inputValue()) !== `${TINY_MODEL}/`) await path.fill(`${TINY_MODEL}/`);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          return path.inputValue();
+        },
+        (value) => value === `${TINY_MODEL}/`,
+        20_000,
+        'the typed model folder to hold in the dialog',
+      );
       // A folder dialog lists folders only, and the model folder has none: just '..' once it is listed.
       const listing = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
       await until(() => listing.allInnerTexts(), (rows) => rows.length === 1 && rows[0]!.trim() === '..', 15_000, 'the dialog to list the typed model folder');
