@@ -105,8 +105,7 @@ const handlers: Record<CommandName, Handler> = {
     const { origin, hits } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CodeGraph: finding similar code' }, () =>
       located.index.similar(located.relativePath, line, { limit: 20 }),
     );
-    const snapshot = located.index.snapshot();
-    const shown = countable(hits, snapshot.serviceLevel === 'hybrid' ? snapshot.similarityThreshold : null);
+    const shown = countable(hits, located.index.snapshot().similarityThreshold);
     const name = origin.symbol ?? `${origin.kind} at line ${origin.startLine}`;
     return pickSimilar(
       extension,

@@ -287,7 +287,7 @@ export async function loadDenseIndex(options: DenseLoadOptions): Promise<DenseIn
     });
   }
 
-  const index = new DenseIndex(dimension, { precision, projection, capacity: (await store.counts(modelId)).chunks });
+  const index = new DenseIndex(dimension, { precision, projection, capacity: await store.chunkCount() });
   index.projectionPending = pending;
   await store.eachChunkVector(modelId, (row) => index.add(row.id, row.fileId, row.vector));
   return index;

@@ -43,7 +43,8 @@ export class SimilarLookup {
 
   lookup(index: FolderIndex, relativePath: string, line: number): Promise<SimilarResult> {
     const snapshot = index.snapshot();
-    const threshold = snapshot.serviceLevel === 'hybrid' ? snapshot.similarityThreshold : null;
+    // Null without a model (lexical-only), so every neighbour counts there.
+    const threshold = snapshot.similarityThreshold;
     return this.#cache.get(similarKey(index.folder.key, snapshot.generation, relativePath, line), async () => {
       const { origin, hits } = await index.similar(relativePath, line, { limit: SIMILAR_LIMIT, maxPerFile: 2 });
       return { origin, hits: countable(hits, threshold) };

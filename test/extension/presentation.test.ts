@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FolderActivity, FolderSnapshot } from '../../extension/core/folderIndex.js';
 import { indexStateView, parsePathFilter, toResultViews } from '../../extension/core/searchResults.js';
 import { displayModel, presentStatus, summarize, type WorkspaceStatus } from '../../extension/core/statusModel.js';
 import { statusPickEntries } from '../../extension/core/statusReport.js';
-
-function snapshot(name: string, activity: FolderActivity, extra: Partial<FolderSnapshot> = {}): FolderSnapshot {
-  return {
-    folder: { key: `file:///${name}`, name, root: `/${name}` },
-    activity,
-    files: 10,
-    chunks: 100,
-    modelId: 'codegraph-rp-v0@ccedcaac022b',
-    serviceLevel: 'hybrid',
-    similarityThreshold: 0.5,
-    modelError: null,
-    modelNotes: [],
-    generation: 1,
-    lastSummary: null,
-    ...extra,
-  };
-}
+import { folderSnapshot as snapshot } from './snapshots.js';
 
 describe('workspace status', () => {
   it('shows restricted mode before anything else', () => {

@@ -2,22 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FolderActivity, FolderSnapshot } from '../../extension/core/folderIndex.js';
 import { presentStatus, summarize } from '../../extension/core/statusModel.js';
+import { folderSnapshot } from './snapshots.js';
 
 function snapshot(name: string, activity: FolderActivity, extra: Partial<FolderSnapshot> = {}): FolderSnapshot {
-  return {
-    folder: { key: `file:///${name}`, name, root: `/${name}` },
-    activity,
-    files: 10,
-    chunks: 100,
-    modelId: 'codegraph-code-v1@38d6c219529b',
-    serviceLevel: 'hybrid',
-    similarityThreshold: 0.8,
-    modelError: null,
-    modelNotes: [],
-    generation: 1,
-    lastSummary: null,
-    ...extra,
-  };
+  return folderSnapshot(name, activity, { modelId: 'codegraph-code-v1@38d6c219529b', similarityThreshold: 0.8, ...extra });
 }
 
 describe('status bar: the model recovery chain', () => {
