@@ -51,16 +51,35 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null || fail "apt-get install ${missing[*]} failed"
 fi
 
-# 2. Node 24 and code-server, cached.
+# The version line among whatever else code-server prints: on its very first run (no
+# ~/.config/code-server/config.yaml yet) it writes "info  Wrote default config file to ..." first.
+# It runs with a throw-away config folder so that the check writes nothing into the user's HOME.
+code_server_version() {
+  local config_home
+  config_home="$(mktemp -d)"
+  XDG_CONFIG_HOME="$config_home" node "$TOOLS/node_modules/code-server/out/node/entry.js" --version 2> /dev/null |
+    grep -Eo "^$CODE_SERVER_VERSION[^ ]*( [0-9a-f]+)?" | head -1 || true
+  rm -rf "$config_home"
+}
+
+# 2. Node 24 and code-server, cached. Each stage leaves a marker of its own, so a run that fails
+# after the long npm installs (or is killed) resumes from the stage that did not finish.
+NODE_MARKER="$TOOLS/.node-installed"
+SERVER_MARKER="$TOOLS/.code-server-installed"
 if [ ! -f "$MARKER" ]; then
   log "installing Node $NODE_RANGE and code-server $CODE_SERVER_VERSION into $TOOLS (first run: a few minutes)"
-  rm -rf "$TOOLS"
   mkdir -p "$TOOLS"
   cd "$TOOLS"
-  printf '{ "name": "codegraph-e2e-tools", "private": true }\n' > package.json
-  npm install --no-audit --no-fund --loglevel=error "node-linux-$NODE_ARCH@$NODE_RANGE" || fail "npm install node-linux-$NODE_ARCH failed"
   NODE_HOME="$TOOLS/node_modules/node-linux-$NODE_ARCH"
-  [ -x "$NODE_HOME/bin/node" ] || fail "node-linux-$NODE_ARCH has no bin/node"
+  if [ ! -f "$NODE_MARKER" ] || [ ! -x "$NODE_HOME/bin/node" ]; then
+    rm -rf "$TOOLS/node_modules" "$TOOLS/package-lock.json" "$SERVER_MARKER"
+    printf '{ "name": "codegraph-e2e-tools", "private": true }\n' > package.json
+    npm install --no-audit --no-fund --loglevel=error "node-linux-$NODE_ARCH@$NODE_RANGE" || fail "npm install node-linux-$NODE_ARCH failed"
+    [ -x "$NODE_HOME/bin/node" ] || fail "node-linux-$NODE_ARCH has no bin/node"
+    touch "$NODE_MARKER"
+  else
+    log "Node already installed in $NODE_HOME (resuming)"
+  fi
   # Run from `npm test`, we inherit the outer npm's npm_* variables: its user agent names Node 20, which
   # code-server's postinstall rejects. The inner npm must describe itself.
   while IFS= read -r variable; do unset "$variable"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
@@ -68,10 +87,15 @@ if [ ! -f "$MARKER" ]; then
   export PATH="$NODE_HOME/bin:$PATH"
   export npm_config_nodedir="$NODE_HOME"
   log "using $(node --version) from $NODE_HOME"
-  npm install --no-audit --no-fund --loglevel=error --foreground-scripts "code-server@$CODE_SERVER_VERSION" > "$TOOLS/install.log" 2>&1 || {
-    tail -40 "$TOOLS/install.log" >&2
-    fail "npm install code-server failed (log: $TOOLS/install.log)"
-  }
+  if [ ! -f "$SERVER_MARKER" ]; then
+    npm install --no-audit --no-fund --loglevel=error --foreground-scripts "code-server@$CODE_SERVER_VERSION" > "$TOOLS/install.log" 2>&1 || {
+      tail -40 "$TOOLS/install.log" >&2
+      fail "npm install code-server failed (log: $TOOLS/install.log)"
+    }
+    touch "$SERVER_MARKER"
+  else
+    log "code-server already installed (resuming)"
+  fi
   if [ ! -d node_modules/code-server/lib/vscode/node_modules ]; then
     # npm can skip dependencies' install scripts; code-server is unusable without its postinstall.
     log "running code-server's postinstall (npm skipped it)"
@@ -80,11 +104,8 @@ if [ ! -f "$MARKER" ]; then
       fail "code-server postinstall failed (log: $TOOLS/install.log)"
     }
   fi
-  version="$(node node_modules/code-server/out/node/entry.js --version 2> /dev/null | head -1)"
-  case "$version" in
-    "$CODE_SERVER_VERSION"*) ;;
-    *) fail "code-server does not run (got '$version'); see $TOOLS/install.log" ;;
-  esac
+  version="$(code_server_version)"
+  [ -n "$version" ] || fail "code-server does not run: 'code-server --version' printed no $CODE_SERVER_VERSION version line ($(XDG_CONFIG_HOME="$(mktemp -d)" node node_modules/code-server/out/node/entry.js --version 2>&1 | tr '\n' ' ' | cut -c1-300)); see $TOOLS/install.log"
   printf 'node=%s\ncode-server=%s\n' "$NODE_HOME/bin/node" "$version" > "$MARKER"
   log "installed code-server $version"
 fi
