@@ -5,7 +5,10 @@ export interface JsonHit {
   readonly path: string;
   readonly startLine: number;
   readonly endLine: number;
+  /** Raw ranking score (fusion units; a cosine for `similar`). */
   readonly score: number;
+  /** The score normalised to 0–1. */
+  readonly relevance: number;
   readonly symbol: string | null;
   readonly kind: string;
   readonly language: string;
@@ -17,6 +20,7 @@ export function toJsonHit(hit: SearchHit): JsonHit {
     startLine: hit.startLine,
     endLine: hit.endLine,
     score: Math.round(hit.score * 1e6) / 1e6,
+    relevance: Math.round(hit.relevance * 1000) / 1000,
     symbol: hit.symbol,
     kind: hit.kind,
     language: hit.language,
@@ -29,7 +33,7 @@ export function formatHits(hits: readonly SearchHit[], color: boolean, snippetLi
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
   return hits
     .map((hit, index) => {
-      const title = `${index + 1}. ${bold(`${hit.path}:${hit.startLine}-${hit.endLine}`)}  ${hit.kind}${hit.symbol ? ` ${hit.symbol}` : ''}  ${dim(hit.score.toFixed(4))}`;
+      const title = `${index + 1}. ${bold(`${hit.path}:${hit.startLine}-${hit.endLine}`)}  ${hit.kind}${hit.symbol ? ` ${hit.symbol}` : ''}  ${dim(`relevance ${hit.relevance.toFixed(2)}`)}`;
       const snippet = hit.text
         .split('\n')
         .filter((line) => line.trim().length > 0)

@@ -97,7 +97,7 @@ describe('workspace status', () => {
 describe('search results for the panel', () => {
   it('carries folder, location and a highlighted snippet per hit', () => {
     const folder = { key: 'file:///w', name: 'w', root: '/w' };
-    const hit = { chunkId: 9, path: 'py/rl.py', startLine: 5, endLine: 7, score: 0.041234, symbol: 'TokenBucket', kind: 'class', language: 'python', text: 'class TokenBucket:\n    """Token bucket."""\n    pass', doc: null };
+    const hit = { chunkId: 9, path: 'py/rl.py', startLine: 5, endLine: 7, score: 0.041234, relevance: 0.5, symbol: 'TokenBucket', kind: 'class', language: 'python', text: 'class TokenBucket:\n    """Token bucket."""\n    pass', doc: null };
     const [view] = toResultViews([{ folder, hit }], 'token bucket');
     assert.deepEqual({ ...view!, snippet: undefined }, {
       id: '0:9',
