@@ -213,7 +213,8 @@ function round(value: number): number {
 }
 
 function markdown(report: Awaited<ReturnType<typeof runSemble>>, cosqa: Awaited<ReturnType<typeof runCosqa>> | null, modelId: string | null): string {
-  const modes = Object.keys(MODES);
+  // The main table: raw modes and ranked; ablations and variants get a table of their own below.
+  const modes = Object.keys(MODES).filter((mode) => !mode.startsWith('ranked-no-') && !(mode in variants()));
   const lines = [`### Semble-format set: NDCG@10 (${report.queries} queries, model ${modelId ?? 'none'})`, '', `| slice | ${modes.join(' | ')} |`, `|---|${modes.map(() => '---').join('|')}|`];
   lines.push(`| **overall** | ${modes.map((mode) => (report.overall as Record<string, number>)[mode]!.toFixed(3)).join(' | ')} |`);
   for (const [name, slice] of [...Object.entries(report.byCategory), ...Object.entries(report.byLanguage)]) {
@@ -222,6 +223,17 @@ function markdown(report: Awaited<ReturnType<typeof runSemble>>, cosqa: Awaited<
   if (report.otherRevision) {
     const other = report.otherRevision;
     lines.push(`| *not at annotated revision: ${other.repos.join(', ')}* (${other.queries}) | ${modes.map((mode) => (other.overall as Record<string, number>)[mode]!.toFixed(3)).join(' | ')} |`);
+  }
+  const ablations = Object.keys(MODES).filter((mode) => mode.startsWith('ranked-no-') || mode in variants());
+  const categories = Object.keys(report.byCategory).filter((category) => (report.byCategory[category] as { queries: number }).queries >= 10);
+  const cell = (slice: Record<string, number> | undefined, mode: string) => (slice?.[mode] ?? 0).toFixed(3);
+  lines.push('', '#### Ranking ablations: `ranked` with one feature removed (engine/search/ranking.ts)', '');
+  lines.push(`| ranked without | overall | Δ | ${categories.join(' | ')} |${cosqa ? ' CoSQA MRR |' : ''}`, `|---|---|---|${categories.map(() => '---').join('|')}|${cosqa ? '---|' : ''}`);
+  for (const mode of ['ranked', ...ablations]) {
+    const overall = report.overall as Record<string, number>;
+    const delta = overall[mode]! - overall['ranked']!;
+    const name = mode === 'ranked' ? '(nothing: ranked)' : mode.replace(/^ranked-no-/, '');
+    lines.push(`| ${name} | ${cell(overall, mode)} | ${mode === 'ranked' ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`} | ${categories.map((category) => cell(report.byCategory[category] as Record<string, number>, mode)).join(' | ')} |${cosqa ? ` ${cosqa.scores[mode]?.mrr.toFixed(3) ?? ''} |` : ''}`);
   }
   lines.push('', '| repo | files | chunks | index ms | query p50 ms | query p95 ms | ranked NDCG@10 |', '|---|---|---|---|---|---|---|');
   for (const repo of report.perRepo as Record<string, unknown>[]) {

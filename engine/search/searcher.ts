@@ -12,7 +12,7 @@ import {
   DEFAULT_RANKING,
   definitionBoost,
   enabled,
-  fusionWeights,
+  scoreAwareFusion,
   isTestPath,
   mergeSplitPieces,
   passesFloor,
@@ -102,7 +102,7 @@ export class Searcher {
     const ranking = options.ranking;
     const query = parseQuery(text);
     const shape = classifyQuery(text, query.terms);
-    const weights = fusionWeights(shape, ranking);
+    const constants = constantsOf(ranking);
     const acceptFile = await this.fileFilter(options);
     const mode = this.hasDense ? options.mode : 'lexical';
     const lists: RankedList[] = [];
@@ -113,25 +113,27 @@ export class Searcher {
       const vector = await this.sources.embedQuery!(text);
       const hits = this.sources.dense!.search(vector, options.candidates, acceptFile ?? undefined);
       for (const hit of hits) cosines.set(hit.index, hit.score);
-      lists.push({ ids: hits.map((hit) => hit.index), scores: hits.map((hit) => hit.score), weight: weights.dense });
+      lists.push({ ids: hits.map((hit) => hit.index), scores: hits.map((hit) => hit.score), weight: 1 });
     }
     if (mode !== 'dense') {
       const raw = await this.sources.store.lexicalSearch(query.match, acceptFile ? options.candidates * 4 : options.candidates);
       const files = acceptFile ? await this.chunkFiles(raw.map((hit) => hit.id)) : null;
       const hits = files ? raw.filter((hit) => acceptFile!(files.get(hit.id) ?? -1)).slice(0, options.candidates) : raw;
       for (const hit of hits) lexical.add(hit.id);
-      lists.push({ ids: hits.map((hit) => hit.id), scores: hits.map((hit) => hit.score), weight: weights.lexical });
+      lists.push({ ids: hits.map((hit) => hit.id), scores: hits.map((hit) => hit.score), weight: 1 });
     }
 
     // A single list is fused too (RRF keeps its order), so that the ranking's boosts are in the same units in every mode.
-    const fused = fuse(options.fusion, lists);
-    if (fused.size === 0) return [];
-    const records = await this.sources.store.chunksByIds([...fused.keys()]);
     const rrf = options.fusion === 'rrf';
     const voteUnit = rrf ? 1 / (RRF_K + 1) : 1;
-    const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * voteUnit;
+    const blended = rrf && enabled(ranking, 'scoreFusion');
+    const fused = blended ? scoreAwareFusion(fuse('rrf', lists), fuse('blend', lists), voteUnit, constants.scoreFusionVotes) : fuse(options.fusion, lists);
+    if (fused.size === 0) return [];
+    const records = await this.sources.store.chunksByIds([...fused.keys()]);
+    // A first-rank vote on the fused scale: with the score blend added, first in one list is worth 1 + scoreFusionVotes votes.
+    const vote = voteUnit * (blended ? 1 + constants.scoreFusionVotes : 1);
+    const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * vote;
     const floor = enabled(ranking, 'relevanceFloor');
-    const constants = constantsOf(ranking);
     let candidates: Candidate<ChunkRecord>[] = [];
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
@@ -139,7 +141,7 @@ export class Searcher {
       const defined = enabled(ranking, 'definitionBoost') ? definitionBoost(record, shape, constants) : 0;
       if (floor && !passesFloor({ lexical: lexical.has(id), named: defined > 0, cosine: cosines.get(id) ?? null }, constants.cosineFloor)) continue;
       const named = enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0;
-      let score = fusedScore + voteUnit * (defined + named);
+      let score = fusedScore + vote * (defined + named);
       if (enabled(ranking, 'pathPriors')) score *= pathPrior(record.path, text, options.testPenalty);
       candidates.push({ record, score, startLine: record.startLine, endLine: record.endLine });
     }

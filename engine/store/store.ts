@@ -343,24 +343,6 @@ export class WorkspaceStore {
     return rows.map((row) => ({ id: row.id, score: -row.rank }));
   }
 
-  /**
-   * Per file, how many other files hold a resolved reference into it: a
-   * cheap centrality (in-degree over the file reference graph) for ranking.
-   */
-  async fileReferenceCounts(): Promise<Map<number, number>> {
-    const rows = await this.db.all<{ file: number; referrers: number }>(
-      'SELECT target_file_id AS file, count(DISTINCT file_id) AS referrers FROM refs WHERE target_file_id IS NOT NULL AND target_file_id != file_id GROUP BY target_file_id',
-    );
-    return new Map(rows.map((row) => [row.file, row.referrers]));
-  }
-
-  /** Resolved reference edges (caller chunk → defining chunk) that start or end at one of these chunks. */
-  async referenceEdgesOf(chunkIds: readonly number[]): Promise<{ source: number; target: number }[]> {
-    const outgoing = await this.selectIn<{ source: number; target: number }>('SELECT chunk_id AS source, target_chunk_id AS target FROM refs WHERE target_chunk_id IS NOT NULL AND chunk_id IN', chunkIds);
-    const incoming = await this.selectIn<{ source: number; target: number }>('SELECT chunk_id AS source, target_chunk_id AS target FROM refs WHERE target_chunk_id IN', chunkIds);
-    return [...outgoing, ...incoming];
-  }
-
   async chunksByIds(ids: readonly number[]): Promise<Map<number, ChunkRecord>> {
     const rows = await this.selectIn<ChunkRecord>(`${CHUNK_SELECT} WHERE c.id IN`, ids);
     return new Map(rows.map((row) => [row.id, row]));

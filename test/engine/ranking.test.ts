@@ -13,7 +13,7 @@ import {
   classifyQuery,
   definitionBoost,
   DEFAULT_CONSTANTS,
-  fusionWeights,
+  scoreAwareFusion,
   mergeSplitPieces,
   namesMatch,
   passesFloor,
@@ -45,10 +45,15 @@ describe('query shape', () => {
     assert.deepEqual(shapeOf('when is model_post_init called').names, ['model_post_init']);
   });
 
-  it('gives the lexical list more weight for a symbol query only', () => {
-    assert.deepEqual(fusionWeights(shapeOf('TypeAdapter'), { disabled: [] }), { dense: 1, lexical: DEFAULT_CONSTANTS.symbolLexicalWeight });
-    assert.deepEqual(fusionWeights(shapeOf('how are adapters chosen'), { disabled: [] }), { dense: 1, lexical: 1 });
-    assert.deepEqual(fusionWeights(shapeOf('TypeAdapter'), { disabled: ['symbolFusion'] }), { dense: 1, lexical: 1 });
+});
+
+describe('score-aware fusion', () => {
+  it('adds the blended scores to RRF in first-rank votes, so a wide margin counts', () => {
+    const rrf = new Map([[1, 2 / 61], [2, 1 / 62 + 1 / 61]]);
+    const blend = new Map([[1, 2], [2, 0.2]]);
+    const fused = scoreAwareFusion(rrf, blend, 1 / 61, 1);
+    assert.equal(fused.get(1), 2 / 61 + 2 / 61);
+    assert.ok(fused.get(1)! - fused.get(2)! > rrf.get(1)! - rrf.get(2)!);
   });
 });
 
