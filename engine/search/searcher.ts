@@ -135,14 +135,22 @@ export class Searcher {
     const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * vote;
     const floor = enabled(ranking, 'relevanceFloor');
     let candidates: Candidate<ChunkRecord>[] = [];
+    const pathFeatures = new Map<string, { named: number; prior: number }>();
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
       if (!record) continue;
       const defined = enabled(ranking, 'definitionBoost') ? definitionBoost(record, shape, constants) : 0;
       if (floor && !passesFloor({ lexical: lexical.has(id), named: defined > 0, cosine: cosines.get(id) ?? null }, constants.cosineFloor)) continue;
-      const named = enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0;
-      let score = fusedScore + vote * (defined + named);
-      if (enabled(ranking, 'pathPriors')) score *= pathPrior(record.path, text, options.testPenalty);
+      // Path features depend on the path alone, and candidates crowd into few files: once per path.
+      let byPath = pathFeatures.get(record.path);
+      if (!byPath) {
+        byPath = {
+          named: enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0,
+          prior: enabled(ranking, 'pathPriors') ? pathPrior(record.path, text, options.testPenalty) : 1,
+        };
+        pathFeatures.set(record.path, byPath);
+      }
+      const score = (fusedScore + vote * (defined + byPath.named)) * byPath.prior;
       candidates.push({ record, score, startLine: record.startLine, endLine: record.endLine });
     }
     candidates.sort((a, b) => b.score - a.score || a.record.id - b.record.id);
