@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     const stamp = report.date.replace(/[:.]/g, '-');
     writeFileSync(join(values.out!, `quality-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(values.out!, 'quality-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const table = `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}; commit ${commit.slice(0, 10)}; \`npm run bench:quality\`.\n\n${markdown(semble, cosqa, modelId)}`;
+    const table = `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}; commit ${commit.slice(0, 10)}; \`npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.\n\n${markdown(semble, cosqa, modelId)}`;
     writeFileSync(join(values.out!, 'quality-latest.md'), `${table}\n`);
     console.log(table);
     console.log(`\nResults: ${join(values.out!, `quality-${stamp}.json`)}`);
