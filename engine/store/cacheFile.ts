@@ -5,7 +5,7 @@
  * be used for reasons outside its contents (a typed error with a hint), and run
  * a cheap structural check on every open.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname, parse, resolve } from 'node:path';
 import type { CacheUnusableError } from '../errors.js';
 import { corrupt, foreignDatabase, fromErrno, newerSchema, unusable } from './cacheErrors.js';
@@ -53,12 +53,12 @@ export function prepareCacheDirectory(dir: string, cachePath: string): void {
       stats = statSync(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && current !== parse(current).root) {
+      // ENOTDIR: something above is a file; walk up to name it.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && current !== parse(current).root) {
         missing.unshift(current);
         current = dirname(current);
         continue;
       }
-      if (code === 'ENOTDIR') throw notADirectory(cachePath, current, error);
       throw fromErrno(cachePath, error, `Cannot read the cache folder ${current}`);
     }
     if (!stats.isDirectory()) throw notADirectory(cachePath, current);
@@ -77,6 +77,12 @@ export function prepareCacheDirectory(dir: string, cachePath: string): void {
       }
       throw fromErrno(cachePath, error, `Cannot create the cache folder ${folder}`);
     }
+  }
+  // SQLite creates the -wal and -shm files beside the cache, so the folder itself must be writable.
+  try {
+    accessSync(resolve(dir), constants.W_OK);
+  } catch (error) {
+    throw fromErrno(cachePath, error, `Cannot write in the cache folder ${resolve(dir)}`);
   }
 }
 

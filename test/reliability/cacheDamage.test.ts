@@ -280,7 +280,7 @@ describe('an unusable cache path', () => {
     mkdirSync(workspace.cache, { recursive: true });
     writeFileSync(file, 'not a folder\n');
     expectRefused('cache-dir-is-file', '--cache names an ordinary file', cli(['index', root], file, 'none'), file, /is a file, not a folder[\s\S]*hint: Move .*a-file away/);
-    expectRefused('cache-dir-under-file', '--cache names a folder below an ordinary file', cli(['index', root], join(file, 'below'), 'none'), file, /is a file, not a folder/);
+    expectRefused('cache-dir-under-file', '--cache names a folder below an ordinary file', cli(['index', root], join(file, 'below'), 'none'), file, /: \/.*a-file is a file, not a folder/);
     assert.equal(readFileSync(file, 'utf8'), 'not a folder\n');
   });
 
@@ -290,7 +290,7 @@ describe('an unusable cache path', () => {
     if (folder.skip) return t.skip(folder.skip);
     const result = runCli(['index', root, '--cache', dir, '--model', 'none', '--workers', '1'], folder.runAs);
     chmodSync(dir, 0o755);
-    expectRefused('read-only', `The cache folder is chmod 555${folder.runAs.uid !== undefined ? ' (CLI run as uid 65534, since root ignores modes)' : ''}`, result, join(dir, 'index.sqlite'), /hint: (Make|Check that) .*read-only.*writable|hint: .*writable/);
+    expectRefused('read-only', `The cache folder is chmod 555${folder.runAs.uid !== undefined ? ' (CLI run as uid 65534, since root ignores modes)' : ''}`, result, dir, /Cannot write in the cache folder [\s\S]*hint: Make .*read-only writable/);
   });
 
   it('refuses a full disk with exit 4 and says to free space (a 48 KiB tmpfs)', (t) => {
