@@ -178,7 +178,7 @@ export class CodeGraph {
       store = await WorkspaceStore.open(cachePath);
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
-    if (embedder) await graph.noteModel(embedder.modelId);
+    if (embedder) await graph.noteModel(embedder);
     return graph;
   }
 
@@ -338,7 +338,7 @@ export class CodeGraph {
       this.fileIndex = null;
       this.collectedThisSession = false;
       this.chunkChurnSinceCollection = 0;
-      if (this.embedder) await this.noteModel(this.embedder.modelId);
+      if (this.embedder) await this.noteModel(this.embedder);
     })();
     try {
       await this.recovering;
@@ -469,7 +469,7 @@ export class CodeGraph {
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
-    if (this.embedder) await this.noteModel(this.embedder.modelId);
+    if (this.embedder) await this.noteModel(this.embedder);
     return true;
   }
 
@@ -515,13 +515,21 @@ export class CodeGraph {
     }
   }
 
-  private async noteModel(modelId: string): Promise<void> {
+  private async noteModel(embedder: Embedder): Promise<void> {
+    const { modelId, legacyModelId } = embedder;
     const previous = await this.store.getMeta('model_id');
-    if (previous !== modelId) {
-      if (previous) this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
-      await this.store.setMeta('model_id', modelId);
+    if (previous === modelId) return;
+    if (previous && previous === legacyModelId) {
+      // Same weights, id computed before it covered the manifest and tokenizer: keep the vectors (those of the
+      // model's width; others were made under a manifest that disagreed with the graph) instead of re-embedding.
+      const kept = await this.store.renameModelVectors(previous, modelId, embedder.manifest.dimension);
+      this.log(`Model id ${previous} is now ${modelId} (it covers the manifest and tokenizer too); ${kept} vectors kept`);
+    } else if (previous) {
+      this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
     }
+    await this.store.setMeta('model_id', modelId);
   }
+
 }
 
 /** The model side of the engine's state: which recovery mode, and which level of the chain is serving. */
