@@ -548,7 +548,7 @@ function moveCorruptCacheAside(cachePath: string, error: CacheCorruptionError): 
   const aside = `${cachePath}.corrupt-${Date.now()}`;
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(cachePath + suffix)) renameSync(cachePath + suffix, aside + suffix);
   const why = error.message.replace(/^The index cache is corrupt \([^)]*\):\s*/, '');
-  return `The index cache was corrupt (${why}) and has been rebuilt; the damaged file was moved to ${aside}.`;
+  return `The index cache was corrupt and has been rebuilt; the damaged file was moved to ${aside} (${why}).`;
 }
 
 const QUERY_RETRY = { maxAttempts: 2, baseDelayMs: 50, factor: 2, maxDelayMs: 500, jitter: 0, seed: 1 };

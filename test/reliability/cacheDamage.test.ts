@@ -111,7 +111,7 @@ describe('a cache damaged in the middle', () => {
     assert.ok(untouched, 'status is a report: it does not repair or move the file');
     assert.equal(index.status, 0, index.stderr);
     assert.equal(rebuildMessages(index.stderr).length, 1, index.stderr);
-    assert.match(index.stderr, /corrupt .* and has been rebuilt; the damaged file was moved to .*index\.sqlite\.corrupt-\d+/);
+    assert.match(index.stderr, /corrupt and has been rebuilt; the damaged file was moved to .*index\.sqlite\.corrupt-\d+ \(.+\)/);
     assert.equal((JSON.parse(index.stdout) as { filesChanged: number }).filesChanged, 14);
     assert.equal(corruptCopies(cacheDir('pages-overwritten')).length, 1);
     assert.equal(search.status, 0, search.stderr);
