@@ -102,6 +102,8 @@ export class CodeGraph {
   private currentStore: WorkspaceStore;
   /** A recovery from corruption in progress: concurrent callers that hit the damage wait for the same one. */
   private recovering: Promise<void> | null = null;
+  /** What a corrupt cache found later (by a read, or by `status`) leads to; see `OpenOptions.onCacheCorruption`. */
+  private cacheCorruptionMode: 'rebuild' | 'throw' = 'rebuild';
 
   /** Query-side inference: consecutive failures (after retries) before the engine degrades. */
   private readonly queryInference = new CircuitBreaker(3);
@@ -178,6 +180,7 @@ export class CodeGraph {
       store = await WorkspaceStore.open(cachePath);
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
+    graph.cacheCorruptionMode = options.onCacheCorruption ?? 'rebuild';
     if (embedder) await graph.noteModel(embedder);
     return graph;
   }
@@ -363,6 +366,8 @@ export class CodeGraph {
   }
 
   async status(options: StatusOptions = {}): Promise<EngineStatus> {
+    // First: reading the store may find it corrupt and replace it, which the rest reports.
+    const cache = await this.cacheReport(options);
     let cacheBytes = 0;
     for (const suffix of ['', '-wal']) {
       try {
@@ -383,19 +388,29 @@ export class CodeGraph {
       modelError: this.modelError,
       modelFallback: this.recovery.fallback,
       recoveredFromCorruption: this.recoveredFromCorruption,
-      ...(await this.cacheReport(options)),
+      ...cache,
       metrics: this.metrics.snapshot(),
     };
   }
 
-  /** The status's view of the store: counts, or what is wrong with it (a report: it changes nothing). */
+  /**
+   * The status's view of the store: counts, or what is wrong with it. A corrupt
+   * cache is reported as such when the engine was opened with `onCacheCorruption:
+   * 'throw'` (a report changes nothing); otherwise it is moved aside here like
+   * anywhere else, and the status shows the fresh, empty cache and why.
+   */
   private async cacheReport(options: StatusOptions): Promise<Pick<EngineStatus, 'cacheProblem' | 'counts' | 'lastIndexedAt'>> {
+    const store = this.currentStore;
     try {
       const problems = options.verifyCache ? await this.store.quickCheck() : [];
       if (problems.length > 0) throw new CacheCorruptionError(`The index cache is corrupt (${this.cachePath}): quick_check: ${problems.slice(0, 3).join('; ')}`);
       return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null };
     } catch (error) {
       if (!(error instanceof CacheCorruptionError)) throw error;
+      if (this.cacheCorruptionMode === 'rebuild') {
+        await this.recoverFromCorruption(error, store);
+        return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: null };
+      }
       return { cacheProblem: error.message, counts: { files: 0, chunks: 0, vectors: 0, vectorsForModel: 0, references: 0, resolvedReferences: 0 }, lastIndexedAt: null };
     }
   }
