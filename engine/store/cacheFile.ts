@@ -22,7 +22,8 @@ export const CODEGRAPH_APPLICATION_ID = 0x43474958;
  * structural check below took 9–11 ms, and the whole open 14–44 ms. So 8 MB
  * costs about 80 ms on open; larger caches get the full check from `codegraph
  * status` and once a day in a whole-workspace index run (CodeGraph), where it
- * added about 0.5 s to an unchanged 1.3 s re-index of fastapi.
+ * added 0.8–1.5 s of wall time to an unchanged re-index of fastapi that took
+ * 2.0–2.6 s without it (the machine at load average 12 on 2 cores: slow numbers).
  */
 export const QUICK_CHECK_ON_OPEN_BYTES = 8 * 1024 * 1024;
 
