@@ -103,6 +103,7 @@ export class Embedder {
         throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${session.inputNames.join(', ')}] and produces [${session.outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
       }
       checkDimension(manifest, widths.get(manifest.outputName) ?? 0, dir, hfPlan ? 'override' : 'manifest');
+      // Data-flow graphs take a second, graph-shaped input whose size the encoder bounds itself; the probe covers plain token inputs.
       if (!dataFlowInput) await checkWindow(session, manifest, dir);
       const tokenizer = TextTokenizer.load(tokenizerPath, manifest, dir);
       const dimension = options.dimensions > 0 ? Math.min(options.dimensions, manifest.dimension) : manifest.dimension;

@@ -30,8 +30,7 @@ export const QUICK_CHECK_ON_OPEN_BYTES = 8 * 1024 * 1024;
 /** Tables every CodeGraph cache has had since schema v1. */
 const CODEGRAPH_TABLES = ['meta', 'files', 'chunks', 'vectors'] as const;
 
-
-/** File-system types a cache can never live on: procfs (0x9fa0) and sysfs (0x62656572) refuse or fake file creation. */
+/** Kernel pseudo file systems (statfs magic numbers): a cache can never live there, they refuse or fake file creation. */
 const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
   [0x9fa0, 'procfs'],
   [0x62656572, 'sysfs'],
