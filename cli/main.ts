@@ -7,6 +7,7 @@ import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
+import { throwIfCacheUnusable } from './cacheStatus.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 
 interface CommonOptions {
@@ -97,8 +98,8 @@ function addCommon(command: Command): Command {
     .option('--json', 'machine-readable output on stdout');
 }
 
-async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw'): Promise<T> {
-  const graph = await CodeGraph.open(input, { onModelError, log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
+async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw', onCacheCorruption: 'rebuild' | 'throw' = 'rebuild'): Promise<T> {
+  const graph = await CodeGraph.open(input, { onModelError, onCacheCorruption, log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
   try {
     return await work(graph);
   } finally {
@@ -109,7 +110,7 @@ async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) =
 async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promise<void> {
   const status = await graph.status();
   if (status.counts.files > 0 || status.lastIndexedAt) return;
-  if (!json) process.stderr.write(`codegraph: no index for ${graph.config.root} yet; indexing it first\n`);
+  if (!json && !status.recoveredFromCorruption) process.stderr.write(`codegraph: no index for ${graph.config.root} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr.isTTY === true && !json);
   try {
     await graph.index({ onProgress: progress.update });
@@ -187,13 +188,16 @@ export function buildProgram(): Command {
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory', '.')
     .action(async (options: QueryOptions) => {
-      // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model.
+      // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model,
+      // and checks every page of the cache without repairing it (exit 4 when it is corrupt; index or search rebuild it).
       await withGraph(engineInput(options.dir, options), async (graph) => {
-        const status = await graph.status();
+        const status = await graph.status({ verifyCache: true });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+          throwIfCacheUnusable(status);
           return;
         }
+        throwIfCacheUnusable(status);
         process.stdout.write(
           [
             `Workspace: ${status.root}`,
@@ -204,7 +208,7 @@ export function buildProgram(): Command {
             `Updated:   ${status.lastIndexedAt ?? 'never'}`,
           ].join('\n') + '\n',
         );
-      }, 'fallback');
+      }, 'fallback', 'throw');
     });
 
   addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))

@@ -1,3 +1,4 @@
+import { newerSchema } from './cacheErrors.js';
 import type { Database } from './database.js';
 
 /**
@@ -111,7 +112,7 @@ export async function migrate(db: Database): Promise<void> {
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
   const current = row?.user_version ?? 0;
   if (current > SCHEMA_VERSION) {
-    throw new Error(`Index cache schema v${current} is newer than this CodeGraph (v${SCHEMA_VERSION}); upgrade CodeGraph or clear the index.`);
+    throw newerSchema(db.path, current, SCHEMA_VERSION);
   }
   for (let version = current; version < SCHEMA_VERSION; version++) {
     await db.transaction(async () => {

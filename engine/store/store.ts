@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { CacheCorruptionError } from '../errors.js';
-import { Database, isCorruptionError, type SqlValue } from './database.js';
+import { openCacheDatabase, quickCheck } from './cacheFile.js';
+import type { Database, SqlValue } from './database.js';
 import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
 import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, StoreCounts, StoredFile, VectorWrite } from './records.js';
-import { migrate } from './schema.js';
 
 const IN_LIST = 400;
 
@@ -28,21 +25,13 @@ const CHUNK_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.sy
 export class WorkspaceStore {
   private constructor(readonly db: Database) {}
 
+  /** Opens or creates the cache; see `openCacheDatabase` for what is refused and checked. */
   static async open(path: string): Promise<WorkspaceStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = await Database.open(path);
+    const db = await openCacheDatabase(path);
     try {
-      await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;');
-      await migrate(db);
       await rebuildLexicalIndexIfStale(db);
-      // A truncated or garbage file often opens fine and fails on first read: touch every table once.
-      await db.get('SELECT (SELECT count(*) FROM meta) + (SELECT max(id) IS NULL FROM files) + (SELECT max(id) IS NULL FROM chunks)');
     } catch (error) {
       await db.close().catch(() => undefined);
-      if (error instanceof CacheCorruptionError) throw error;
-      if (isCorruptionError(error) || /file is not a database|malformed/i.test(String(error))) {
-        throw new CacheCorruptionError(`The index cache is corrupt (${path}): ${(error as Error).message}`, { cachePath: path }, { cause: error });
-      }
       throw error;
     }
     return new WorkspaceStore(db);
@@ -418,6 +407,11 @@ export class WorkspaceStore {
       }
       return { otherModels, orphans };
     });
+  }
+
+  /** `PRAGMA quick_check`: every page, without cross-checking indexes against tables; empty when sound. */
+  quickCheck(): Promise<string[]> {
+    return quickCheck(this.db);
   }
 
   async integrityCheck(): Promise<string[]> {
