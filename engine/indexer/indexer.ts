@@ -51,6 +51,12 @@ export interface IndexRunOptions {
   readonly onProgress?: (progress: IndexProgress) => void;
   /** Only these workspace-relative paths (from file events); otherwise the whole tree is walked. */
   readonly paths?: readonly string[];
+  /**
+   * Update only files of these languages (`index --lang`): others are neither
+   * added, updated nor removed, so a selection never deletes what it did not
+   * select. Unlike `discovery.languages`, which is the workspace's rule.
+   */
+  readonly languages?: readonly string[];
 }
 
 export interface IndexerDeps {
@@ -64,6 +70,27 @@ export interface IndexerDeps {
   /** Called after each committed batch, with the vectors it wrote, to update in-memory indexes. */
   readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>) => Promise<void>;
   readonly onEmbedLatency?: (milliseconds: number, texts: number) => void;
+}
+
+/**
+ * Narrows one run to a language selection: files of other languages leave the
+ * run, and stored files of other languages are kept (neither reported as
+ * skipped nor removed) whatever discovery said about them.
+ */
+function selectLanguages(
+  discovered: { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] },
+  stored: ReadonlyMap<string, StoredFile>,
+  selection: ReadonlySet<string>,
+): { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] } {
+  const outside = (path: string) => {
+    const known = stored.get(path);
+    return known !== undefined && !selection.has(known.language);
+  };
+  return {
+    files: discovered.files.filter((file) => selection.has(file.language)),
+    skipped: discovered.skipped.filter((entry) => !outside(entry.path)),
+    deleted: discovered.deleted.filter((path) => !outside(path)),
+  };
 }
 
 /**
@@ -83,7 +110,8 @@ export class Indexer {
     options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
     // An update for a few paths (file events) reads only their rows; a full run reads them all.
     const stored = options.paths ? await store.filesAt(options.paths) : await store.files();
-    const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const discovered = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const { files, skipped, deleted } = options.languages?.length ? selectLanguages(discovered, stored, new Set(options.languages)) : discovered;
     this.phaseMs.discover += performance.now() - started;
 
     const changedFiles = files.filter((file) => {
