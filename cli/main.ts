@@ -7,6 +7,7 @@ import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
+import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 
 interface CommonOptions {
@@ -186,9 +187,11 @@ export function buildProgram(): Command {
 
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory', '.')
-    .action(async (options: QueryOptions) => {
+    .option('--metrics', 'print the metrics in the Prometheus text exposition format')
+    .action(async (options: QueryOptions & { metrics?: boolean }) => {
       // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model.
       await withGraph(engineInput(options.dir, options), async (graph) => {
+        if (options.metrics) return printPrometheusMetrics(graph);
         const status = await graph.status();
         if (options.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -231,6 +234,7 @@ export function buildProgram(): Command {
     });
 
   addModelCommands(program);
+  addEmbedCommands(program, { addCommon, engineInput });
   return program;
 }
 
