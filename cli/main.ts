@@ -8,6 +8,7 @@ import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
 import { throwIfCacheUnusable } from './cacheStatus.js';
+import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
 import { visible } from './sanitize.js';
@@ -189,10 +190,12 @@ export function buildProgram(): Command {
 
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory', '.')
-    .action(async (options: QueryOptions) => {
+    .option('--metrics', 'print the metrics in the Prometheus text exposition format')
+    .action(async (options: QueryOptions & { metrics?: boolean }) => {
       // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model,
       // and checks every page of the cache without repairing it (exit 4 when it is corrupt; index or search rebuild it).
       await withGraph(engineInput(options.dir, options), async (graph) => {
+        if (options.metrics) return printPrometheusMetrics(graph);
         const status = await graph.status({ verifyCache: true });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -239,6 +242,7 @@ export function buildProgram(): Command {
     });
 
   addModelCommands(program);
+  addEmbedCommands(program, { addCommon, engineInput });
   return program;
 }
 
