@@ -5,7 +5,9 @@ import { SingleBar } from 'cli-progress';
 import { CodeGraph, type EngineConfigInput, type IndexProgress, type SearchOptions } from '../engine/index.js';
 import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
+import { CancelledError } from '../engine/errors.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { indexInterruptibly } from './interrupt.js';
 import { addModelCommands } from './model.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 
@@ -112,7 +114,7 @@ async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promi
   if (!json) process.stderr.write(`codegraph: no index for ${graph.config.root} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr.isTTY === true && !json);
   try {
-    await graph.index({ onProgress: progress.update });
+    await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }));
   } finally {
     progress.stop();
   }
@@ -139,7 +141,7 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: IndexOptions) => {
       await withGraph(engineInput(dir, { ...options, listSkipped: options.listSkipped ?? false }), async (graph) => {
         const progress = progressReporter(process.stderr.isTTY === true && !options.json);
-        const summary = await graph.index({ onProgress: progress.update }).finally(() => progress.stop());
+        const summary = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }).finally(() => progress.stop()));
         if (options.json) {
           const { skipped, ...rest } = summary;
           process.stdout.write(`${JSON.stringify({ ...rest, cachePath: graph.cachePath, modelId: graph.modelId, ...(options.listSkipped ? { skipped } : {}) }, null, 2)}\n`);
@@ -211,7 +213,10 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: IndexOptions) => {
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
       const progress = progressReporter(process.stderr.isTTY === true && !options.json);
-      const first = await graph.index({ onProgress: progress.update }).finally(() => progress.stop());
+      const first = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }).finally(() => progress.stop())).catch(async (error: unknown) => {
+        await graph.dispose();
+        throw error;
+      });
       process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${graph.config.root} for changes (Ctrl+C to stop)...\n`);
       const watcher = await WorkspaceWatcher.start(graph, {
         onBatch: (summary, paths) => {
@@ -243,6 +248,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const commanderError = error as { code?: string; exitCode?: number };
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CancelledError) {
+      process.stderr.write(`codegraph: ${error.message}\n`);
+      return EXIT.interrupted;
     }
     if (error instanceof InvalidArgumentError) {
       process.stderr.write(`codegraph: ${error.message}\n`);
