@@ -297,10 +297,11 @@ describe('commits paced by time', () => {
   });
 });
 
-/** Runs `codegraph index` on the workspace; sends SIGINT once the cache holds a committed file. */
-function runInterruptedCli(cache: string, root: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
+/** Runs a CLI command that indexes `root` (`index`, `watch`, or `search` on a new index); sends SIGINT once the cache holds a committed file. */
+function runInterruptedCli(cache: string, root: string, command: 'index' | 'watch' | 'search' = 'index'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'codegraph.js'), 'index', root, '--cache', cache, '--model', TINY_MODEL, '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const target = command === 'search' ? ['search', 'parse tokens', '--dir', root] : [command, root];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'codegraph.js'), ...target, '--cache', cache, '--model', TINY_MODEL, '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -365,6 +366,21 @@ describe('SIGINT during `codegraph index`', () => {
     });
     assert.deepEqual(problems, []);
   });
+
+  for (const command of ['watch', 'search'] as const) {
+    it(`stops \`${command}\` the same way while it indexes a new workspace`, async () => {
+      const root = join(dir.path, 'workspace-large');
+      if (!existsSync(root)) generateWorkspace(root, 1500);
+      const cache = join(dir.path, `sigint-${command}`);
+      const run = await runInterruptedCli(cache, root, command);
+      const atInterrupt = await inspectCache(cache);
+      assert.equal(run.code, 130, run.stderr.slice(-400));
+      assert.match(run.stderr, /Interrupted: kept \d+ newly indexed files? \(\d+ chunks in the index\); \d+ files? left, which the next run indexes/);
+      assert.deepEqual(atInterrupt.problems, []);
+      assert.ok(atInterrupt.files > 0 && atInterrupt.files < 1500, `${atInterrupt.files} files committed`);
+      assert.equal(run.stdout, '', 'no results and no watch banner after an interrupt');
+    });
+  }
 
   it('shows the cursor and turns line wrap back on, on a terminal only', () => {
     const written: string[] = [];
