@@ -5,7 +5,9 @@ import { SingleBar } from 'cli-progress';
 import { CodeGraph, type EngineConfigInput, type IndexProgress, type SearchOptions } from '../engine/index.js';
 import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
+import { CancelledError } from '../engine/errors.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { indexInterruptibly } from './interrupt.js';
 import { addModelCommands } from './model.js';
 import { throwIfCacheUnusable } from './cacheStatus.js';
 import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
@@ -114,7 +116,7 @@ async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promi
   if (!json && !status.recoveredFromCorruption) process.stderr.write(`codegraph: no index for ${visible(graph.config.root)} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr.isTTY === true && !json);
   try {
-    await graph.index({ onProgress: progress.update });
+    await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }));
   } finally {
     progress.stop();
   }
@@ -142,7 +144,7 @@ export function buildProgram(): Command {
       await withGraph(engineInput(dir, options), async (graph) => {
         const progress = progressReporter(process.stderr.isTTY === true && !options.json);
         // --lang selects what this run updates; it is not a workspace rule, so what it leaves out stays indexed.
-        const summary = await graph.index({ onProgress: progress.update, ...(options.lang ? { languages: options.lang } : {}) }).finally(() => progress.stop());
+        const summary = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal, ...(options.lang ? { languages: options.lang } : {}) }).finally(() => progress.stop()));
         if (options.json) {
           const { skipped, ...rest } = summary;
           process.stdout.write(`${JSON.stringify({ ...rest, filesIndexed: rest.filesChanged + rest.filesUnchanged, cachePath: graph.cachePath, modelId: graph.modelId, ...(options.listSkipped ? { skipped } : {}) }, null, 2)}\n`);
@@ -222,7 +224,10 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: IndexOptions) => {
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
       const progress = progressReporter(process.stderr.isTTY === true && !options.json);
-      const first = await graph.index({ onProgress: progress.update }).finally(() => progress.stop());
+      const first = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }).finally(() => progress.stop())).catch(async (error: unknown) => {
+        await graph.dispose();
+        throw error;
+      });
       process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${visible(graph.config.root)} for changes (Ctrl+C to stop)...\n`);
       const watcher = await WorkspaceWatcher.start(graph, {
         onBatch: (summary, paths) => {
@@ -260,6 +265,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const commanderError = error as { code?: string; exitCode?: number };
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CancelledError) {
+      process.stderr.write(`codegraph: ${visible(error.message)}\n`);
+      return EXIT.interrupted;
     }
     const message = error instanceof Error ? error.message : String(error);
     const hint = (error as { details?: { hint?: string } }).details?.hint;

@@ -466,9 +466,10 @@ export class WorkspaceStore {
  * or a changed tokeniser): a contentless row can only be deleted with the tokens it was made from.
  */
 async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
-  const current = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'");
-  if (current?.value === LEXICAL_INDEX_FORMAT) return;
+  const format = async () => (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'"))?.value;
+  if ((await format()) === LEXICAL_INDEX_FORMAT) return;
   await db.transaction(async () => {
+    if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
     await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
     const page = 2000;
     for (let after = 0; ; ) {
