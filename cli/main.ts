@@ -8,6 +8,7 @@ import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
+import { addSymlinkOptions, symlinkDiscovery, type SymlinkFlags } from './symlinkOptions.js';
 
 interface CommonOptions {
   cache?: string;
@@ -19,11 +20,10 @@ interface CommonOptions {
   json?: boolean;
 }
 
-interface IndexOptions extends CommonOptions {
+interface IndexOptions extends CommonOptions, SymlinkFlags {
   maxFileSize?: number;
   exclude?: string[];
   lang?: string[];
-  followSymlinks?: boolean;
   gitignore?: boolean;
   listSkipped?: boolean;
 }
@@ -58,7 +58,7 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
       ...(indexOptions.maxFileSize ? { maxFileBytes: indexOptions.maxFileSize } : {}),
       ...(indexOptions.exclude ? { excludeGlobs: indexOptions.exclude } : {}),
       ...('listSkipped' in indexOptions && indexOptions.lang ? { languages: indexOptions.lang } : {}),
-      ...(indexOptions.followSymlinks ? { followSymlinks: true } : {}),
+      ...symlinkDiscovery(indexOptions),
       ...(indexOptions.gitignore === false ? { respectGitignore: false } : {}),
     },
   };
@@ -129,11 +129,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  addCommon(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace'))
+  addSymlinkOptions(addCommon(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace')))
     .option('--max-file-size <bytes>', 'skip files larger than this (default 1048576)', positiveInt)
     .option('--exclude <glob>', 'extra exclude glob, gitignore syntax (repeatable)', collect)
     .option('--lang <ids>', 'only these languages, comma-separated (e.g. python,go)', collect)
-    .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--no-gitignore', 'do not honour .gitignore files')
     .option('--list-skipped', 'list every skipped file with its reason')
     .action(async (dir: string, options: IndexOptions) => {
@@ -207,7 +206,7 @@ export function buildProgram(): Command {
       }, 'fallback');
     });
 
-  addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
+  addSymlinkOptions(addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes')))
     .action(async (dir: string, options: IndexOptions) => {
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
       const progress = progressReporter(process.stderr.isTTY === true && !options.json);
