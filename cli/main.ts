@@ -14,6 +14,7 @@ import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
 import { visible } from './sanitize.js';
+import { addSymlinkOptions, symlinkDiscovery, type SymlinkFlags } from './symlinkOptions.js';
 
 interface CommonOptions {
   cache?: string;
@@ -25,11 +26,10 @@ interface CommonOptions {
   json?: boolean;
 }
 
-interface IndexOptions extends CommonOptions {
+interface IndexOptions extends CommonOptions, SymlinkFlags {
   maxFileSize?: number;
   exclude?: string[];
   lang?: string[];
-  followSymlinks?: boolean;
   gitignore?: boolean;
   listSkipped?: boolean;
 }
@@ -62,7 +62,7 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
     discovery: {
       ...(indexOptions.maxFileSize ? { maxFileBytes: indexOptions.maxFileSize } : {}),
       ...(indexOptions.exclude ? { excludeGlobs: indexOptions.exclude } : {}),
-      ...(indexOptions.followSymlinks ? { followSymlinks: true } : {}),
+      ...symlinkDiscovery(indexOptions),
       ...(indexOptions.gitignore === false ? { respectGitignore: false } : {}),
     },
   };
@@ -133,11 +133,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  addCommon(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace'))
+  addSymlinkOptions(addCommon(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace')))
     .option('--max-file-size <bytes>', 'skip files larger than this (default 1048576)', positiveInt)
     .option('--exclude <glob>', 'extra exclude glob, gitignore syntax (repeatable)', collectGlobs)
     .option('--lang <ids>', 'update only these languages, comma-separated (e.g. python,go); others stay as indexed', collectLanguages)
-    .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--no-gitignore', 'do not honour .gitignore files')
     .option('--list-skipped', 'list every skipped file with its reason')
     .action(async (dir: string, options: IndexOptions) => {
@@ -220,7 +219,7 @@ export function buildProgram(): Command {
       }, 'fallback', 'throw');
     });
 
-  addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
+  addSymlinkOptions(addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes')))
     .action(async (dir: string, options: IndexOptions) => {
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
       const progress = progressReporter(process.stderr.isTTY === true && !options.json);
