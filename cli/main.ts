@@ -8,6 +8,7 @@ import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
 import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
+import { addMcpCommand } from './mcp.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 
 interface CommonOptions {
@@ -235,6 +236,7 @@ export function buildProgram(): Command {
 
   addModelCommands(program);
   addEmbedCommands(program, { addCommon, engineInput });
+  addMcpCommand(program, { addCommon, engineInput });
   return program;
 }
 
