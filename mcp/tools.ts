@@ -16,6 +16,9 @@ export interface LiveIndex {
   readonly initial: () => 'indexing' | 'ready' | { readonly error: string };
 }
 
+/** How long a tool waits for the first index of an empty cache before answering from what is there (MCP clients time out at about 60 s). */
+const INITIAL_INDEX_WAIT_MS = 20_000;
+
 /** Lines of a chunk shown in text results; the structured result carries the whole chunk. */
 const SNIPPET_LINES = 12;
 const KNOWN_LANGUAGES = new Set(LANGUAGES.map((language) => language.id));
@@ -72,7 +75,7 @@ export function createMcpServer(live: LiveIndex, version: string): McpServer {
     ({ query, limit, language, path }) =>
       toolCall(async () => {
         if (language !== undefined && !KNOWN_LANGUAGES.has(language)) return toolError(`Unknown language '${language}'. Known ids: ${[...KNOWN_LANGUAGES].join(', ')}`);
-        await live.ready;
+        await usableIndex(live);
         const hits = await graph.search(query, { limit: limit ?? 10, ...(language ? { languages: [language] } : {}), ...(path ? { paths: [path] } : {}) });
         return hitsResult(hits, isStale(live), `No results for "${query}".`);
       }),
@@ -95,7 +98,7 @@ export function createMcpServer(live: LiveIndex, version: string): McpServer {
       toolCall(async () => {
         const relativePath = workspacePath(graph.config.root, path);
         if (relativePath === null) return toolError(`${path} is outside the workspace ${graph.config.root}`);
-        await live.ready;
+        await usableIndex(live);
         const { origin, hits } = await graph.similar(relativePath, line, { limit: limit ?? 10 });
         const result = hitsResult(hits, isStale(live), `Nothing similar to ${origin.path}:${origin.startLine}-${origin.endLine}.`);
         const header = `Similar to ${origin.path}:${origin.startLine}-${origin.endLine}${origin.symbol ? ` ${origin.symbol}` : ''}:\n\n`;
@@ -133,6 +136,18 @@ export function createMcpServer(live: LiveIndex, version: string): McpServer {
       }),
   );
   return server;
+}
+
+/**
+ * While the session's first index runs, a cache that already holds an index
+ * answers at once (marked stale); an empty one is waited for, up to a bound.
+ */
+async function usableIndex(live: LiveIndex): Promise<void> {
+  if (live.initial() !== 'indexing') return;
+  if ((await live.graph.status()).counts.files > 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([live.ready, new Promise((resolve) => (timer = setTimeout(resolve, INITIAL_INDEX_WAIT_MS)))]);
+  clearTimeout(timer);
 }
 
 export function isStale(live: LiveIndex): boolean {
