@@ -17,6 +17,7 @@ export function exitCodeFor(error: unknown): number {
     case 'NOT_FOUND':
       return EXIT.notFound;
     case 'CACHE_CORRUPTION':
+    case 'CACHE_UNUSABLE':
       return EXIT.cache;
     case 'MODEL_LOAD':
     case 'TOKENIZATION':

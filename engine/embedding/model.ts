@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import './ortEnvironment.js';
 import * as ort from 'onnxruntime-node';
 import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
@@ -173,7 +174,12 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
   };
-  if (options.device !== 'cpu') {
+  const missingCuda = options.device !== 'cpu' ? missingCudaProvider() : null;
+  if (missingCuda) {
+    // Asking ONNX Runtime anyway would make it print a red "Failed to load libonnxruntime_providers_shared.so"
+    // on stderr before it falls back: harmless, but it reads as a failure. Say why in our own words instead.
+    options.log?.(`CUDA execution provider unavailable (device '${options.device}'), using CPU: ${missingCuda}. See docs/models.md, "GPU (CUDA)".`);
+  } else if (options.device !== 'cpu') {
     try {
       const session = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cuda'] });
       return { session, device: 'cuda' };
@@ -190,6 +196,21 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
       hint: 'The file may be corrupt or truncated; re-install or re-export the model.',
     }, { cause: error });
   }
+}
+
+/**
+ * Why onnxruntime-node cannot offer CUDA here, or null when its CUDA provider
+ * libraries are installed beside the native binding (the CPU-only npm build ships none).
+ */
+function missingCudaProvider(): string | null {
+  let bindingDir: string;
+  try {
+    bindingDir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null; // an unusual layout: let ONNX Runtime itself decide
+  }
+  const library = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(bindingDir, library)) ? null : `onnxruntime-node has no CUDA provider installed (${library} is not in ${bindingDir})`;
 }
 
 interface GraphFacts {
