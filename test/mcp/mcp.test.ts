@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -149,5 +150,12 @@ describe('codegraph mcp (SDK client over stdio)', () => {
     assert.ok(lines.includes('main preload active'));
     assert.ok(lines.includes('worker preload active'));
     assert.deepEqual(lines.filter((line) => !line.endsWith('preload active')), []);
+  });
+});
+
+describe('codegraph CLI start-up', () => {
+  it('does not load the MCP SDK unless the mcp command runs', () => {
+    const probe = `require(${JSON.stringify(join(REPO_ROOT, 'out', 'cli', 'main.js'))}); console.log(Object.keys(require.cache).filter((path) => path.includes('@modelcontextprotocol') || path.includes('/zod/')).length)`;
+    assert.equal(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).trim(), '0');
   });
 });
