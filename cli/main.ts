@@ -11,6 +11,7 @@ import { indexInterruptibly } from './interrupt.js';
 import { addModelCommands } from './model.js';
 import { throwIfCacheUnusable } from './cacheStatus.js';
 import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
+import { addMcpCommand } from './mcp.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
 import { visible } from './sanitize.js';
@@ -247,6 +248,7 @@ export function buildProgram(): Command {
 
   addModelCommands(program);
   addEmbedCommands(program, { addCommon, engineInput });
+  addMcpCommand(program, { addCommon, engineInput });
   return program;
 }
 

@@ -119,6 +119,11 @@ export class WorkspaceWatcher {
     });
   }
 
+  /** Changed paths seen but not yet handed to the index (they wait for events to go quiet). */
+  get pendingPaths(): number {
+    return this.coalescer.pendingCount;
+  }
+
   async close(): Promise<void> {
     this.stopSettling();
     this.coalescer.dispose();
