@@ -1,7 +1,7 @@
 import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { CodeGraph } from '../codegraph.js';
-import type { IndexSummary } from '../indexer/indexer.js';
+import type { IndexRunOptions, IndexSummary } from '../indexer/indexer.js';
 import { WorkspaceRules } from '../discovery/rules.js';
 import { ChangeCoalescer } from './coalescer.js';
 
@@ -21,6 +21,8 @@ export interface WatchOptions {
   readonly stormPaths?: number;
   /** After a storm, or a watcher error, a full walk runs once events have been quiet this long (default 3 s). */
   readonly settleMs?: number;
+  /** Passed to every indexing run the watcher starts (e.g. the language selection of `watch --lang`). */
+  readonly run?: Pick<IndexRunOptions, 'languages'>;
   readonly onBatch?: (summary: IndexSummary, paths: readonly string[]) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -44,7 +46,7 @@ export class WorkspaceWatcher {
     const index = async (paths: string[], full: boolean) => {
       try {
         // A full walk finds what dropped events would have named; the stat fast path keeps it cheap.
-        const summary = await graph.index(full ? {} : { paths });
+        const summary = await graph.index(full ? { ...options.run } : { ...options.run, paths });
         options.onBatch?.(summary, paths);
       } catch (error) {
         options.onError?.(error);
