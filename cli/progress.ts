@@ -31,12 +31,11 @@ export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): 
     process.removeListener('SIGTERM', onSignal);
   };
   const bar = new SingleBar({
-    format: '{phase} [{bar}] {percentage}% | {value}/{total} files | {chunks} chunks embedded | {eta}',
+    // {value}/{total} drive the bar: analysing a file and writing it count half each, so it moves as the workers read.
+    format: '{phase} [{bar}] {percentage}% | {analysed}/{files} files analysed, {written} written | {chunks} chunks embedded | {remaining}',
     hideCursor: true,
     stream,
     barsize: 24,
-    // The bar's own ETA averages a few updates, and shows "NF" (not finite) until it has a rate.
-    etaBuffer: 1,
   });
   let active = false;
   let stopped = false;
@@ -54,15 +53,17 @@ export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): 
         return;
       }
       if (progress.phase !== 'indexing') return;
-      const payload = { phase: 'Indexing', chunks: progress.chunksEmbedded, eta: etaText(progress, started) };
+      const total = Math.max(progress.filesTotal, 1);
+      const analysed = Math.max(progress.filesAnalyzed ?? 0, progress.filesDone);
+      const units = { done: analysed + progress.filesDone, total: 2 * total };
       if (!active) {
         started = performance.now();
         active = true;
-        bar.start(Math.max(progress.filesTotal, 1), progress.filesDone, { ...payload, eta: 'ETA --' });
+        bar.start(units.total, units.done, { ...payload(progress, analysed), remaining: 'ETA --' });
         return;
       }
-      bar.setTotal(Math.max(progress.filesTotal, 1));
-      bar.update(progress.filesDone, payload);
+      bar.setTotal(units.total);
+      bar.update(units.done, { ...payload(progress, analysed), remaining: etaText({ filesDone: units.done, filesTotal: units.total }, started) });
     },
     stop: () => {
       if (!stopped && active) bar.stop();
@@ -72,6 +73,10 @@ export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): 
       detach();
     },
   };
+}
+
+function payload(progress: IndexProgress, analysed: number) {
+  return { phase: analysed < progress.filesTotal ? 'Analysing' : 'Embedding', analysed, files: progress.filesTotal, written: progress.filesDone, chunks: progress.chunksEmbedded };
 }
 
 /** The remaining time at the rate so far; nothing until a first batch is done (no "NF", no "∞"). */

@@ -19,6 +19,8 @@ export interface IndexProgress {
   readonly filesDone: number;
   readonly filesTotal: number;
   readonly chunksEmbedded: number;
+  /** Files read and chunked by the workers so far: ahead of filesDone, which counts files written. */
+  readonly filesAnalyzed?: number;
 }
 
 export interface IndexSummary {
@@ -142,9 +144,14 @@ export class Indexer {
     if (batches.length === 0 && toDelete.size > 0) batches.push([]);
 
     let filesDone = 0;
-    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    let filesAnalyzed = 0;
+    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded, filesAnalyzed });
+    const countAnalyzed = (files: number) => {
+      filesAnalyzed += files;
+      report();
+    };
     report();
-    let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored) : null;
+    let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored, countAnalyzed) : null;
     // Writes run in order behind the embedding of later batches (SQLite works off the JS thread);
     // hashes embedded but not yet written count as present, so nothing is embedded twice.
     const inFlightHashes = new Set<string>();
@@ -155,7 +162,7 @@ export class Indexer {
         const waitStarted = performance.now();
         const analyzed = await pendingAnalysis!;
         this.phaseMs.analyze += performance.now() - waitStarted;
-        pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
+        pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored, countAnalyzed) : null;
         const deletions = index === 0 ? [...toDelete] : [];
         const prepared = await this.prepareBatch(analyzed, deletions, skippedAll, stored, inFlightHashes);
         const batchFiles = batches[index]!.length;
@@ -284,7 +291,7 @@ export class Indexer {
     return { files: unique, skipped, deleted: [...new Set(deleted)].filter((path) => !present.has(path)) };
   }
 
-  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
+  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>, onAnalyzed: (files: number) => void = () => undefined): Promise<AnalyzedFile[]> {
     const tasks: Promise<AnalyzedFile[]>[] = [];
     for (let start = 0; start < batch.length; start += FILES_PER_ANALYZE_TASK) {
       const files = batch.slice(start, start + FILES_PER_ANALYZE_TASK).map((file) => ({
@@ -293,7 +300,12 @@ export class Indexer {
         language: file.language,
         knownHash: stored.get(file.path)?.contentHash ?? null,
       }));
-      tasks.push(this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => result.files));
+      tasks.push(
+        this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => {
+          onAnalyzed(files.length);
+          return result.files;
+        }),
+      );
     }
     return (await Promise.all(tasks)).flat();
   }
