@@ -8,6 +8,8 @@ import { resolveModelReference } from '../engine/models/index.js';
 import { defaultCacheDir } from '../engine/config/paths.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
+import { throwIfCacheUnusable } from './cacheStatus.js';
+import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { formatHits, formatSummary, toJsonHit, type FirstLineIndent } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
 import { progressReporter } from './progress.js';
@@ -130,8 +132,8 @@ function addCommon(command: Command): Command {
     .option('--json', 'machine-readable output on stdout');
 }
 
-async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw'): Promise<T> {
-  const graph = await CodeGraph.open(input, { onModelError, log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
+async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw', onCacheCorruption: 'rebuild' | 'throw' = 'rebuild'): Promise<T> {
+  const graph = await CodeGraph.open(input, { onModelError, onCacheCorruption, log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
   try {
     return await work(graph);
   } finally {
@@ -143,7 +145,7 @@ async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promi
   const status = await graph.status();
   if (status.counts.files > 0 || status.lastIndexedAt) return;
   const ownIndex = graph.config.cacheDir !== defaultCacheDir(graph.config.root) && graph.config.cacheDir.startsWith(`${defaultCacheDir(graph.config.root)}--`);
-  if (!json) process.stderr.write(`codegraph: no index for ${visible(graph.config.root)}${ownIndex ? ' with this model and settings (an index of its own: the default one is kept)' : ''} yet; indexing it first\n`);
+  if (!json && !status.recoveredFromCorruption) process.stderr.write(`codegraph: no index for ${visible(graph.config.root)}${ownIndex ? ' with this model and settings (an index of its own: the default one is kept)' : ''} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr, !json);
   try {
     await graph.index({ onProgress: progress.update });
@@ -263,7 +265,8 @@ export function buildProgram(): Command {
 
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory (default: the nearest indexed folder or repository root above here)')
-    .action(async (options: QueryOptions) => {
+    .option('--metrics', 'print the metrics in the Prometheus text exposition format')
+    .action(async (options: QueryOptions & { metrics?: boolean }) => {
       const root = queryRoot(options);
       const input = engineInput(root, options);
       // A report, not a run: opening an unindexed workspace would create an empty cache for it.
@@ -271,13 +274,17 @@ export function buildProgram(): Command {
         process.stdout.write(options.json ? `${JSON.stringify({ root, indexed: false, cachePath: null }, null, 2)}\n` : `Workspace: ${visible(root)}\nIndex:     not indexed yet (codegraph index ${visible(root)})\n`);
         return;
       }
-      // It shows which level of the recovery chain would serve rather than failing on a broken model.
+      // It shows which level of the recovery chain would serve rather than failing on a broken model,
+      // and checks every page of the cache without repairing it (exit 4 when it is corrupt; index or search rebuild it).
       await withGraph(input, async (graph) => {
-        const status = await graph.status();
+        if (options.metrics) return printPrometheusMetrics(graph);
+        const status = await graph.status({ verifyCache: true });
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ...status, indexed: true }, null, 2)}\n`);
+          throwIfCacheUnusable(status);
           return;
         }
+        throwIfCacheUnusable(status);
         process.stdout.write(
           [
             `Workspace: ${status.root}`,
@@ -290,7 +297,7 @@ export function buildProgram(): Command {
             .map((line) => visible(line))
             .join('\n') + '\n',
         );
-      }, 'fallback');
+      }, 'fallback', 'throw');
     });
 
   indexFilters(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
@@ -319,6 +326,7 @@ export function buildProgram(): Command {
     });
 
   addModelCommands(program);
+  addEmbedCommands(program, { addCommon, engineInput });
   return program;
 }
 

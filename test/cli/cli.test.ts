@@ -100,7 +100,7 @@ describe('codegraph CLI', () => {
     writeFileSync(join(cache, 'index.sqlite'), Buffer.alloc(4096, 0x42));
     const result = codegraph('index', workspace.root, '--cache', cache, '--model', TINY_MODEL, '--workers', '1');
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stderr.match(/corrupt and has been rebuilt/g)?.length, 1);
+    assert.equal(result.stderr.match(/corrupt .*and has been rebuilt/g)?.length, 1, result.stderr);
   });
 
   it('exits 2 on usage errors', () => {
