@@ -184,6 +184,9 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    // A failing kernel also comes back as the rejected promise, whose message the engine logs and
+    // retries on; ONNX Runtime's own copy of it on stderr (red, per attempt) only repeats it raw.
+    logSeverityLevel: 4,
   };
   const missingCuda = options.device !== 'cpu' ? missingCudaProvider() : null;
   if (missingCuda) {
