@@ -200,8 +200,12 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
   const db = await Database.open(cachePath);
   try {
     // Who owns the file is settled before anything writes to it (journal mode, migrations).
-    const tables = new Set((await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")).map((row) => row.name));
-    const userVersion = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+    // One statement, so one snapshot: another process may be creating this cache right now (tables and version commit together).
+    const found = await db.get<{ names: string | null; version: number }>(
+      "SELECT (SELECT group_concat(name, char(31)) FROM sqlite_schema WHERE type = 'table') AS names, (SELECT user_version FROM pragma_user_version) AS version",
+    );
+    const tables = new Set(found?.names ? found.names.split('\x1f') : []);
+    const userVersion = found?.version ?? 0;
     const owner = classifyOwner(header, tables, userVersion);
     if (owner === 'foreign') throw foreignDatabase(cachePath);
     if (userVersion > SCHEMA_VERSION) throw newerSchema(cachePath, userVersion, SCHEMA_VERSION);
