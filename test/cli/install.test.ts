@@ -11,8 +11,9 @@ import { copyFixtureWorkspace, REPO_ROOT, tempDir } from '../helpers.js';
  * (all there after `npm ci`), run it from elsewhere. `npm install -g <tarball>
  * --offline` cannot do that: npm ignores a file tarball's npm-shrinkwrap.json and
  * asks the registry for package metadata, which `npm ci` does not cache. So the
- * tarball is unpacked and `npm ci --omit=dev --offline` installs its locked
- * dependencies, as the README shows. Slow (several minutes: npm compiles sqlite3's
+ * tarball is unpacked and `npm ci --omit=dev --offline --ignore-scripts` installs
+ * its locked dependencies, then `npm rebuild sqlite3` builds the one native
+ * module that needs it, as the README shows. Slow (several minutes: npm compiles sqlite3's
  * native module again), so it runs on request: `npm run test:install`.
  */
 describe('the packed CLI', { skip: process.env['CODEGRAPH_INSTALL_TEST'] === '1' ? false : 'slow (packs, and compiles sqlite3 for the install): npm run test:install' }, () => {
@@ -25,8 +26,7 @@ describe('the packed CLI', { skip: process.env['CODEGRAPH_INSTALL_TEST'] === '1'
 
   it('installs from its npm pack tarball into a fresh prefix offline, and indexes and searches from another directory', { timeout: 1_200_000 }, () => {
     const npm = (args: readonly string[], cwd: string) => {
-      // ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's postinstall would download its CUDA libraries.
-      const result = spawnSync('npm', [...args], { cwd, encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+      const result = spawnSync('npm', [...args], { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
       assert.equal(result.status, 0, `npm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
       return result;
     };
@@ -52,7 +52,10 @@ describe('the packed CLI', { skip: process.env['CODEGRAPH_INSTALL_TEST'] === '1'
     mkdirSync(home, { recursive: true });
     mkdirSync(join(prefix, 'bin'));
     assert.equal(spawnSync('tar', ['-xzf', join(dir.path, tarball), '-C', home, '--strip-components=1']).status, 0);
-    npm(['ci', '--omit=dev', '--offline', '--legacy-peer-deps'], home);
+    // --ignore-scripts: the package's own prepare (the build) needs the sources, which the tarball does not carry;
+    // then sqlite3, the one dependency whose install step the CLI needs, builds its native module.
+    npm(['ci', '--omit=dev', '--offline', '--legacy-peer-deps', '--ignore-scripts'], home);
+    npm(['rebuild', 'sqlite3', '--offline'], home);
     const installed = join(prefix, 'bin', 'codegraph');
     symlinkSync(join(home, 'bin', 'codegraph.js'), installed);
 
