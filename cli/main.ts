@@ -5,15 +5,19 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CodeGraph, type EngineConfigInput, type SearchOptions } from '../engine/index.js';
 import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
+import { CancelledError } from '../engine/errors.js';
 import { defaultCacheDir } from '../engine/config/paths.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { indexInterruptibly } from './interrupt.js';
 import { addModelCommands } from './model.js';
 import { throwIfCacheUnusable } from './cacheStatus.js';
 import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
+import { addMcpCommand } from './mcp.js';
 import { formatHits, formatSummary, toJsonHit, type FirstLineIndent } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
 import { progressReporter } from './progress.js';
 import { visible } from './sanitize.js';
+import { addSymlinkOptions, symlinkDiscovery, type SymlinkFlags } from './symlinkOptions.js';
 import { cacheDirFor, checkWorkspaceDirectory, findWorkspace, isIndexed, isIndexedUnderAnySettings, type IndexSettings } from './workspace.js';
 
 interface CommonOptions {
@@ -28,11 +32,10 @@ interface CommonOptions {
   json?: boolean;
 }
 
-interface IndexOptions extends CommonOptions {
+interface IndexOptions extends CommonOptions, SymlinkFlags {
   maxFileSize?: number;
   exclude?: string[];
   lang?: string[];
-  followSymlinks?: boolean;
   gitignore?: boolean;
   listSkipped?: boolean;
 }
@@ -87,7 +90,7 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
     discovery: {
       ...(indexOptions.maxFileSize ? { maxFileBytes: indexOptions.maxFileSize } : {}),
       ...(indexOptions.exclude ? { excludeGlobs: indexOptions.exclude } : {}),
-      ...(indexOptions.followSymlinks ? { followSymlinks: true } : {}),
+      ...symlinkDiscovery(indexOptions),
       ...(indexOptions.gitignore === false ? { respectGitignore: false } : {}),
     },
   };
@@ -129,7 +132,7 @@ async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promi
   if (!json && !status.recoveredFromCorruption) process.stderr.write(`codegraph: no index for ${visible(graph.config.root)}${ownIndex ? ' with this model and settings (an index of its own: the default one is kept)' : ''} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr, !json);
   try {
-    await graph.index({ onProgress: progress.update });
+    await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal }));
   } finally {
     progress.stop();
   }
@@ -183,11 +186,10 @@ export function buildProgram(): Command {
 
   // The filters `index` and `watch` share.
   const indexFilters = (command: Command) =>
-    addCommon(command)
+    addSymlinkOptions(addCommon(command))
       .option('--max-file-size <bytes>', 'skip files larger than this (default 1048576)', positiveInt)
       .option('--exclude <glob>', 'extra exclude glob, gitignore syntax (repeatable)', collectGlobs)
       .option('--lang <ids>', 'update only these languages, comma-separated (e.g. python,go); others stay as indexed', collectLanguages)
-      .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
       .option('--no-gitignore', 'do not honour .gitignore files');
 
   indexFilters(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace'))
@@ -196,7 +198,7 @@ export function buildProgram(): Command {
       await withGraph(engineInput(dir, options), async (graph) => {
         const progress = progressReporter(process.stderr, !options.json);
         // --lang selects what this run updates; it is not a workspace rule, so what it leaves out stays indexed.
-        const summary = await graph.index({ onProgress: progress.update, ...(options.lang ? { languages: options.lang } : {}) }).finally(() => progress.stop());
+        const summary = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal, ...(options.lang ? { languages: options.lang } : {}) }).finally(() => progress.stop()));
         if (options.json) {
           const { skipped, ...rest } = summary;
           process.stdout.write(`${JSON.stringify({ ...rest, filesIndexed: rest.filesChanged + rest.filesUnchanged, cachePath: graph.cachePath, modelId: graph.modelId, ...(options.listSkipped ? { skipped } : {}) }, null, 2)}\n`);
@@ -286,7 +288,10 @@ export function buildProgram(): Command {
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
       const progress = progressReporter(process.stderr, !options.json);
       const selection = options.lang ? { languages: options.lang } : {};
-      const first = await graph.index({ onProgress: progress.update, ...selection }).finally(() => progress.stop());
+      const first = await indexInterruptibly((signal) => graph.index({ onProgress: progress.update, signal, ...selection }).finally(() => progress.stop())).catch(async (error: unknown) => {
+        await graph.dispose();
+        throw error;
+      });
       process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${visible(graph.config.root)} for changes (Ctrl+C to stop)...\n`);
       const watcher = await WorkspaceWatcher.start(graph, {
         run: selection,
@@ -308,6 +313,7 @@ export function buildProgram(): Command {
 
   addModelCommands(program);
   addEmbedCommands(program, { addCommon, engineInput });
+  addMcpCommand(program, { addCommon, engineInput });
   return program;
 }
 
@@ -325,6 +331,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const commanderError = error as { code?: string; exitCode?: number };
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CancelledError) {
+      process.stderr.write(`codegraph: ${visible(error.message)}\n`);
+      return EXIT.interrupted;
     }
     const message = error instanceof Error ? error.message : String(error);
     const hint = (error as { details?: { hint?: string } }).details?.hint;

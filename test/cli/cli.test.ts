@@ -90,8 +90,8 @@ describe('codegraph CLI', () => {
     const blocker = join(workspace.cache, 'not-a-dir');
     writeFileSync(blocker, 'a file where a directory should be');
     const result = codegraph('index', workspace.root, '--cache', join(blocker, 'cache'), '--model', TINY_MODEL);
-    assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /codegraph: error:/);
+    assert.equal(result.status, 4, result.stderr);
+    assert.match(result.stderr, /codegraph: error: .*not-a-dir is a file, not a folder\n {2}hint: /);
   });
 
   it('rebuilds a corrupt cache and says so once', () => {
