@@ -72,29 +72,10 @@ function cacheOf(root: string, options: CommonOptions): string {
   return options.cache ? resolve(options.cache) : cacheDirFor(root, settingsOf(options));
 }
 
-/** A --cache that is a file cannot hold the index: say so with the cache's exit code, before the engine opens. */
-function checkCacheOption(options: CommonOptions): void {
-  if (options.cache && existsSync(options.cache) && !statSync(options.cache).isDirectory()) {
-    throw new CliError(`--cache ${resolve(options.cache)} is a file, not a directory`, EXIT.cache, 'Give --cache a folder (it is created if missing), or leave it out for the per-user cache.');
-  }
-}
-
-/** An error the CLI itself raises, with its exit code. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
-
 function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineConfigInput {
   const indexOptions = options as IndexOptions;
   const root = resolve(dir);
   checkWorkspaceDirectory(root);
-  checkCacheOption(options);
   if (options.precision && !options.vectorPrecision) process.stderr.write('codegraph: --precision is deprecated: it is now --vector-precision (how vectors are held, not which model weights load)\n');
   const vectorPrecision = options.vectorPrecision ?? options.precision;
   const modelDir = modelDirOf(options);
@@ -356,9 +337,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.interrupted;
     }
     const message = error instanceof Error ? error.message : String(error);
-    const hint = error instanceof CliError ? error.hint : (error as { details?: { hint?: string } }).details?.hint;
+    const hint = (error as { details?: { hint?: string } }).details?.hint;
     process.stderr.write(`codegraph: error: ${visible(message)}${hint ? `\n  hint: ${visible(hint)}` : ''}\n`);
-    return error instanceof CliError ? error.exitCode : exitCodeFor(error);
+    return exitCodeFor(error);
   }
 }
 

@@ -91,7 +91,7 @@ describe('CLI manners, through the real binary', () => {
       writeFileSync(file, 'not a folder');
       const result = run(['search', 'token', '--dir', workspace.root, ...model, '--cache', file]);
       assert.equal(result.status, 4);
-      assert.match(result.stderr, new RegExp(`--cache ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a directory`));
+      assert.match(result.stderr, new RegExp(`Cannot use ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as the cache folder: .* is a file`));
     });
 
     it('a file given as the workspace says it is not a directory', () => {
