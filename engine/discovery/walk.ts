@@ -162,7 +162,7 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
   const walked = new Map<string, string>();
   // Real paths of files reached through links into outside roots, which two links may share.
   const claimed = new Map<string, string>();
-  // Links are decided after the tree they sit in, in the order found.
+  // Links are decided once the tree is walked, in the order found: only links into outside roots add files.
   const links: { path: string; absolutePath: string; parentReal: string }[] = [];
 
   const walkDirectory = async ({ relativeDir, absoluteDir, realDir, place }: WalkTarget): Promise<void> => {
