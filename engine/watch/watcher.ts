@@ -2,7 +2,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { CodeGraph } from '../codegraph.js';
-import type { IndexSummary } from '../indexer/indexer.js';
+import type { IndexRunOptions, IndexSummary } from '../indexer/indexer.js';
 import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import { ChangeCoalescer } from './coalescer.js';
 
@@ -22,6 +22,8 @@ export interface WatchOptions {
   readonly stormPaths?: number;
   /** After a storm, or a watcher error, a full walk runs once events have been quiet this long (default 3 s). */
   readonly settleMs?: number;
+  /** Passed to every indexing run the watcher starts (e.g. the language selection of `watch --lang`). */
+  readonly run?: Pick<IndexRunOptions, 'languages'>;
   readonly onBatch?: (summary: IndexSummary, paths: readonly string[]) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -46,7 +48,7 @@ export class WorkspaceWatcher {
     const index = async (paths: string[], full: boolean) => {
       try {
         // A full walk finds what dropped events would have named; the stat fast path keeps it cheap.
-        const summary = await graph.index(full ? {} : { paths });
+        const summary = await graph.index(full ? { ...options.run } : { ...options.run, paths });
         options.onBatch?.(summary, paths);
       } catch (error) {
         options.onError?.(error);
@@ -117,6 +119,11 @@ export class WorkspaceWatcher {
       closed = true;
       if (settleTimer) clearTimeout(settleTimer);
     });
+  }
+
+  /** Changed paths seen but not yet handed to the index (they wait for events to go quiet). */
+  get pendingPaths(): number {
+    return this.coalescer.pendingCount;
   }
 
   async close(): Promise<void> {
