@@ -62,15 +62,15 @@ export class WorkspaceWatcher {
         void index([], true);
       }, settleMs);
     };
-    // Directories an ignore file kept unwatched; a rule change that reveals one adds it to the watcher.
+    // Directories an ignore file kept unwatched; a rule change that reveals one adds it to the watcher
+    // (`watcher` is created below, before any event can flush).
     const hiddenByIgnoreFiles = new Set<string>();
-    let watcher: FSWatcher | null = null;
     const reloadRules = () => {
       rules.invalidate();
       for (const path of [...hiddenByIgnoreFiles]) {
         if (rules.checkDirectoryPath(path) !== null) continue;
         hiddenByIgnoreFiles.delete(path);
-        watcher?.add(join(root, path));
+        watcher.add(join(root, path));
       }
     };
     const coalescer = new ChangeCoalescer(
@@ -87,7 +87,7 @@ export class WorkspaceWatcher {
     );
     const toRelative = (path: string) => relative(root, path).split(sep).join('/');
     const followedRoots = discovery.allowedSymlinkRoots.flatMap((dir) => realPathOrNull(dir) ?? []);
-    const fsWatcher = watch(root, {
+    const watcher = watch(root, {
       ignoreInitial: true,
       followSymlinks: discovery.followSymlinks,
       // Excluded directories are never watched: node_modules alone can exhaust inotify watches.
@@ -102,20 +102,19 @@ export class WorkspaceWatcher {
         return discovery.followSymlinks && isSymlink(path) && !followedRoots.some((base) => isWithin(base, realPathOrNull(path)));
       },
     });
-    watcher = fsWatcher;
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-      fsWatcher.on(event, (path: string) => {
+      watcher.on(event, (path: string) => {
         coalescer.add(toRelative(path));
         // While a storm goes on, the reconciling walk waits for it to end.
         if (settleTimer) armSettle();
       });
     }
-    fsWatcher.on('error', (error) => {
+    watcher.on('error', (error) => {
       options.onError?.(error);
       armSettle();
     });
-    await new Promise<void>((resolve) => fsWatcher.once('ready', () => resolve()));
-    return new WorkspaceWatcher(fsWatcher, coalescer, () => {
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    return new WorkspaceWatcher(watcher, coalescer, () => {
       closed = true;
       if (settleTimer) clearTimeout(settleTimer);
     });
