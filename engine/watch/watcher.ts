@@ -86,6 +86,7 @@ export class WorkspaceWatcher {
       options.maxWaitMs,
     );
     const toRelative = (path: string) => relative(root, path).split(sep).join('/');
+    const rootReal = realPathOrNull(root) ?? root;
     const followedRoots = discovery.allowedSymlinkRoots.flatMap((dir) => realPathOrNull(dir) ?? []);
     const watcher = watch(root, {
       ignoreInitial: true,
@@ -97,9 +98,10 @@ export class WorkspaceWatcher {
         const reason = rules.checkDirectory(relativePath);
         if (reason === 'gitignore' || reason === 'codegraphignore') hiddenByIgnoreFiles.add(relativePath);
         if (reason) return true;
-        // A linked directory is watched only where discovery would walk it: into an allowed outside root.
-        // One inside the workspace is watched under its own path already; one elsewhere never is.
-        return discovery.followSymlinks && isSymlink(path) && !followedRoots.some((base) => isWithin(base, realPathOrNull(path)));
+        // A linked directory is watched only where discovery may walk it: inside the workspace or an allowed outside root.
+        if (!discovery.followSymlinks || !isSymlink(path)) return false;
+        const real = realPathOrNull(path);
+        return ![rootReal, ...followedRoots].some((base) => isWithin(base, real));
       },
     });
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
