@@ -118,6 +118,16 @@ describe('symbolic links and the workspace boundary', { timeout: 120_000 }, () =
 
   it('indexes sources linked in from where the built-in exclusions never look, under the link name, by default', async () => {
     const run = await indexOnce({ root, cacheDir: join(dir.path, 'cache-hidden-sources') }, ['notes.py', 'src/gen/api.py', 'src/gen/.env']);
+    const found = ['notes.py', 'src/gen/api.py'].filter((path) => run.stored.includes(path));
+    const ok = found.length === 2 && reasonOf(run.summary, 'src/gen/.env')?.reason === 'secret' && run.hits.length === 0;
+    recordFault({
+      fault: 'hostile-symlinked-sources',
+      description: 'Sources reachable only through links: a file link into a .git/annex store and a directory link into build/ (which also holds a .env), with default options',
+      trials: 2,
+      survived: ok ? 2 : found.length,
+      lost: ok ? 'nothing (both indexed under the link names, once; the .env refused)' : `stored ${run.stored.join(', ')}; .env ${reasonOf(run.summary, 'src/gen/.env')?.reason}`,
+      details: { stored: run.stored },
+    });
     assert.ok(run.stored.includes('notes.py') && run.stored.includes('src/gen/api.py'), run.stored.join(', '));
     assert.ok(!run.stored.some((path) => path.startsWith('.git/') || path.startsWith('build/')));
     assert.equal(reasonOf(run.summary, 'src/gen/.env')?.reason, 'secret');
