@@ -1,4 +1,4 @@
-import { WorkspaceRules } from '../discovery/rules.js';
+import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
 import { checkPath, countSkipped, discoverFiles } from '../discovery/walk.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
@@ -280,7 +280,7 @@ export class Indexer {
     const skipped: SkippedFile[] = [];
     const deleted: string[] = [];
     const { root, discovery } = this.deps.config;
-    if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
+    if (paths.some(isIgnoreFilePath)) this.deps.rules.invalidate();
     for (const path of new Set(paths)) {
       const checked = await checkPath(root, path, discovery, this.deps.rules);
       if (checked.kind === 'gone') {

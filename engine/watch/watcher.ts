@@ -62,15 +62,15 @@ export class WorkspaceWatcher {
         void index([], true);
       }, settleMs);
     };
-    // Directories an ignore file kept unwatched; a rule change that reveals one adds it to the watcher.
+    // Directories an ignore file kept unwatched; a rule change that reveals one adds it to the watcher
+    // (`watcher` is created below, before any event can flush).
     const hiddenByIgnoreFiles = new Set<string>();
-    let watcher: FSWatcher | null = null;
     const reloadRules = () => {
       rules.invalidate();
       for (const path of [...hiddenByIgnoreFiles]) {
         if (rules.checkDirectoryPath(path) !== null) continue;
         hiddenByIgnoreFiles.delete(path);
-        watcher?.add(join(root, path));
+        watcher.add(join(root, path));
       }
     };
     const coalescer = new ChangeCoalescer(
@@ -86,8 +86,9 @@ export class WorkspaceWatcher {
       options.maxWaitMs,
     );
     const toRelative = (path: string) => relative(root, path).split(sep).join('/');
+    const rootReal = realPathOrNull(root) ?? root;
     const followedRoots = discovery.allowedSymlinkRoots.flatMap((dir) => realPathOrNull(dir) ?? []);
-    const fsWatcher = watch(root, {
+    const watcher = watch(root, {
       ignoreInitial: true,
       followSymlinks: discovery.followSymlinks,
       // Excluded directories are never watched: node_modules alone can exhaust inotify watches.
@@ -97,25 +98,25 @@ export class WorkspaceWatcher {
         const reason = rules.checkDirectory(relativePath);
         if (reason === 'gitignore' || reason === 'codegraphignore') hiddenByIgnoreFiles.add(relativePath);
         if (reason) return true;
-        // A linked directory is watched only where discovery would walk it: into an allowed outside root.
-        // One inside the workspace is watched under its own path already; one elsewhere never is.
-        return discovery.followSymlinks && isSymlink(path) && !followedRoots.some((base) => isWithin(base, realPathOrNull(path)));
+        // A linked directory is watched only where discovery may walk it: inside the workspace or an allowed outside root.
+        if (!discovery.followSymlinks || !isSymlink(path)) return false;
+        const real = realPathOrNull(path);
+        return ![rootReal, ...followedRoots].some((base) => isWithin(base, real));
       },
     });
-    watcher = fsWatcher;
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-      fsWatcher.on(event, (path: string) => {
+      watcher.on(event, (path: string) => {
         coalescer.add(toRelative(path));
         // While a storm goes on, the reconciling walk waits for it to end.
         if (settleTimer) armSettle();
       });
     }
-    fsWatcher.on('error', (error) => {
+    watcher.on('error', (error) => {
       options.onError?.(error);
       armSettle();
     });
-    await new Promise<void>((resolve) => fsWatcher.once('ready', () => resolve()));
-    return new WorkspaceWatcher(fsWatcher, coalescer, () => {
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    return new WorkspaceWatcher(watcher, coalescer, () => {
       closed = true;
       if (settleTimer) clearTimeout(settleTimer);
     });
