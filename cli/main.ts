@@ -91,7 +91,7 @@ function addCommon(command: Command): Command {
     .option('--cache <dir>', 'where the index lives (default: per-user cache dir, keyed by workspace path)')
     .option('--model <dir|id>', "model directory, installed model id (codegraph model list), or 'none' for lexical-only (default: the bundled model)")
     .addOption(new Option('--device <device>', 'inference device').choices(['cpu', 'cuda', 'auto']))
-    .option('--workers <n>', 'worker threads (default: cores - 1)', positiveInt)
+    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .addOption(new Option('--precision <mode>', 'how the in-memory vector index holds vectors (docs/precision.md)').choices(['f32', 'f16', 'int8', 'binary']))
     .option('--pca <dims>', 'project vectors to this many PCA dimensions, fitted on the workspace (default: off)', positiveInt)
     .option('--json', 'machine-readable output on stdout');
