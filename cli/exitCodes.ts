@@ -17,12 +17,14 @@ export function exitCodeFor(error: unknown): number {
     case 'NOT_FOUND':
       return EXIT.notFound;
     case 'CACHE_CORRUPTION':
+    case 'CACHE_UNUSABLE':
       return EXIT.cache;
     case 'MODEL_LOAD':
     case 'TOKENIZATION':
     case 'INFERENCE':
       return EXIT.model;
     case 'INVALID_CONFIG':
+    case 'INVALID_INPUT':
       return EXIT.usage;
     case 'NETWORK':
       return EXIT.network;

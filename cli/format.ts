@@ -1,4 +1,5 @@
 import type { IndexSummary, SearchHit } from '../engine/index.js';
+import { visible, visibleLine } from './sanitize.js';
 
 /** The stable JSON shape of `search` and `similar` results. */
 export interface JsonHit {
@@ -29,12 +30,13 @@ export function formatHits(hits: readonly SearchHit[], color: boolean, snippetLi
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
   return hits
     .map((hit, index) => {
-      const title = `${index + 1}. ${bold(`${hit.path}:${hit.startLine}-${hit.endLine}`)}  ${hit.kind}${hit.symbol ? ` ${hit.symbol}` : ''}  ${dim(hit.score.toFixed(4))}`;
+      // Repository text is made visible before our own colouring is added around it.
+      const title = `${index + 1}. ${bold(`${visible(hit.path)}:${hit.startLine}-${hit.endLine}`)}  ${visible(hit.kind)}${hit.symbol ? ` ${visible(hit.symbol)}` : ''}  ${dim(hit.score.toFixed(4))}`;
       const snippet = hit.text
         .split('\n')
         .filter((line) => line.trim().length > 0)
         .slice(0, snippetLines)
-        .map((line) => dim(`     ${line.length > 120 ? `${line.slice(0, 117)}...` : line}`));
+        .map((line) => dim(`     ${visibleLine(line.length > 120 ? `${line.slice(0, 117)}...` : line)}`));
       return [title, ...snippet].join('\n');
     })
     .join('\n');
@@ -47,7 +49,8 @@ export function formatSummary(summary: IndexSummary): string {
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
   return [
-    `Indexed ${summary.filesDiscovered} files in ${seconds.toFixed(2)}s${rate}: ${summary.filesChanged} changed, ${summary.filesUnchanged} unchanged, ${summary.filesDeleted} removed.`,
+    // Files discovered but skipped when read (binary or undecodable content, quarantined) are not stored: count what is.
+    `Indexed ${summary.filesChanged + summary.filesUnchanged} files in ${seconds.toFixed(2)}s${rate}: ${summary.filesChanged} changed, ${summary.filesUnchanged} unchanged, ${summary.filesDeleted} removed.`,
     `Chunks: ${summary.chunksTotal} in index, ${summary.chunksEmbedded} embedded, cache hit ratio ${(summary.cacheHitRatio * 100).toFixed(1)}%.`,
     summary.dependentFiles > 0 ? `Dependency refresh: ${summary.dependentFiles} dependent files, ${summary.refreshedReferences} references re-resolved.` : '',
     summary.filesSkipped > 0 ? `Skipped ${summary.filesSkipped}: ${skipped} (--list-skipped to list).` : '',

@@ -7,7 +7,11 @@ import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
 import { addModelCommands } from './model.js';
+import { throwIfCacheUnusable } from './cacheStatus.js';
+import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { formatHits, formatSummary, toJsonHit } from './format.js';
+import { collectGlobs, collectLanguages, queryFrom } from './input.js';
+import { visible } from './sanitize.js';
 
 interface CommonOptions {
   cache?: string;
@@ -42,7 +46,6 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
   return parsed;
 };
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
 
 function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineConfigInput {
   const indexOptions = options as IndexOptions;
@@ -57,7 +60,6 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
     discovery: {
       ...(indexOptions.maxFileSize ? { maxFileBytes: indexOptions.maxFileSize } : {}),
       ...(indexOptions.exclude ? { excludeGlobs: indexOptions.exclude } : {}),
-      ...('listSkipped' in indexOptions && indexOptions.lang ? { languages: indexOptions.lang } : {}),
       ...(indexOptions.followSymlinks ? { followSymlinks: true } : {}),
       ...(indexOptions.gitignore === false ? { respectGitignore: false } : {}),
     },
@@ -97,8 +99,8 @@ function addCommon(command: Command): Command {
     .option('--json', 'machine-readable output on stdout');
 }
 
-async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw'): Promise<T> {
-  const graph = await CodeGraph.open(input, { onModelError, log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
+async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) => Promise<T>, onModelError: 'throw' | 'fallback' = 'throw', onCacheCorruption: 'rebuild' | 'throw' = 'rebuild'): Promise<T> {
+  const graph = await CodeGraph.open(input, { onModelError, onCacheCorruption, log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
   try {
     return await work(graph);
   } finally {
@@ -109,7 +111,7 @@ async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) =
 async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promise<void> {
   const status = await graph.status();
   if (status.counts.files > 0 || status.lastIndexedAt) return;
-  if (!json) process.stderr.write(`codegraph: no index for ${graph.config.root} yet; indexing it first\n`);
+  if (!json && !status.recoveredFromCorruption) process.stderr.write(`codegraph: no index for ${visible(graph.config.root)} yet; indexing it first\n`);
   const progress = progressReporter(process.stderr.isTTY === true && !json);
   try {
     await graph.index({ onProgress: progress.update });
@@ -131,22 +133,23 @@ export function buildProgram(): Command {
 
   addCommon(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace'))
     .option('--max-file-size <bytes>', 'skip files larger than this (default 1048576)', positiveInt)
-    .option('--exclude <glob>', 'extra exclude glob, gitignore syntax (repeatable)', collect)
-    .option('--lang <ids>', 'only these languages, comma-separated (e.g. python,go)', collect)
+    .option('--exclude <glob>', 'extra exclude glob, gitignore syntax (repeatable)', collectGlobs)
+    .option('--lang <ids>', 'update only these languages, comma-separated (e.g. python,go); others stay as indexed', collectLanguages)
     .option('--follow-symlinks', 'follow symbolic links (loops are detected)')
     .option('--no-gitignore', 'do not honour .gitignore files')
     .option('--list-skipped', 'list every skipped file with its reason')
     .action(async (dir: string, options: IndexOptions) => {
-      await withGraph(engineInput(dir, { ...options, listSkipped: options.listSkipped ?? false }), async (graph) => {
+      await withGraph(engineInput(dir, options), async (graph) => {
         const progress = progressReporter(process.stderr.isTTY === true && !options.json);
-        const summary = await graph.index({ onProgress: progress.update }).finally(() => progress.stop());
+        // --lang selects what this run updates; it is not a workspace rule, so what it leaves out stays indexed.
+        const summary = await graph.index({ onProgress: progress.update, ...(options.lang ? { languages: options.lang } : {}) }).finally(() => progress.stop());
         if (options.json) {
           const { skipped, ...rest } = summary;
-          process.stdout.write(`${JSON.stringify({ ...rest, cachePath: graph.cachePath, modelId: graph.modelId, ...(options.listSkipped ? { skipped } : {}) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...rest, filesIndexed: rest.filesChanged + rest.filesUnchanged, cachePath: graph.cachePath, modelId: graph.modelId, ...(options.listSkipped ? { skipped } : {}) }, null, 2)}\n`);
           return;
         }
         process.stdout.write(`${formatSummary(summary)}\n`);
-        if (options.listSkipped) for (const entry of summary.skipped) process.stdout.write(`skipped ${entry.reason}: ${entry.path}${entry.detail ? ` (${entry.detail})` : ''}\n`);
+        if (options.listSkipped) for (const entry of summary.skipped) process.stdout.write(`skipped ${entry.reason}: ${visible(entry.path)}${entry.detail ? ` (${visible(entry.detail)})` : ''}\n`);
       });
     });
 
@@ -154,16 +157,17 @@ export function buildProgram(): Command {
     addCommon(command)
       .option('--dir <dir>', 'indexed workspace directory', '.')
       .option('-n, --limit <n>', 'number of results', positiveInt, 10)
-      .option('--lang <ids>', 'only these languages, comma-separated', collect)
-      .option('--path <glob>', 'only paths matching this glob (repeatable)', collect)
+      .option('--lang <ids>', 'only these languages, comma-separated', collectLanguages)
+      .option('--path <glob>', 'only paths matching this glob (repeatable)', collectGlobs)
       .addOption(new Option('--mode <mode>', 'retrieval mode').choices(['hybrid', 'dense', 'lexical']).default('hybrid'))
       .addOption(new Option('--fusion <method>', 'rank fusion').choices(['rrf', 'blend']).default('rrf'));
 
   queryCommand(program.command('search').argument('<query...>', 'what the code does, in plain words or identifiers').description('search the index by meaning'))
     .action(async (words: string[], options: QueryOptions) => {
+      const query = queryFrom(words);
       await withGraph(engineInput(options.dir, options), async (graph) => {
         await ensureIndexed(graph, options.json);
-        const hits = await graph.search(words.join(' '), searchOptions(options));
+        const hits = await graph.search(query, searchOptions(options));
         process.stdout.write(options.json ? `${JSON.stringify(hits.map(toJsonHit), null, 2)}\n` : `${formatHits(hits, process.stdout.isTTY === true)}\n`);
       });
     });
@@ -180,20 +184,25 @@ export function buildProgram(): Command {
           process.stdout.write(`${JSON.stringify(hits.map(toJsonHit), null, 2)}\n`);
           return;
         }
-        process.stdout.write(`Similar to ${origin.path}:${origin.startLine}-${origin.endLine} ${origin.kind}${origin.symbol ? ` ${origin.symbol}` : ''}\n${formatHits(hits, process.stdout.isTTY === true)}\n`);
+        process.stdout.write(`Similar to ${visible(origin.path)}:${origin.startLine}-${origin.endLine} ${origin.kind}${origin.symbol ? ` ${visible(origin.symbol)}` : ''}\n${formatHits(hits, process.stdout.isTTY === true)}\n`);
       });
     });
 
   addCommon(program.command('status').description('show the index, model and cache status'))
     .option('--dir <dir>', 'workspace directory', '.')
-    .action(async (options: QueryOptions) => {
-      // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model.
+    .option('--metrics', 'print the metrics in the Prometheus text exposition format')
+    .action(async (options: QueryOptions & { metrics?: boolean }) => {
+      // A report, not a run: it shows which level of the recovery chain would serve rather than failing on a broken model,
+      // and checks every page of the cache without repairing it (exit 4 when it is corrupt; index or search rebuild it).
       await withGraph(engineInput(options.dir, options), async (graph) => {
-        const status = await graph.status();
+        if (options.metrics) return printPrometheusMetrics(graph);
+        const status = await graph.status({ verifyCache: true });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+          throwIfCacheUnusable(status);
           return;
         }
+        throwIfCacheUnusable(status);
         process.stdout.write(
           [
             `Workspace: ${status.root}`,
@@ -202,17 +211,19 @@ export function buildProgram(): Command {
             `Search:    ${status.serviceLevel}${status.modelFallback ? ` (fallback: ${status.modelFallback.active ? `default model ${status.modelId ?? status.modelFallback.active}` : 'no model'} instead of ${status.modelFallback.requested}: ${status.modelFallback.reason})` : ''}`,
             `Index:     ${status.counts.files} files, ${status.counts.chunks} chunks, ${status.counts.vectorsForModel} vectors, ${status.counts.resolvedReferences}/${status.counts.references} references resolved`,
             `Updated:   ${status.lastIndexedAt ?? 'never'}`,
-          ].join('\n') + '\n',
+          ]
+            .map((line) => visible(line))
+            .join('\n') + '\n',
         );
-      }, 'fallback');
+      }, 'fallback', 'throw');
     });
 
   addCommon(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
     .action(async (dir: string, options: IndexOptions) => {
-      const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${message}\n`) });
+      const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
       const progress = progressReporter(process.stderr.isTTY === true && !options.json);
       const first = await graph.index({ onProgress: progress.update }).finally(() => progress.stop());
-      process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${graph.config.root} for changes (Ctrl+C to stop)...\n`);
+      process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${visible(graph.config.root)} for changes (Ctrl+C to stop)...\n`);
       const watcher = await WorkspaceWatcher.start(graph, {
         onBatch: (summary, paths) => {
           const line = options.json
@@ -220,7 +231,7 @@ export function buildProgram(): Command {
             : `${new Date().toISOString()} ${paths.length} paths: ${summary.filesChanged} changed, ${summary.filesDeleted} removed, ${summary.chunksEmbedded} chunks embedded in ${Math.round(summary.durationMs)} ms`;
           process.stdout.write(`${line}\n`);
         },
-        onError: (error) => process.stderr.write(`codegraph: ${(error as Error).message}\n`),
+        onError: (error) => process.stderr.write(`codegraph: ${visible((error as Error).message)}\n`),
       });
       await new Promise<void>((resolveStop) => {
         process.once('SIGINT', resolveStop);
@@ -231,6 +242,7 @@ export function buildProgram(): Command {
     });
 
   addModelCommands(program);
+  addEmbedCommands(program, { addCommon, engineInput });
   return program;
 }
 
@@ -240,17 +252,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
+    // Thrown by our actions, so not yet printed (commander prints its own parse errors before throwing them).
+    if (error instanceof InvalidArgumentError) {
+      process.stderr.write(`codegraph: ${visible(error.message)}\n`);
+      return EXIT.usage;
+    }
     const commanderError = error as { code?: string; exitCode?: number };
     if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof InvalidArgumentError) {
-      process.stderr.write(`codegraph: ${error.message}\n`);
-      return EXIT.usage;
-    }
     const message = error instanceof Error ? error.message : String(error);
     const hint = (error as { details?: { hint?: string } }).details?.hint;
-    process.stderr.write(`codegraph: error: ${message}${hint ? `\n  hint: ${hint}` : ''}\n`);
+    process.stderr.write(`codegraph: error: ${visible(message)}${hint ? `\n  hint: ${visible(hint)}` : ''}\n`);
     return exitCodeFor(error);
   }
 }

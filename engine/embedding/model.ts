@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import './ortEnvironment.js';
 import * as ort from 'onnxruntime-node';
 import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
@@ -142,9 +143,17 @@ export class Embedder {
 
   /** Embeds texts in length-sorted batches; the result is in input order. */
   async embed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<Float32Array[]> {
+    return (await this.embedDetailed(texts, role, languages)).vectors;
+  }
+
+  /** `embed`, also saying which texts were cut to fit the model's window. */
+  async embedDetailed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<{ vectors: Float32Array[]; truncated: boolean[] }> {
     const graphInputs = this.dataFlow ? await this.dataFlow.encodeAll(texts, role, languages) : null;
-    if (this.bagOfWords) return this.embedInTypeScript(texts, role);
-    const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : texts.map((text) => this.tokenizer.encode(text, role));
+    const detailed = graphInputs ? null : texts.map((text) => this.tokenizer.encodeDetailed(text, role));
+    if (this.bagOfWords) return { vectors: this.embedInTypeScript(detailed!.map((entry) => entry.ids)), truncated: detailed!.map((entry) => entry.truncated) };
+    const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : detailed!.map((entry) => entry.ids);
+    // Data-flow inputs hold code tokens and graph nodes; the plain tokenization says whether the code itself fit.
+    const truncated = detailed ? detailed.map((entry) => entry.truncated) : texts.map((text) => this.tokenizer.encodeDetailed(text, role).truncated);
     const lengths = encoded.map((ids) => ids.length);
     const batches = planBatches(lengths, this.options.maxBatchSize, this.options.maxBatchTokens);
     const results = new Array<Float32Array>(texts.length);
@@ -156,13 +165,12 @@ export class Embedder {
     }
     this.stats.texts += texts.length;
     for (const length of lengths) this.stats.tokens += length;
-    return results;
+    return { vectors: results, truncated };
   }
 
-  private embedInTypeScript(texts: readonly string[], role: 'query' | 'document'): Float32Array[] {
+  private embedInTypeScript(encoded: readonly (readonly number[])[]): Float32Array[] {
     const model = this.bagOfWords!;
-    return texts.map((text) => {
-      const ids = this.tokenizer.encode(text, role);
+    return encoded.map((ids) => {
       let vector: Float32Array;
       try {
         vector = model.embed(ids);
@@ -206,7 +214,12 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
   };
-  if (options.device !== 'cpu') {
+  const missingCuda = options.device !== 'cpu' ? missingCudaProvider() : null;
+  if (missingCuda) {
+    // Asking ONNX Runtime anyway would make it print a red "Failed to load libonnxruntime_providers_shared.so"
+    // on stderr before it falls back: harmless, but it reads as a failure. Say why in our own words instead.
+    options.log?.(`CUDA execution provider unavailable (device '${options.device}'), using CPU: ${missingCuda}. See docs/models.md, "GPU (CUDA)".`);
+  } else if (options.device !== 'cpu') {
     try {
       const session = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cuda'] });
       return { session, device: 'cuda' };
@@ -223,6 +236,21 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
       hint: 'The file may be corrupt or truncated; re-install or re-export the model.',
     }, { cause: error });
   }
+}
+
+/**
+ * Why onnxruntime-node cannot offer CUDA here, or null when its CUDA provider
+ * libraries are installed beside the native binding (the CPU-only npm build ships none).
+ */
+function missingCudaProvider(): string | null {
+  let bindingDir: string;
+  try {
+    bindingDir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null; // an unusual layout: let ONNX Runtime itself decide
+  }
+  const library = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(bindingDir, library)) ? null : `onnxruntime-node has no CUDA provider installed (${library} is not in ${bindingDir})`;
 }
 
 interface GraphFacts {

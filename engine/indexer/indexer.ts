@@ -1,8 +1,6 @@
-import { lstat, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
-import { countSkipped, discoverFiles, specialKind } from '../discovery/walk.js';
+import { checkPath, countSkipped, discoverFiles } from '../discovery/walk.js';
 import { CancelledError } from '../errors.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
 import type { AnalyzedFile } from '../pool/protocol.js';
@@ -51,6 +49,12 @@ export interface IndexRunOptions {
   readonly onProgress?: (progress: IndexProgress) => void;
   /** Only these workspace-relative paths (from file events); otherwise the whole tree is walked. */
   readonly paths?: readonly string[];
+  /**
+   * Update only files of these languages (`index --lang`): others are neither
+   * added, updated nor removed, so a selection never deletes what it did not
+   * select. Unlike `discovery.languages`, which is the workspace's rule.
+   */
+  readonly languages?: readonly string[];
 }
 
 export interface IndexerDeps {
@@ -62,8 +66,30 @@ export interface IndexerDeps {
   readonly chunking: ChunkingOptions;
   readonly rules: WorkspaceRules;
   /** Called after each committed batch, with the vectors it wrote, to update in-memory indexes. */
-  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>) => Promise<void>;
+  /** `files`: the paths whose chunks the batch replaced, and those it removed (absent for vector backfills). */
+  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, files?: { readonly indexed: readonly string[]; readonly removed: readonly string[] }) => Promise<void>;
   readonly onEmbedLatency?: (milliseconds: number, texts: number) => void;
+}
+
+/**
+ * Narrows one run to a language selection: files of other languages leave the
+ * run, and stored files of other languages are kept (neither reported as
+ * skipped nor removed) whatever discovery said about them.
+ */
+function selectLanguages(
+  discovered: { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] },
+  stored: ReadonlyMap<string, StoredFile>,
+  selection: ReadonlySet<string>,
+): { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] } {
+  const outside = (path: string) => {
+    const known = stored.get(path);
+    return known !== undefined && !selection.has(known.language);
+  };
+  return {
+    files: discovered.files.filter((file) => selection.has(file.language)),
+    skipped: discovered.skipped.filter((entry) => !outside(entry.path)),
+    deleted: discovered.deleted.filter((path) => !outside(path)),
+  };
 }
 
 /**
@@ -83,7 +109,8 @@ export class Indexer {
     options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
     // An update for a few paths (file events) reads only their rows; a full run reads them all.
     const stored = options.paths ? await store.filesAt(options.paths) : await store.files();
-    const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const discovered = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const { files, skipped, deleted } = options.languages?.length ? selectLanguages(discovered, stored, new Set(options.languages)) : discovered;
     this.phaseMs.discover += performance.now() - started;
 
     const changedFiles = files.filter((file) => {
@@ -141,7 +168,7 @@ export class Indexer {
           }
           this.phaseMs.write += performance.now() - writeStarted;
           for (const vector of prepared.vectors) inFlightHashes.delete(vector.contentHash);
-          await this.deps.onBatchCommitted?.(result, prepared.written);
+          await this.deps.onBatchCommitted?.(result, prepared.written, { indexed: prepared.updates.map((update) => update.path), removed: prepared.removals });
           totals.changed += prepared.updates.length;
           totals.unchanged += prepared.unchanged;
           totals.analyzed += prepared.analyzedChunks;
@@ -213,42 +240,20 @@ export class Indexer {
     const { root, discovery } = this.deps.config;
     if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
     for (const path of new Set(paths)) {
-      const absolutePath = join(root, path);
-      const info = await (discovery.followSymlinks ? stat : lstat)(absolutePath).catch(() => null);
-      if (!info) {
+      const checked = await checkPath(root, path, discovery, this.deps.rules);
+      if (checked.kind === 'gone') {
         // Gone: the file itself, or a directory whose files the store holds.
         if (stored.has(path)) deleted.push(path);
         const prefix = `${path}/`;
         for (const known of stored.keys()) if (known.startsWith(prefix)) deleted.push(known);
-        continue;
+      } else if (checked.kind === 'skipped') {
+        skipped.push(checked.entry);
+      } else if (checked.kind === 'directory') {
+        const nested = await discoverFiles(root, discovery, this.deps.rules, path).catch(() => ({ files: [], skipped: [] }));
+        files.push(...nested.files);
+      } else {
+        files.push(checked.file);
       }
-      if (info.isSymbolicLink()) {
-        skipped.push({ path, reason: 'symlink' });
-        continue;
-      }
-      if (info.isDirectory()) {
-        const nested = await discoverFiles(absolutePath, discovery).catch(() => ({ files: [], skipped: [] }));
-        for (const file of nested.files) {
-          const verdict = this.deps.rules.checkFile(`${path}/${file.path}`, true);
-          if (verdict.include) files.push({ ...file, path: `${path}/${file.path}` });
-        }
-        continue;
-      }
-      const verdict = this.deps.rules.checkFile(path, true);
-      if (!verdict.include) {
-        skipped.push({ path, reason: verdict.reason });
-        continue;
-      }
-      if (!info.isFile()) {
-        // A FIFO would block the worker that opens it forever.
-        skipped.push({ path, reason: 'special-file', detail: specialKind(info) });
-        continue;
-      }
-      if (info.size > discovery.maxFileBytes) {
-        skipped.push({ path, reason: 'too-large', detail: `${info.size} bytes` });
-        continue;
-      }
-      files.push({ path, absolutePath, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: verdict.language });
     }
     // A directory and a file inside it can both be named (a new folder's events): each file counts once.
     const unique = [...new Map(files.map((file) => [file.path, file])).values()];
