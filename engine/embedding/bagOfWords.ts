@@ -12,8 +12,11 @@ import { OnnxFormatError, protobufFields } from './onnxGraph.js';
 export interface BagOfWordsWeights {
   readonly vocab: number;
   readonly dimension: number;
-  /** `[vocab, dimension]` IEEE half-precision bits, as the graph stores them. */
-  readonly embeddings: Uint16Array;
+  /**
+   * `[vocab, dimension]`, widened once from the graph's float16 (exact): reading halves through a
+   * conversion table cost twice the time of the whole sum.
+   */
+  readonly embeddings: Float32Array;
   readonly tokenWeights: Float32Array;
   /** Weight of each position (inputs are at most this long), or null when the graph has none. */
   readonly positionWeights: Float32Array | null;
@@ -205,7 +208,7 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     return {
       vocab,
       dimension,
-      embeddings: new Uint16Array(embeddingBuffer),
+      embeddings: widenHalves(new Uint16Array(embeddingBuffer)),
       tokenWeights: new Float32Array(weightBuffer),
       positionWeights: positionBuffer ? new Float32Array(positionBuffer) : null,
       epsilon: new Float32Array(epsilonBuffer)[0]!,
@@ -228,6 +231,12 @@ const HALF_TO_FLOAT = (() => {
   return table;
 })();
 
+function widenHalves(halves: Uint16Array): Float32Array {
+  const values = new Float32Array(halves.length);
+  for (let index = 0; index < halves.length; index++) values[index] = HALF_TO_FLOAT[halves[index]!]!;
+  return values;
+}
+
 /**
  * The graph's arithmetic for one text: `sum_i w_i · E[id_i] / (sum_i w_i + ε)`,
  * with `w_i` the token's weight times its position's, then divided by its L2
@@ -240,15 +249,11 @@ export class BagOfWordsModel {
   private readonly idWeight: Float64Array;
   private readonly idSeen: Uint8Array;
   private readonly sum: Float64Array;
-  /** The embedding table widened to float32 once: reading halves through a table costs twice the time. */
-  private readonly table: Float32Array;
 
   constructor(
     readonly weights: BagOfWordsWeights,
     private readonly padTokenId: number,
   ) {
-    this.table = new Float32Array(weights.embeddings.length);
-    for (let index = 0; index < this.table.length; index++) this.table[index] = HALF_TO_FLOAT[weights.embeddings[index]!]!;
     this.idWeight = new Float64Array(weights.vocab);
     this.idSeen = new Uint8Array(weights.vocab);
     this.sum = new Float64Array(weights.dimension);
@@ -267,7 +272,7 @@ export class BagOfWordsModel {
    */
   embed(ids: readonly number[]): Float32Array {
     const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
-    const table = this.table;
+    const table = this.weights.embeddings;
     const tokens = ids.length > 0 ? ids : [this.padTokenId];
     if (positionWeights && tokens.length > positionWeights.length) throw new RangeError(`Input of ${tokens.length} tokens exceeds the graph's ${positionWeights.length} positions`);
     const { idWeight, idSeen, sum } = this;
