@@ -81,6 +81,31 @@ export function printableName(raw: Buffer): string {
   return text;
 }
 
+type EntryKind = Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
+/**
+ * A directory's entries with their names. Names that are not valid UTF-8 are
+ * reported (once each) and left out: paths are stored and printed as text, and
+ * the lossy string would name no file. Decoding replaces invalid bytes with
+ * U+FFFD, so only a directory with that character is read again as bytes.
+ */
+async function readNames(absoluteDir: string, relativeDir: string, skipped: SkippedFile[]): Promise<{ name: string; entry: EntryKind }[]> {
+  const entries = await readdir(absoluteDir, { withFileTypes: true });
+  if (!entries.some((entry) => entry.name.includes('\uFFFD'))) return entries.map((entry) => ({ name: entry.name, entry }));
+  const named: { name: string; entry: EntryKind }[] = [];
+  for (const entry of await readdir(absoluteDir, { withFileTypes: true, encoding: 'buffer' })) {
+    if (isUtf8(entry.name)) named.push({ name: entry.name.toString('utf8'), entry });
+    else {
+      const shown = printableName(entry.name);
+      skipped.push(skip(relativeDir === '' ? shown : `${relativeDir}/${shown}`, 'unsupported-file-name', 'the name is not valid UTF-8 (invalid bytes shown as \\xNN)'));
+    }
+  }
+  return named;
+}
+
+/** `join` for a name that has no separator in it, without normalising again. */
+const childPath = (dir: string, name: string): string => (dir.endsWith(sep) ? dir + name : dir + sep + name);
+
 const skip = (path: string, reason: SkipReason, detail?: string): SkippedFile => (detail === undefined ? { path, reason } : { path, reason, detail });
 
 /**
@@ -142,20 +167,12 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
 
   const walkDirectory = async ({ relativeDir, absoluteDir, realDir, place }: WalkTarget): Promise<void> => {
     walked.set(realDir, relativeDir);
-    let entries: Dirent<Buffer>[];
+    let named: { name: string; entry: EntryKind }[];
     try {
-      entries = await readdir(absoluteDir, { withFileTypes: true, encoding: 'buffer' });
+      named = await readNames(absoluteDir, relativeDir, skipped);
     } catch (error) {
       skipped.push(skip(relativeDir || '.', 'unreadable', (error as NodeJS.ErrnoException).code ?? String(error)));
       return;
-    }
-    const named: { name: string; entry: Dirent<Buffer> }[] = [];
-    for (const entry of entries) {
-      if (isUtf8(entry.name)) named.push({ name: entry.name.toString('utf8'), entry });
-      else {
-        const shown = printableName(entry.name);
-        skipped.push(skip(relativeDir === '' ? shown : `${relativeDir}/${shown}`, 'unsupported-file-name', 'the name is not valid UTF-8 (invalid bytes shown as \\xNN)'));
-      }
     }
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -163,7 +180,7 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
     const candidates: { path: string; absolutePath: string; language: string }[] = [];
     for (const { name, entry } of named) {
       const path = relativeDir === '' ? name : `${relativeDir}/${name}`;
-      const realPath = join(realDir, name);
+      const realPath = childPath(realDir, name);
       const real = childPlace(place, name);
       if (entry.isSymbolicLink()) {
         if (options.followSymlinks) links.push({ path, absolutePath: join(absoluteDir, name), parentReal: realDir });

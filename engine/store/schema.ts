@@ -117,15 +117,21 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export async function migrate(db: Database): Promise<void> {
-  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
-  const current = row?.user_version ?? 0;
+  if ((await schemaVersion(db)) === SCHEMA_VERSION) return;
+  await db.transaction(async () => {
+    // Read again under the write lock: another process opening the same new cache may have migrated it meanwhile.
+    const current = await schemaVersion(db);
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      await db.exec(MIGRATIONS[version]!);
+      await db.exec(`PRAGMA user_version = ${version + 1}`);
+    }
+  });
+}
+
+async function schemaVersion(db: Database): Promise<number> {
+  const current = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
   if (current > SCHEMA_VERSION) {
     throw newerSchema(db.path, current, SCHEMA_VERSION);
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    await db.transaction(async () => {
-      await db.exec(MIGRATIONS[version]!);
-      await db.exec(`PRAGMA user_version = ${version + 1}`);
-    });
-  }
+  return current;
 }

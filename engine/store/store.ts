@@ -446,6 +446,19 @@ export class WorkspaceStore {
     });
   }
 
+  /**
+   * Re-keys a model's vectors (and its dense settings) under a new id, keeping
+   * only vectors of `dimension` (int8 blobs: a 4-byte scale, then one byte per
+   * dimension). Returns how many were kept; the rest are collected as another model's.
+   */
+  async renameModelVectors(from: string, to: string, dimension: number): Promise<number> {
+    return this.db.transaction(async () => {
+      const kept = (await this.db.run('UPDATE OR IGNORE vectors SET model_id = ? WHERE model_id = ? AND length(vector) = ?', [to, from, dimension + 4])).changes;
+      await this.db.run('UPDATE OR IGNORE dense_settings SET model_id = ? WHERE model_id = ?', [to, from]);
+      return kept;
+    });
+  }
+
   /** `PRAGMA quick_check`: every page, without cross-checking indexes against tables; empty when sound. */
   quickCheck(): Promise<string[]> {
     return quickCheck(this.db);
@@ -490,9 +503,10 @@ export class WorkspaceStore {
  * or a changed tokeniser): a contentless row can only be deleted with the tokens it was made from.
  */
 async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
-  const current = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'");
-  if (current?.value === LEXICAL_INDEX_FORMAT) return;
+  const format = async () => (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'"))?.value;
+  if ((await format()) === LEXICAL_INDEX_FORMAT) return;
   await db.transaction(async () => {
+    if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
     await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
     const page = 2000;
     for (let after = 0; ; ) {

@@ -13,6 +13,7 @@ import { CodeGraph } from '../../engine/codegraph.js';
 import type { EngineConfigInput } from '../../engine/config/config.js';
 import type { IndexSummary } from '../../engine/indexer/indexer.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from './engineProbe.js';
 import { recordFault } from './faultRecord.js';
 
 const SECRET_TOKEN = 'sk_live_4f9a8b7c6d5e';
@@ -107,6 +108,20 @@ describe('symbolic links and the workspace boundary', { timeout: 120_000 }, () =
     assert.equal(reasonOf(allowed.summary, 'etc')?.reason, 'symlink-outside-root');
     assert.equal(allowed.eventRun!.filesChanged, 0, 'the event paths are already indexed, and the secret stays out');
     assert.ok(!allowed.stored.some((path) => path.includes('id_rsa')));
+  });
+
+  it('takes the outside roots and the off switch from the CLI', () => {
+    const run = (...flags: string[]) => {
+      const result = runCli(['index', root, '--cache', join(dir.path, `cli-cache${flags.join('')}`), '--model', 'none', '--workers', '1', '--json', '--list-skipped', ...flags]);
+      assert.equal(result.status, 0, result.stderr);
+      return new Map((JSON.parse(result.stdout) as { skipped: { path: string; reason: string }[] }).skipped.map((entry) => [entry.path, entry.reason]));
+    };
+    const outsideAllowed = run('--follow-symlinks-outside', outside);
+    assert.equal(outsideAllowed.get('vendored'), undefined, 'vendored/ is followed');
+    assert.equal(outsideAllowed.get('vendored/id_rsa'), 'secret');
+    assert.equal(outsideAllowed.get('etc'), 'symlink-outside-root');
+    const off = run('--no-follow-symlinks');
+    assert.deepEqual(['app/settings.py', 'vendored', 'etc', 'src-alias'].map((path) => off.get(path)), ['symlink', 'symlink', 'symlink', 'symlink']);
   });
 });
 
