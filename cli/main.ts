@@ -109,7 +109,7 @@ function addCommon(command: Command): Command {
     .option('--cache <dir>', 'where the index lives (default: per-user cache dir, one per workspace and model settings)')
     .option('--model <dir|id>', "model directory, installed model id (codegraph model list), or 'none' for lexical-only (default: the bundled model)")
     .addOption(new Option('--device <device>', 'inference device').choices(['cpu', 'cuda', 'auto']))
-    .option('--workers <n>', 'worker threads (default: cores - 1)', positiveInt)
+    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .addOption(new Option('--vector-precision <mode>', 'how the in-memory vector index holds vectors (default int8; docs/precision.md); not the model weights').choices(['f32', 'f16', 'int8', 'binary']))
     .addOption(new Option('--precision <mode>', 'deprecated: --vector-precision').choices(['f32', 'f16', 'int8', 'binary']).hideHelp())
     .option('--pca <dims>', 'project vectors to this many PCA dimensions, fitted on the workspace (default: off); its own index, as --model', positiveInt)
