@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { CodeGraphExtension, type CodeGraphApi } from './codegraphExtension.js';
 import { registerCommands } from './commands.js';
 import { CONTEXT_KEYS } from './core/commandIds.js';
+import { useTranslator } from './core/l10n.js';
 import { describeError } from './core/logger.js';
 import { OutputLogger } from './log.js';
 
@@ -14,6 +15,8 @@ let current: CodeGraphExtension | null = null;
 
 export function activate(context: vscode.ExtensionContext): CodeGraphApi {
   const started = performance.now();
+  // The pure modules' text goes through VS Code's translator from here on.
+  useTranslator((message, ...args) => vscode.l10n.t(message, ...args));
   const log = new OutputLogger();
   context.subscriptions.push(log);
   try {
@@ -26,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): CodeGraphApi {
   } catch (error) {
     // VS Code does not tell the user when activation throws; say it, then rethrow for the host's log.
     log.error('Activation failed', error);
-    void vscode.window.showErrorMessage(`CodeGraph failed to activate: ${describeError(error)}`, 'Show Log').then((choice) => choice && log.show());
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph failed to activate: {0}', describeError(error)), showLog).then((choice) => choice === showLog && log.show());
     throw error;
   }
 }
