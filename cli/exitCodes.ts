@@ -23,6 +23,7 @@ export function exitCodeFor(error: unknown): number {
     case 'INFERENCE':
       return EXIT.model;
     case 'INVALID_CONFIG':
+    case 'INVALID_INPUT':
       return EXIT.usage;
     case 'NETWORK':
       return EXIT.network;

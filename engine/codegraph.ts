@@ -5,10 +5,13 @@ import { resolveConfig, type EngineConfig, type EngineConfigInput } from './conf
 import { defaultModelDir } from './config/paths.js';
 import { WorkspaceRules } from './discovery/rules.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
+import { EmbeddingApi, type EmbedInput, type EmbedResult } from './embedding/api.js';
 import { Embedder } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
 import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
-import { EngineMetrics } from './metrics/metrics.js';
+import { EngineEvents } from './events/events.js';
+import { EngineMetrics, type EngineMetricsSnapshot } from './metrics/metrics.js';
+import { prometheusText } from './metrics/prometheus.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
 import { WorkerPool, type PoolEvent } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
@@ -65,7 +68,7 @@ export interface EngineStatus {
   readonly recoveredFromCorruption: string | null;
   readonly counts: StoreCounts;
   readonly lastIndexedAt: string | null;
-  readonly metrics: ReturnType<EngineMetrics['snapshot']>;
+  readonly metrics: EngineMetricsSnapshot;
 }
 
 /**
@@ -74,7 +77,13 @@ export interface EngineStatus {
  * query-side model and the in-memory dense index.
  */
 export class CodeGraph {
-  readonly metrics = new EngineMetrics();
+  /** Counters and latency recorders; `metrics()` reads them. */
+  readonly meters = new EngineMetrics();
+  /** File indexed / removed, batch committed, index settled, model degraded (see `EngineEventMap`). */
+  readonly events: EngineEvents;
+  private readonly embedding: EmbeddingApi;
+  /** Index runs waiting behind the current one: `index-settled` fires when none is left. */
+  private indexWaiters = 0;
   private pool: WorkerPool | null = null;
   private dense: DenseIndex | null = null;
   private denseLoading: Promise<DenseIndex | null> | null = null;
@@ -101,6 +110,18 @@ export class CodeGraph {
     private readonly recovery: ModelRecovery,
   ) {
     this.rules = new WorkspaceRules(config.root, config.discovery);
+    this.events = new EngineEvents((error, event) => {
+      this.meters.recordError(error);
+      this.log(`A '${event}' listener failed: ${(error as Error).message}`);
+    });
+    this.embedding = new EmbeddingApi({
+      embedder: () => this.embedder,
+      embedOnPool: (texts, languages, role) => this.workerPool().embedVectors(texts, languages, role),
+      metrics: this.meters,
+      batchSize: config.embedBatchSize,
+      queryVector: (text) => this.queryVector(text),
+      modelError: () => this.modelError,
+    });
     this.queryCache = new LRUCache<string, Float32Array>({
       maxSize: Math.max(1, Math.floor(config.cacheBudgetMb * 1024 * 1024 * 0.25)),
       sizeCalculation: (vector, key) => vector.byteLength + key.length * 2,
@@ -108,7 +129,7 @@ export class CodeGraph {
     // The dense index is loaded lazily, so the searcher reads it through a getter.
     const readDense = () => this.dense;
     // The model can change at run time (recovery chain), so the query embedder is read through a getter too.
-    const readEmbedQuery = () => (this.embedder ? (text: string) => this.embedQuery(text) : null);
+    const readEmbedQuery = () => (this.embedder ? (text: string) => this.queryVector(text) : null);
     this.searcher = new Searcher({
       store,
       get dense() {
@@ -179,14 +200,27 @@ export class CodeGraph {
 
   /** Indexes the workspace (or the given paths). Concurrent calls run one after another. */
   async index(options: IndexRunOptions = {}): Promise<IndexSummary> {
+    this.indexWaiters++;
     while (this.indexing) await this.indexing.catch(() => undefined);
+    this.indexWaiters--;
     const run = this.runIndex(options);
     this.indexing = run;
+    let summary: IndexSummary;
     try {
-      return await run;
+      summary = await run;
+    } catch (error) {
+      this.meters.recordError(error);
+      throw error;
     } finally {
       this.indexing = null;
     }
+    if (this.indexWaiters === 0) this.events.emit('index-settled', { summary });
+    return summary;
+  }
+
+  /** True while an index run is running or waiting. */
+  get isIndexing(): boolean {
+    return this.indexing !== null || this.indexWaiters > 0;
   }
 
   /** One indexing run; if inference keeps failing, the engine steps down the recovery chain and runs again. */
@@ -209,13 +243,17 @@ export class CodeGraph {
       modelId: this.modelId,
       chunking: this.chunking(),
       rules: this.rules,
-      onBatchCommitted: (result, written) => this.applyBatch(result, written),
-      onEmbedLatency: (ms, texts) => this.metrics.embedLatency.record(ms / Math.max(1, texts)),
+      onBatchCommitted: async (result, written, files) => {
+        await this.applyBatch(result, written);
+        this.noteBatch(result, written, files, batchClock);
+      },
+      onEmbedLatency: (ms, texts) => this.meters.embedLatency.record(ms / Math.max(1, texts)),
     });
+    const batchClock = { last: performance.now() };
     const summary = await indexer.run(options);
-    this.metrics.counters.filesIndexed += summary.filesChanged;
-    this.metrics.counters.chunksEmbedded += summary.chunksEmbedded;
-    this.metrics.counters.vectorsReused += summary.vectorsReused;
+    this.meters.counters.filesIndexed += summary.filesChanged;
+    this.meters.counters.chunksEmbedded += summary.chunksEmbedded;
+    this.meters.counters.vectorsReused += summary.vectorsReused;
     // Garbage collection scans every vector, so it runs after the first index of a
     // session (which drops a previous model's vectors) and then once enough chunks
     // have churned to matter, not after every single-file edit.
@@ -236,6 +274,10 @@ export class CodeGraph {
   }
 
   async search(query: string, options: Partial<SearchOptions> = {}): Promise<SearchHit[]> {
+    return this.counted(() => this.searchOnce(query, options));
+  }
+
+  private async searchOnce(query: string, options: Partial<SearchOptions>): Promise<SearchHit[]> {
     const started = performance.now();
     await this.denseIndex();
     let hits: SearchHit[];
@@ -249,16 +291,19 @@ export class CodeGraph {
         await this.indexing?.catch(() => undefined); // the pool is replaced below; let a running index finish first
         await this.degrade(`query inference kept failing: ${(error as Error).message}`, embedder);
       }
+      this.meters.recordError(error);
       hits = await this.searcher.search(query, { ...options, mode: 'lexical' });
     }
-    this.metrics.counters.searches++;
-    this.metrics.searchLatency.record(performance.now() - started);
+    this.meters.counters.searches++;
+    this.meters.searchLatency.record(performance.now() - started);
     return hits;
   }
 
   async similar(path: string, line: number, options: Partial<SearchOptions> = {}): Promise<{ origin: SearchHit; hits: SearchHit[] }> {
-    await this.denseIndex();
-    return this.searcher.similar(path, line, options);
+    return this.counted(async () => {
+      await this.denseIndex();
+      return this.searcher.similar(path, line, options);
+    });
   }
 
   async status(): Promise<EngineStatus> {
@@ -284,9 +329,77 @@ export class CodeGraph {
       recoveredFromCorruption: this.recoveredFromCorruption,
       counts: await this.store.counts(this.modelId ?? ''),
       lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null,
-      metrics: this.metrics.snapshot(),
+      metrics: this.meters.snapshot(),
     };
   }
+
+  // ---- Library API: embedding, metrics (engine/embedding/api.ts, engine/metrics/) ----
+  // Embedding needs no index: these never touch the store.
+
+  /** Vector width of the serving model; null when lexical-only. */
+  get dimension(): number | null {
+    return this.embedding.dimension;
+  }
+
+  /** Document-side vector of `code`, with the index's model, pre-processing and dimensions. */
+  embedCode(code: string, language?: string | null): Promise<Float32Array> {
+    return this.embedding.embedCode(code, language);
+  }
+
+  /** Query-side vector of `text`, through the engine's query cache. */
+  embedQuery(text: string): Promise<Float32Array> {
+    return this.embedding.embedQuery(text);
+  }
+
+  /** One text with its flags (`language`, `languageFallback`, `truncated`). */
+  embed(input: EmbedInput | string): Promise<EmbedResult> {
+    return this.embedding.embed(input);
+  }
+
+  /** Many texts on the worker pool, batched; results in input order. */
+  embedBatch(inputs: readonly (EmbedInput | string)[]): Promise<EmbedResult[]> {
+    return this.embedding.embedBatch(inputs);
+  }
+
+  /** Cosine similarity of two code texts (document side) or vectors. */
+  similarity(a: string | Float32Array, b: string | Float32Array, language?: string | null): Promise<number> {
+    return this.embedding.similarity(a, b, language);
+  }
+
+  /** Latency summaries (embed, search, index batch), cache hit ratios, memory and error counts of this engine. */
+  metrics(): EngineMetricsSnapshot {
+    return this.meters.snapshot();
+  }
+
+  /** The metrics and index gauges in the Prometheus text exposition format. */
+  async prometheusMetrics(): Promise<string> {
+    const status = await this.status();
+    return prometheusText(this.meters, { files: status.counts.files, chunks: status.counts.chunks, vectors: status.counts.vectorsForModel, cacheBytes: status.cacheBytes, hybrid: status.serviceLevel === 'hybrid', lastIndexedAt: status.lastIndexedAt });
+  }
+
+  private async counted<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.meters.recordError(error);
+      throw error;
+    }
+  }
+
+  /** Events and the batch histogram for one committed batch. */
+  private noteBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, files: { readonly indexed: readonly string[]; readonly removed: readonly string[] } | undefined, clock: { last: number }): void {
+    const now = performance.now();
+    const durationMs = now - clock.last;
+    clock.last = now;
+    this.meters.indexBatchLatency.record(durationMs);
+    const indexed = files?.indexed ?? [];
+    const removed = files?.removed ?? [];
+    if (indexed.length > 0) this.events.emit('file-indexed', { paths: indexed, chunks: result.addedChunks.length });
+    if (removed.length > 0) this.events.emit('file-removed', { paths: removed });
+    this.events.emit('batch-committed', { filesIndexed: indexed.length, filesRemoved: removed.length, chunksAdded: result.addedChunks.length, chunksRemoved: result.removedChunkIds.length, vectorsWritten: written.size, durationMs });
+  }
+
+  // ---- end of the library API ----
 
   async dispose(): Promise<void> {
     await this.indexing?.catch(() => undefined);
@@ -316,9 +429,13 @@ export class CodeGraph {
     return this.pool;
   }
 
-  private async embedQuery(text: string): Promise<Float32Array> {
+  private async queryVector(text: string): Promise<Float32Array> {
+    this.meters.counters.queryCacheLookups++;
     const cached = this.queryCache.get(text);
-    if (cached) return cached;
+    if (cached) {
+      this.meters.counters.queryCacheHits++;
+      return cached;
+    }
     const embedder = this.embedder!;
     const vector = await withRetry(() => embedder.embedQuery(text), QUERY_RETRY, (error) => (error as CodeGraphError).code === 'INFERENCE');
     this.queryInference.recordSuccess('query');
@@ -358,10 +475,12 @@ export class CodeGraph {
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
     if (this.embedder) await this.noteModel(this.embedder.modelId);
+    this.events.emit('model-degraded', { from: failed.modelId, to: this.embedder?.modelId ?? null, reason: why, serviceLevel: this.serviceLevel });
     return true;
   }
 
   private notePoolEvent(event: PoolEvent): void {
+    if (event.kind === 'worker-crash') this.meters.recordError({ code: 'WORKER_CRASH' });
     if (event.kind === 'quarantine') this.log(`Quarantined ${event.path}: a worker crashed on it ${event.attempts} times (${event.error}); it is skipped until it changes`);
     else if (event.kind === 'inference-circuit-open') this.log(`Inference failed ${event.failures} times in a row; stopping embedding with this model: ${event.error}`);
   }

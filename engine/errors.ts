@@ -14,7 +14,8 @@ export type CodeGraphErrorCode =
   | 'INVALID_CONFIG'
   | 'NOT_FOUND'
   | 'CANCELLED'
-  | 'NETWORK';
+  | 'NETWORK'
+  | 'INVALID_INPUT';
 
 export class CodeGraphError extends Error {
   readonly code: CodeGraphErrorCode;
@@ -80,6 +81,13 @@ export class NotFoundError extends CodeGraphError {
 export class NetworkError extends CodeGraphError {
   constructor(message: string, details: { url?: string; status?: number; file?: string; hint?: string; [key: string]: unknown } = {}, options?: { cause?: unknown }) {
     super('NETWORK', message, details, options);
+  }
+}
+
+/** An argument the engine cannot work with (an empty text to embed, a vector of the wrong size); `details.argument` names it. */
+export class InvalidInputError extends CodeGraphError {
+  constructor(message: string, details: { argument?: string; hint?: string; [key: string]: unknown } = {}) {
+    super('INVALID_INPUT', message, details);
   }
 }
 

@@ -120,8 +120,16 @@ export class Embedder {
 
   /** Embeds texts in length-sorted batches; the result is in input order. */
   async embed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<Float32Array[]> {
+    return (await this.embedDetailed(texts, role, languages)).vectors;
+  }
+
+  /** `embed`, also saying which texts were cut to fit the model's window. */
+  async embedDetailed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<{ vectors: Float32Array[]; truncated: boolean[] }> {
     const graphInputs = this.dataFlow ? await this.dataFlow.encodeAll(texts, role, languages) : null;
-    const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : texts.map((text) => this.tokenizer.encode(text, role));
+    const detailed = graphInputs ? null : texts.map((text) => this.tokenizer.encodeDetailed(text, role));
+    const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : detailed!.map((entry) => entry.ids);
+    // Data-flow inputs hold code tokens and graph nodes; the plain tokenization says whether the code itself fit.
+    const truncated = detailed ? detailed.map((entry) => entry.truncated) : texts.map((text) => this.tokenizer.encodeDetailed(text, role).truncated);
     const lengths = encoded.map((ids) => ids.length);
     const batches = planBatches(lengths, this.options.maxBatchSize, this.options.maxBatchTokens);
     const results = new Array<Float32Array>(texts.length);
@@ -133,7 +141,7 @@ export class Embedder {
     }
     this.stats.texts += texts.length;
     for (const length of lengths) this.stats.tokens += length;
-    return results;
+    return { vectors: results, truncated };
   }
 
   private async runBatch(rows: readonly number[][], length: number, graphInputs: readonly GraphCodeBertInput[] | null = null): Promise<Float32Array[]> {

@@ -62,7 +62,8 @@ export interface IndexerDeps {
   readonly chunking: ChunkingOptions;
   readonly rules: WorkspaceRules;
   /** Called after each committed batch, with the vectors it wrote, to update in-memory indexes. */
-  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>) => Promise<void>;
+  /** `files`: the paths whose chunks the batch replaced, and those it removed (absent for vector backfills). */
+  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, files?: { readonly indexed: readonly string[]; readonly removed: readonly string[] }) => Promise<void>;
   readonly onEmbedLatency?: (milliseconds: number, texts: number) => void;
 }
 
@@ -141,7 +142,7 @@ export class Indexer {
           }
           this.phaseMs.write += performance.now() - writeStarted;
           for (const vector of prepared.vectors) inFlightHashes.delete(vector.contentHash);
-          await this.deps.onBatchCommitted?.(result, prepared.written);
+          await this.deps.onBatchCommitted?.(result, prepared.written, { indexed: prepared.updates.map((update) => update.path), removed: prepared.removals });
           totals.changed += prepared.updates.length;
           totals.unchanged += prepared.unchanged;
           totals.analyzed += prepared.analyzedChunks;

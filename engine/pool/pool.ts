@@ -120,12 +120,24 @@ export class WorkerPool {
   }
 
   async embed(texts: readonly string[], languages?: readonly (string | null)[]): Promise<EmbedResult> {
+    return this.#embed({ kind: 'embed', texts, languages });
+  }
+
+  /** Float32 vectors with truncation flags, for the library API (`CodeGraph.embedBatch`); same retries and breaker as `embed`. */
+  async embedVectors(texts: readonly string[], languages: readonly (string | null)[], role: 'query' | 'document'): Promise<EmbedResult & { vectors: Float32Array[]; truncated: boolean[] }> {
+    const result = await this.#embed({ kind: 'embed', texts, languages, role, output: 'float32' });
+    if (!result.vectors || !result.truncated) throw new Error('Worker answered an embed task without float32 vectors');
+    return result as EmbedResult & { vectors: Float32Array[]; truncated: boolean[] };
+  }
+
+  async #embed(task: EmbedTask): Promise<EmbedResult> {
+    const texts = task.texts;
     if (this.#inference.isOpen(INFERENCE_KEY)) throw this.#circuitOpenError();
     for (let attempt = 1; ; attempt++) {
       let result: WorkerResult | null = null;
       let error = '';
       try {
-        result = await this.#pool.run({ kind: 'embed', texts, languages } satisfies EmbedTask);
+        result = await this.#pool.run(task);
       } catch (crash) {
         error = describe(crash);
         this.#onEvent({ kind: 'worker-crash', task: 'embed', inputs: texts.length, error });

@@ -83,7 +83,11 @@ async function embed(task: EmbedTask): Promise<WorkerResult> {
     throw error;
   });
   const model = await embedder;
-  const vectors = await model.embed(task.texts, 'document', task.languages);
+  if (task.output === 'float32') {
+    const detailed = await model.embedDetailed(task.texts, task.role ?? 'document', task.languages);
+    return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: [], vectors: detailed.vectors, truncated: detailed.truncated };
+  }
+  const vectors = await model.embed(task.texts, task.role ?? 'document', task.languages);
   return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: vectors.map((vector) => encodeInt8Blob(quantizeInt8(vector))) };
 }
 

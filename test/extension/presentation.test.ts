@@ -162,6 +162,10 @@ describe('status quick pick', () => {
       cacheHitRatio: 0.2,
       embedLatencyMs: { count: 4, p50: 1.5, p95: 12.25, max: 20 },
       searchLatencyMs: { count: 5, p50: 3, p95: 8, max: 9 },
+      indexBatchLatencyMs: { count: 0, p50: 0, p95: 0, max: 0 },
+      errorsByCode: {},
+      embeds: 0,
+      queryCacheHitRatio: 1,
       memory: { rssMb: 300, heapUsedMb: 80, externalMb: 10 },
     };
     const status = {
