@@ -3,11 +3,11 @@
  * is owned by CodeGraphExtension; heavy work (opening engines, indexing)
  * starts after `activate` has returned.
  */
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { CodeGraphExtension, type CodeGraphApi } from './codegraphExtension.js';
 import { registerCommands } from './commands.js';
 import { CONTEXT_KEYS } from './core/commandIds.js';
-import { useTranslator } from './core/l10n.js';
 import { describeError } from './core/logger.js';
 import { OutputLogger } from './log.js';
 
@@ -15,8 +15,8 @@ let current: CodeGraphExtension | null = null;
 
 export function activate(context: vscode.ExtensionContext): CodeGraphApi {
   const started = performance.now();
-  // The pure modules' text goes through VS Code's translator from here on.
-  useTranslator((message, ...args) => vscode.l10n.t(message, ...args));
+  // The pure modules (no `vscode` import) translate with @vscode/l10n: hand it the bundle VS Code loaded for the display language.
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = new OutputLogger();
   context.subscriptions.push(log);
   try {

@@ -3,7 +3,7 @@
  * (`CodeGraphError` with a `code`); these cover what only the extension knows.
  * Messages are shown after a "CodeGraph: " prefix, so they do not name it again.
  */
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 
 export type ExtensionErrorCode = 'ENGINE_UNAVAILABLE' | 'OUTSIDE_WORKSPACE' | 'INVALID_MESSAGE' | 'UNTRUSTED_WORKSPACE' | 'NO_WORKSPACE';
 

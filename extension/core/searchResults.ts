@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { SearchHit } from '../../engine/index.js';
 import type { IndexStateView, SearchResultView } from '../shared/protocol.js';
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 import { buildSnippet, lineIndent } from './snippet.js';
 import type { WorkspaceStatus } from './statusModel.js';
 import type { FolderHit } from './workspaceIndexes.js';

@@ -5,7 +5,7 @@
  */
 import type { SearchHit } from '../../engine/index.js';
 import type { FolderIndex } from './folderIndex.js';
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 import { PromiseCache, similarKey } from './similarCache.js';
 
 /** Chunk kinds that get a lens: definitions, not grouped top-level code or line windows. */

@@ -5,7 +5,7 @@
 import type { EngineStatus } from '../../engine/index.js';
 import { commandId, type CommandName } from './commandIds.js';
 import type { FolderSnapshot } from './folderIndex.js';
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 import { displayModel } from './statusModel.js';
 
 export type StatusPickEntry =

@@ -3,7 +3,7 @@
  * block that leads with its location (`path:start-end` and the file URI with a
  * line fragment, which chat renders as a link), then the code. Pure.
  */
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 
 export interface ToolHit {
   /** Folder name, shown in multi-root workspaces. */

@@ -5,7 +5,7 @@
  * never as inline script.
  */
 import { randomBytes } from 'node:crypto';
-import { l10n } from './l10n.js';
+import * as l10n from '@vscode/l10n';
 
 /** A fresh, unguessable nonce for one render. */
 export function createNonce(): string {
