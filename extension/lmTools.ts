@@ -5,10 +5,12 @@
  * workspaces (the manifest's `when` hides them otherwise, and each call checks
  * again, failing with a message the model can relay).
  */
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeGraphHit } from './api.js';
 import { UntrustedWorkspaceError } from './core/errors.js';
+import { lineIndent } from './core/snippet.js';
 import { formatToolHit, toolSummary, type ToolHit } from './core/toolResults.js';
 import type { PublicApi } from './publicApi.js';
 
@@ -29,13 +31,27 @@ export interface SimilarToolInput {
   readonly limit?: number;
 }
 
-function toolHit(hit: CodeGraphHit): ToolHit {
-  return { folder: hit.folder, path: hit.path, uri: hit.uri.toString(), startLine: hit.range.start.line + 1, endLine: hit.range.end.line, symbol: hit.symbol, kind: hit.kind, language: hit.language, relevance: hit.relevance, text: hit.text };
+function toolHit(hit: CodeGraphHit, firstLineIndent: string): ToolHit {
+  return { folder: hit.folder, path: hit.path, uri: hit.uri.toString(), startLine: hit.range.start.line + 1, endLine: hit.range.end.line, symbol: hit.symbol, kind: hit.kind, language: hit.language, relevance: hit.relevance, text: hit.text, firstLineIndent };
 }
 
-function result(summary: string, hits: readonly CodeGraphHit[]): vscode.LanguageModelToolResult {
+/** The leading whitespace of each hit's first line, read from its file (each file once); '' where unreadable. */
+async function firstLineIndents(hits: readonly CodeGraphHit[]): Promise<string[]> {
+  const files = new Map<string, Promise<string>>();
+  return Promise.all(
+    hits.map(async (hit) => {
+      if (/^\s/.test(hit.text)) return '';
+      const path = hit.uri.fsPath;
+      if (!files.has(path)) files.set(path, readFile(path, 'utf8').catch(() => ''));
+      return lineIndent(await files.get(path)!, hit.range.start.line + 1);
+    }),
+  );
+}
+
+async function result(summary: string, hits: readonly CodeGraphHit[]): Promise<vscode.LanguageModelToolResult> {
   const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-  return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(summary), ...hits.map((hit) => new vscode.LanguageModelTextPart(formatToolHit(toolHit(hit), multiRoot)))]);
+  const indents = await firstLineIndents(hits);
+  return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(summary), ...hits.map((hit, index) => new vscode.LanguageModelTextPart(formatToolHit(toolHit(hit, indents[index]!), multiRoot)))]);
 }
 
 function requireTrust(): void {

@@ -17,6 +17,8 @@ export interface ToolHit {
   readonly language: string;
   readonly relevance: number;
   readonly text: string;
+  /** The first line's leading whitespace in its file (chunk text starts at the definition), so indentation reads right. */
+  readonly firstLineIndent?: string;
 }
 
 /** Lines of code per hit a model gets; the location lets it read the rest. */
@@ -30,6 +32,7 @@ function fence(code: string): string {
 
 export function formatToolHit(hit: ToolHit, multiRoot: boolean): string {
   const lines = hit.text.replace(/\r\n?/g, '\n').split('\n');
+  if (hit.firstLineIndent && /^[ \t]+$/.test(hit.firstLineIndent) && !/^\s/.test(lines[0]!)) lines[0] = hit.firstLineIndent + lines[0]!;
   const shown = lines.slice(0, TOOL_SNIPPET_LINES).join('\n');
   const more = lines.length > TOOL_SNIPPET_LINES ? `\n${l10n.t('… {0} more lines', lines.length - TOOL_SNIPPET_LINES)}` : '';
   const where = `${multiRoot ? `${hit.folder}/` : ''}${hit.path}:${hit.startLine}-${hit.endLine}`;
@@ -40,5 +43,6 @@ export function formatToolHit(hit: ToolHit, multiRoot: boolean): string {
 
 export function toolSummary(kind: 'search' | 'similar', count: number, subject: string): string {
   if (count === 0) return kind === 'search' ? l10n.t('No indexed code matches "{0}".', subject) : l10n.t('No code in the index is similar to {0}.', subject);
+  if (count === 1) return kind === 'search' ? l10n.t('1 result from the local CodeGraph index for "{0}":', subject) : l10n.t('1 chunk similar to {0}:', subject);
   return kind === 'search' ? l10n.t('{0} results from the local CodeGraph index for "{1}", best first:', count, subject) : l10n.t('{0} chunks similar to {1}, most similar first:', count, subject);
 }

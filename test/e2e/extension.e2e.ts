@@ -516,6 +516,8 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       assert.ok(report.toolSearch.value.slice(1).some((part) => /^python\/rate_limiter\.py:\d+-\d+ /.test(part) && /file:\/\/\/\S+rate_limiter\.py#L\d+-L\d+/.test(part)), report.toolSearch.value.join('\n---\n'));
       assert.ok(report.toolSimilar.ok, JSON.stringify(report.toolSimilar));
       assert.match(report.toolSimilar.value[0]!, /similar to refill|No code in the index is similar to refill/);
+      // A method's code keeps its indentation: the signature is indented as in the file.
+      assert.ok(report.toolSimilar.value.slice(1).every((part) => !/```python\ndef __init__/.test(part)), report.toolSimilar.value.join('\n---\n'));
       assert.ok(!report.toolBadInput.ok && /needs a file path and a 1-based line/.test(report.toolBadInput.error), JSON.stringify(report.toolBadInput));
     });
   });
