@@ -19,6 +19,7 @@ import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
 import { discoverFiles } from '../../engine/discovery/walk.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { percentileOf } from '../quality/metrics.js';
+import { runApiSpeed } from './api.js';
 
 const CHILD = join(__dirname, 'child.js');
 const QUERIES = [
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     writeFileSync(join(values.out!, 'speed-latest.json'), `${JSON.stringify(full, null, 2)}\n`);
     writeFileSync(join(values.out!, 'speed-latest.md'), `${md}\n`);
     console.log(md);
+    await runApiSpeed({ corpus: values.corpus!, cache, model: values.model, out: values.out!, appendTo: join(values.out!, 'speed-latest.md'), log });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

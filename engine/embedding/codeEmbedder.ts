@@ -58,6 +58,11 @@ export class CodeEmbedder {
     return this.embedder.manifest.maxTokens;
   }
 
+  /** Largest chunk the indexer cuts for this model, in characters (`ChunkingOptions.maxChars`). */
+  get maxChunkChars(): number {
+    return this.embedder.maxChunkChars;
+  }
+
   embedCode(code: string, language?: string | null): Promise<Float32Array> {
     return this.#api.embedCode(code, language);
   }

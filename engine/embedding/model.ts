@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import './ortEnvironment.js';
 import * as ort from 'onnxruntime-node';
 import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
@@ -45,8 +46,14 @@ export class Embedder {
   private constructor(
     readonly modelDir: string,
     readonly manifest: ModelManifest,
-    /** Manifest id plus a digest of the weights: vectors from another build never mix. */
+    /**
+     * Manifest id plus a digest of the weights and of every setting that changes
+     * the vectors (tokenizer, pooling, prefixes, window, …; see `vectorSettings`):
+     * vectors made any other way never mix with these.
+     */
     readonly modelId: string,
+    /** The id as CodeGraph ≤ 0.1 computed it (weights only); caches keyed by it are re-keyed once, see CodeGraph. */
+    readonly legacyModelId: string,
     readonly dimension: number,
     readonly device: 'cpu' | 'cuda',
     private readonly session: ort.InferenceSession,
@@ -88,19 +95,24 @@ export class Embedder {
     try {
       const inputConfig = readModelInputConfig(dir);
       if (inputConfig.input === 'graphcodebert-dfg') checkGraphCodeBertSignature(session.inputNames, dir);
+      const dataFlowInput = inputConfig.input === 'graphcodebert-dfg';
       let manifest = known!;
-      if (hfPlan) {
-        const widths = await probeOutputWidths(session, hfPlan.derived['padTokenId'] as number, dir, inputConfig.input === 'graphcodebert-dfg');
-        manifest = completeHfManifest(hfPlan, session, (output) => widths.get(output) ?? 0);
-      }
+      // One tiny inference: the graph's real output widths (metadata may leave them symbolic), and proof that it runs at all.
+      const widths = await probeOutputWidths(session, hfPlan ? (hfPlan.derived['padTokenId'] as number) : manifest.padTokenId, dir, dataFlowInput);
+      if (hfPlan) manifest = completeHfManifest(hfPlan, session, (output) => widths.get(output) ?? 0);
       if (!session.inputNames.includes('input_ids') || !session.outputNames.includes(manifest.outputName)) {
         throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${session.inputNames.join(', ')}] and produces [${session.outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
       }
+      checkDimension(manifest, widths.get(manifest.outputName) ?? 0, dir, hfPlan ? 'override' : 'manifest');
+      if (!dataFlowInput) await checkWindow(session, manifest, dir);
       const tokenizer = TextTokenizer.load(tokenizerPath, manifest, dir);
       const dimension = options.dimensions > 0 ? Math.min(options.dimensions, manifest.dimension) : manifest.dimension;
-      const modelId = `${manifest.id}@${digest.slice(0, 12)}${dimension !== manifest.dimension ? `/d${dimension}` : ''}`;
-      if (inputConfig.input === 'graphcodebert-dfg') dataFlow = await GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
-      return new Embedder(dir, manifest, modelId, dimension, device, session, tokenizer, options, dataFlow);
+      const truncated = dimension !== manifest.dimension ? `/d${dimension}` : '';
+      const settings = vectorSettings(manifest, tokenizerPath, inputConfig);
+      const modelId = `${manifest.id}@${createHash('sha256').update(digest).update(settings).digest('hex').slice(0, 12)}${truncated}`;
+      const legacyModelId = `${manifest.id}@${digest.slice(0, 12)}${truncated}`;
+      if (dataFlowInput) dataFlow = await GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
+      return new Embedder(dir, manifest, modelId, legacyModelId, dimension, device, session, tokenizer, options, dataFlow);
     } catch (error) {
       dataFlow?.dispose();
       await session.release();
@@ -172,8 +184,16 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    // A failing kernel also comes back as the rejected promise, whose message the engine logs and
+    // retries on; ONNX Runtime's own copy of it on stderr (red, per attempt) only repeats it raw.
+    logSeverityLevel: 4,
   };
-  if (options.device !== 'cpu') {
+  const missingCuda = options.device !== 'cpu' ? missingCudaProvider() : null;
+  if (missingCuda) {
+    // Asking ONNX Runtime anyway would make it print a red "Failed to load libonnxruntime_providers_shared.so"
+    // on stderr before it falls back: harmless, but it reads as a failure. Say why in our own words instead.
+    options.log?.(`CUDA execution provider unavailable (device '${options.device}'), using CPU: ${missingCuda}. See docs/models.md, "GPU (CUDA)".`);
+  } else if (options.device !== 'cpu') {
     try {
       const session = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cuda'] });
       return { session, device: 'cuda' };
@@ -190,6 +210,21 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
       hint: 'The file may be corrupt or truncated; re-install or re-export the model.',
     }, { cause: error });
   }
+}
+
+/**
+ * Why onnxruntime-node cannot offer CUDA here, or null when its CUDA provider
+ * libraries are installed beside the native binding (the CPU-only npm build ships none).
+ */
+function missingCudaProvider(): string | null {
+  let bindingDir: string;
+  try {
+    bindingDir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null; // an unusual layout: let ONNX Runtime itself decide
+  }
+  const library = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(bindingDir, library)) ? null : `onnxruntime-node has no CUDA provider installed (${library} is not in ${bindingDir})`;
 }
 
 interface GraphFacts {
@@ -231,6 +266,66 @@ function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): stri
   return facts.digest;
 }
 
+/**
+ * What, besides the weights, decides the vector of a text: the tokenizer file
+ * and every manifest field that changes the ids fed or how the output is read.
+ * Not `charsPerToken` (it sizes chunks, and chunks are keyed by their text) nor
+ * `similarityThreshold` (read at query time). Canonical JSON, so the digest is stable.
+ */
+export function vectorSettings(manifest: ModelManifest, tokenizerPath: string, inputConfig: object): string {
+  const tokenizerDigest = createHash('sha256').update(readFileSync(tokenizerPath)).digest('hex');
+  const { dimension, maxTokens, pooling, normalize, queryPrefix, documentPrefix, preprocess, outputName, tokenTypeIds, padTokenId, paddingSide, positionOffset } = manifest;
+  return JSON.stringify({ tokenizerDigest, dimension, maxTokens, pooling, normalize, queryPrefix, documentPrefix, preprocess, outputName, tokenTypeIds, padTokenId, paddingSide, positionOffset, inputConfig });
+}
+
+/** The manifest's `dimension` must be what the graph produces: otherwise every vector is cut or padded into nonsense. */
+function checkDimension(manifest: ModelManifest, produced: number, modelDir: string, source: 'manifest' | 'override'): void {
+  if (produced === manifest.dimension) return;
+  const file = join(modelDir, MANIFEST_FILE);
+  throw new ModelLoadError(`Model ${modelDir}: the ${source === 'manifest' ? 'manifest' : `override in ${MANIFEST_FILE}`} says dimension ${manifest.dimension}, but the graph's '${manifest.outputName}' output has ${produced}`, {
+    modelDir,
+    file,
+    hint: `Set "dimension": ${produced} in ${file}${source === 'override' ? ' (or remove it: it is read from the graph)' : ''}. To keep fewer dimensions of a Matryoshka model, use the dimensions setting instead.`,
+  });
+}
+
+/**
+ * Refuses a `maxTokens` the graph cannot take, before the first batch: one
+ * inference at that length (a position table or a fixed input shape is the
+ * usual limit). On failure, a binary search of a few more finds the largest
+ * length it accepts, for the hint. ONNX Runtime's own log of the failure is
+ * silenced; its message is in the error. For the default model the probe at 512
+ * tokens took 0.4–1.3 ms (it runs once per load, in each worker too).
+ */
+async function checkWindow(session: ort.InferenceSession, manifest: ModelManifest, modelDir: string): Promise<void> {
+  const runsAt = async (length: number): Promise<string | null> => {
+    const { feeds } = buildModelInputs([new Array<number>(length).fill(manifest.padTokenId)], length, { inputNames: session.inputNames, padTokenId: manifest.padTokenId, paddingSide: manifest.paddingSide, positionOffset: manifest.positionOffset });
+    try {
+      await session.run(feeds, { logSeverityLevel: 4 });
+      return null;
+    } catch (error) {
+      return (error as Error).message.split('\n')[0]!;
+    }
+  };
+  const failure = await runsAt(manifest.maxTokens);
+  if (failure === null) return;
+  let good = 0;
+  let bad = manifest.maxTokens;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if ((await runsAt(middle)) === null) good = middle;
+    else bad = middle;
+  }
+  const file = join(modelDir, MANIFEST_FILE);
+  throw new ModelLoadError(`Model ${modelDir} cannot take maxTokens ${manifest.maxTokens}: the graph fails on a ${manifest.maxTokens}-token input (${failure})`, {
+    modelDir,
+    file,
+    maxTokens: manifest.maxTokens,
+    accepted: good,
+    hint: good > 0 ? `The graph accepts at most ${good} tokens: set "maxTokens": ${good} (or less) in ${file}.` : `The graph fails on every length; check the model export.`,
+  });
+}
+
 /** Output widths from one tiny inference: metadata may leave them symbolic, and the run proves the graph works before anything is indexed. */
 async function probeOutputWidths(session: ort.InferenceSession, padTokenId: number, modelDir: string, dataFlowInput = false): Promise<Map<string, number>> {
   const { feeds } = dataFlowInput
@@ -238,7 +333,7 @@ async function probeOutputWidths(session: ort.InferenceSession, padTokenId: numb
     : buildModelInputs([[padTokenId]], 1, { inputNames: session.inputNames, padTokenId, paddingSide: 'right', positionOffset: 0 });
   let result: ort.InferenceSession.ReturnType;
   try {
-    result = await session.run(feeds);
+    result = await session.run(feeds, { logSeverityLevel: 4 });
   } catch (error) {
     throw new ModelLoadError(`The model in ${modelDir} fails on a one-token input: ${(error as Error).message.split('\n')[0]}`, { modelDir, hint: `Its inputs are [${session.inputNames.join(', ')}]; the engine feeds input_ids, attention_mask, token_type_ids and position_ids.` }, { cause: error });
   }
