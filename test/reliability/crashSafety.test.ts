@@ -290,10 +290,21 @@ describe('commits paced by time', () => {
   });
 
   it('sizes batches to the commit interval from the measured rate, within the count limit', () => {
-    const pacer = new CommitPacer(512, 16, 2000);
+    let clock = 0;
+    const pacer = new CommitPacer(512, 16, 2000, () => clock);
     assert.equal(pacer.nextBatchFiles(), 16, 'before the first commit: the smallest batch');
+    clock = 1500; // start-up: not a rate
     pacer.committed(16);
-    assert.equal(pacer.nextBatchFiles(), 512, 'sixteen files in well under 2 s: as many as the count limit allows');
+    assert.equal(pacer.nextBatchFiles(), 32, 'no rate yet: double');
+    clock = 2000;
+    pacer.committed(32);
+    assert.equal(pacer.nextBatchFiles(), 64, '32 files in 0.5 s would allow 128 in 2 s, but batches at most double');
+    clock = 3000;
+    pacer.committed(64);
+    assert.equal(pacer.nextBatchFiles(), 128);
+    clock = 13000;
+    pacer.committed(128);
+    assert.equal(pacer.nextBatchFiles(), 39, 'slower now: 224 files in 11.5 s since the first commit, so 2 s of work is 39 files');
   });
 });
 
