@@ -9,6 +9,8 @@ export const EXIT = {
   cache: 4,
   model: 5,
   network: 6,
+  /** Stopped by Ctrl-C or SIGTERM after committing the batch in hand: 128 + SIGINT, as shells report it. */
+  interrupted: 130,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
@@ -28,6 +30,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.usage;
     case 'NETWORK':
       return EXIT.network;
+    case 'CANCELLED':
+      return EXIT.interrupted;
     default:
       return EXIT.failure;
   }

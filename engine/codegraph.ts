@@ -111,6 +111,8 @@ export class CodeGraph {
   private currentStore: WorkspaceStore;
   /** A recovery from corruption in progress: concurrent callers that hit the damage wait for the same one. */
   private recovering: Promise<void> | null = null;
+  /** What a corrupt cache found later (by a read, or by `status`) leads to; see `OpenOptions.onCacheCorruption`. */
+  private cacheCorruptionMode: 'rebuild' | 'throw' = 'rebuild';
 
   /** Query-side inference: consecutive failures (after retries) before the engine degrades. */
   private readonly queryInference = new CircuitBreaker(3);
@@ -199,7 +201,8 @@ export class CodeGraph {
       store = await WorkspaceStore.open(cachePath);
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
-    if (embedder) await graph.noteModel(embedder.modelId);
+    graph.cacheCorruptionMode = options.onCacheCorruption ?? 'rebuild';
+    if (embedder) await graph.noteModel(embedder);
     return graph;
   }
 
@@ -379,7 +382,7 @@ export class CodeGraph {
       this.fileIndex = null;
       this.collectedThisSession = false;
       this.chunkChurnSinceCollection = 0;
-      if (this.embedder) await this.noteModel(this.embedder.modelId);
+      if (this.embedder) await this.noteModel(this.embedder);
     })();
     try {
       await this.recovering;
@@ -390,8 +393,8 @@ export class CodeGraph {
 
   /**
    * A full `quick_check` at most once a day, in whole-workspace index runs: those
-   * read every file anyway, and the check costs about 0.5 s per 50 MB of cache
-   * (QUICK_CHECK_ON_OPEN_BYTES). Smaller caches are checked on every open already.
+   * stat every file anyway, and the check costs about 0.5–0.7 s per 50 MB of cache
+   * (measurements at QUICK_CHECK_ON_OPEN_BYTES). Small caches are checked on every open already.
    */
   private async periodicQuickCheck(): Promise<void> {
     const last = Date.parse((await this.store.getMeta('last_quick_check')) ?? '');
@@ -404,6 +407,8 @@ export class CodeGraph {
   }
 
   async status(options: StatusOptions = {}): Promise<EngineStatus> {
+    // First: reading the store may find it corrupt and replace it, which the rest reports.
+    const cache = await this.cacheReport(options);
     let cacheBytes = 0;
     for (const suffix of ['', '-wal']) {
       try {
@@ -424,19 +429,29 @@ export class CodeGraph {
       modelError: this.modelError,
       modelFallback: this.recovery.fallback,
       recoveredFromCorruption: this.recoveredFromCorruption,
-      ...(await this.cacheReport(options)),
+      ...cache,
       metrics: this.meters.snapshot(),
     };
   }
 
-  /** The status's view of the store: counts, or what is wrong with it (a report: it changes nothing). */
+  /**
+   * The status's view of the store: counts, or what is wrong with it. A corrupt
+   * cache is reported as such when the engine was opened with `onCacheCorruption:
+   * 'throw'` (a report changes nothing); otherwise it is moved aside here like
+   * anywhere else, and the status shows the fresh, empty cache and why.
+   */
   private async cacheReport(options: StatusOptions): Promise<Pick<EngineStatus, 'cacheProblem' | 'counts' | 'lastIndexedAt'>> {
+    const store = this.currentStore;
     try {
       const problems = options.verifyCache ? await this.store.quickCheck() : [];
       if (problems.length > 0) throw new CacheCorruptionError(`The index cache is corrupt (${this.cachePath}): quick_check: ${problems.slice(0, 3).join('; ')}`);
       return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null };
     } catch (error) {
       if (!(error instanceof CacheCorruptionError)) throw error;
+      if (this.cacheCorruptionMode === 'rebuild') {
+        await this.recoverFromCorruption(error, store);
+        return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: null };
+      }
       return { cacheProblem: error.message, counts: { files: 0, chunks: 0, vectors: 0, vectorsForModel: 0, references: 0, resolvedReferences: 0 }, lastIndexedAt: null };
     }
   }
@@ -582,7 +597,7 @@ export class CodeGraph {
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
-    if (this.embedder) await this.noteModel(this.embedder.modelId);
+    if (this.embedder) await this.noteModel(this.embedder);
     this.events.emit('model-degraded', { from: failed.modelId, to: this.embedder?.modelId ?? null, reason: why, serviceLevel: this.serviceLevel });
     return true;
   }
@@ -630,13 +645,21 @@ export class CodeGraph {
     }
   }
 
-  private async noteModel(modelId: string): Promise<void> {
+  private async noteModel(embedder: Embedder): Promise<void> {
+    const { modelId, legacyModelId } = embedder;
     const previous = await this.store.getMeta('model_id');
-    if (previous !== modelId) {
-      if (previous) this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
-      await this.store.setMeta('model_id', modelId);
+    if (previous === modelId) return;
+    if (previous && previous === legacyModelId) {
+      // Same weights, id computed before it covered the manifest and tokenizer: keep the vectors (those of the
+      // model's width; others were made under a manifest that disagreed with the graph) instead of re-embedding.
+      const kept = await this.store.renameModelVectors(previous, modelId, embedder.manifest.dimension);
+      this.log(`Model id ${previous} is now ${modelId} (it covers the manifest and tokenizer too); ${kept} vectors kept`);
+    } else if (previous) {
+      this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
     }
+    await this.store.setMeta('model_id', modelId);
   }
+
 }
 
 /** The model side of the engine's state: which recovery mode, and which level of the chain is serving. */
@@ -655,7 +678,7 @@ function moveCorruptCacheAside(cachePath: string, error: CacheCorruptionError): 
   const aside = `${cachePath}.corrupt-${Date.now()}`;
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(cachePath + suffix)) renameSync(cachePath + suffix, aside + suffix);
   const why = error.message.replace(/^The index cache is corrupt \([^)]*\):\s*/, '');
-  return `The index cache was corrupt (${why}) and has been rebuilt; the damaged file was moved to ${aside}.`;
+  return `The index cache was corrupt and has been rebuilt; the damaged file was moved to ${aside} (${why}).`;
 }
 
 const QUERY_RETRY = { maxAttempts: 2, baseDelayMs: 50, factor: 2, maxDelayMs: 500, jitter: 0, seed: 1 };

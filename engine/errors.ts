@@ -31,7 +31,7 @@ export class CodeGraphError extends Error {
 }
 
 export class ModelLoadError extends CodeGraphError {
-  constructor(message: string, details: { modelDir?: string; file?: string; hint?: string } = {}, options?: { cause?: unknown }) {
+  constructor(message: string, details: { modelDir?: string; file?: string; hint?: string; [key: string]: unknown } = {}, options?: { cause?: unknown }) {
     super('MODEL_LOAD', message, details, options);
   }
 }

@@ -1,7 +1,6 @@
-import { WorkspaceRules } from '../discovery/rules.js';
+import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
 import { checkPath, countSkipped, discoverFiles } from '../discovery/walk.js';
-import { CancelledError } from '../errors.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
 import type { AnalyzedFile } from '../pool/protocol.js';
 import type { WorkerPool } from '../pool/pool.js';
@@ -11,12 +10,21 @@ import type { WorkspaceStore } from '../store/store.js';
 import type { EngineConfig } from '../config/config.js';
 
 const FILES_PER_ANALYZE_TASK = 16;
+/**
+ * How much work one batch aims at. A kill or Ctrl-C loses at most the batches not yet
+ * committed, so batches are sized from the measured commit rate to about this long,
+ * and never more than `batchFiles`. Each commit costs a transaction and a reference
+ * pass (tens of milliseconds), so 2 s keeps that overhead to a few percent.
+ */
+export const COMMIT_INTERVAL_MS = 2000;
 
 export interface IndexProgress {
   readonly phase: 'discovering' | 'indexing' | 'done';
   readonly filesDone: number;
   readonly filesTotal: number;
   readonly chunksEmbedded: number;
+  /** Files read and chunked by the workers so far: ahead of filesDone, which counts files written. */
+  readonly filesAnalyzed?: number;
 }
 
 export interface IndexSummary {
@@ -42,10 +50,19 @@ export interface IndexSummary {
   readonly durationMs: number;
   /** Wall time the coordinator spent waiting on each phase (phases overlap across batches). */
   readonly phaseMs: { discover: number; analyze: number; lookup: number; embed: number; write: number; backfill: number };
+  /** The run was stopped through `signal`: what was committed is kept, `filesPending` files were not reached. */
+  readonly interrupted: boolean;
+  readonly filesPending: number;
 }
 
 export interface IndexRunOptions {
+  /**
+   * Stops the run gracefully: no new batch is started, the batch in hand is embedded
+   * and committed, and the summary comes back with `interrupted` set.
+   */
   readonly signal?: AbortSignal;
+  /** Target work per committed batch (default COMMIT_INTERVAL_MS). */
+  readonly commitIntervalMs?: number;
   readonly onProgress?: (progress: IndexProgress) => void;
   /** Only these workspace-relative paths (from file events); otherwise the whole tree is walked. */
   readonly paths?: readonly string[];
@@ -136,28 +153,50 @@ export class Indexer {
 
     const totals = { unchanged: files.length - changedFiles.length, changed: 0, analyzed: 0, embedded: 0, reused: 0, dependents: 0, refreshed: 0 };
     const skippedAll = [...skipped];
-    const batches: DiscoveredFile[][] = [];
-    for (let start = 0; start < candidates.length; start += config.batchFiles) batches.push(candidates.slice(start, start + config.batchFiles));
-    if (batches.length === 0 && toDelete.size > 0) batches.push([]);
+    // Batches are cut as the run goes, each sized to about one commit interval of work.
+    const pacer = new CommitPacer(config.batchFiles, Math.min(config.batchFiles, FILES_PER_ANALYZE_TASK * config.workers), options.commitIntervalMs ?? COMMIT_INTERVAL_MS);
+    let offset = 0;
+    const takeBatch = (): DiscoveredFile[] | null => {
+      if (offset >= candidates.length) return null;
+      const batch = candidates.slice(offset, offset + pacer.nextBatchFiles());
+      offset += batch.length;
+      return batch;
+    };
 
     let filesDone = 0;
-    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    let interrupted = false;
+    let filesAnalyzed = 0;
+    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded, filesAnalyzed });
+    const countAnalyzed = (files: number) => {
+      filesAnalyzed += files;
+      report();
+    };
     report();
-    let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored) : null;
+    let current = takeBatch() ?? (toDelete.size > 0 ? [] : null);
+    let pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
     // Writes run in order behind the embedding of later batches (SQLite works off the JS thread);
     // hashes embedded but not yet written count as present, so nothing is embedded twice.
     const inFlightHashes = new Set<string>();
     const writes: Promise<void>[] = [];
     try {
-      for (let index = 0; index < batches.length; index++) {
-        if (options.signal?.aborted) throw new CancelledError('Indexing cancelled');
+      for (let index = 0; current; index++) {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         const waitStarted = performance.now();
         const analyzed = await pendingAnalysis!;
         this.phaseMs.analyze += performance.now() - waitStarted;
-        pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
+        // Stopped while this batch was analysed: embedding it would take as long again, so it waits for the next run.
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const batchFiles = current.length;
+        current = takeBatch();
+        pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
         const deletions = index === 0 ? [...toDelete] : [];
         const prepared = await this.prepareBatch(analyzed, deletions, skippedAll, stored, inFlightHashes);
-        const batchFiles = batches[index]!.length;
         const previous = writes[writes.length - 1] ?? Promise.resolve();
         const write = previous.then(async () => {
           const writeStarted = performance.now();
@@ -177,6 +216,7 @@ export class Indexer {
           totals.dependents += result.dependentFiles;
           totals.refreshed += result.refreshedReferences;
           filesDone += batchFiles;
+          pacer.committed(batchFiles);
           report();
         });
         write.catch(() => undefined); // awaited below; this only keeps the rejection from going unhandled meanwhile
@@ -195,7 +235,7 @@ export class Indexer {
     // Chunks indexed under another model (or whose embedding failed before) get vectors now.
     // That scan covers the whole index, so runs for a few changed paths (an edit) skip it:
     // their own chunks were embedded above, and the next full run catches up.
-    if (!options.paths) {
+    if (!options.paths && !interrupted) {
       const backfillStarted = performance.now();
       totals.embedded += await this.backfillVectors(options.signal);
       this.phaseMs.backfill += performance.now() - backfillStarted;
@@ -219,6 +259,8 @@ export class Indexer {
       refreshedReferences: totals.refreshed,
       durationMs: performance.now() - started,
       phaseMs: Object.fromEntries(Object.entries(this.phaseMs).map(([phase, ms]) => [phase, Math.round(ms)])) as IndexSummary['phaseMs'],
+      interrupted: interrupted || options.signal?.aborted === true,
+      filesPending: candidates.length - filesDone,
     };
     options.onProgress?.({ phase: 'done', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
     return summary;
@@ -238,7 +280,7 @@ export class Indexer {
     const skipped: SkippedFile[] = [];
     const deleted: string[] = [];
     const { root, discovery } = this.deps.config;
-    if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
+    if (paths.some(isIgnoreFilePath)) this.deps.rules.invalidate();
     for (const path of new Set(paths)) {
       const checked = await checkPath(root, path, discovery, this.deps.rules);
       if (checked.kind === 'gone') {
@@ -261,7 +303,7 @@ export class Indexer {
     return { files: unique, skipped, deleted: [...new Set(deleted)].filter((path) => !present.has(path)) };
   }
 
-  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
+  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>, onAnalyzed: (files: number) => void = () => undefined): Promise<AnalyzedFile[]> {
     const tasks: Promise<AnalyzedFile[]>[] = [];
     for (let start = 0; start < batch.length; start += FILES_PER_ANALYZE_TASK) {
       const files = batch.slice(start, start + FILES_PER_ANALYZE_TASK).map((file) => ({
@@ -270,7 +312,12 @@ export class Indexer {
         language: file.language,
         knownHash: stored.get(file.path)?.contentHash ?? null,
       }));
-      tasks.push(this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => result.files));
+      tasks.push(
+        this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => {
+          onAnalyzed(files.length);
+          return result.files;
+        }),
+      );
     }
     return (await Promise.all(tasks)).flat();
   }
@@ -338,7 +385,7 @@ export class Indexer {
     // Chunk languages, for models that parse code: read once, since files do not change during the backfill.
     let fileLanguages: Map<number, string> | undefined;
     for (;;) {
-      if (signal?.aborted) throw new CancelledError('Indexing cancelled');
+      if (signal?.aborted) return embedded;
       const pending = await this.deps.store.chunksWithoutVectors(modelId, this.deps.config.batchFiles * 8);
       if (pending.length === 0) return embedded;
       const textOf = new Map(pending.map((row) => [row.contentHash, row.text]));
@@ -369,5 +416,31 @@ export class Indexer {
     }
     await Promise.all(tasks);
     return out;
+  }
+}
+
+/**
+ * Sizes batches so that each commits about `intervalMs` after the previous one:
+ * from the files committed per millisecond so far, between `minFiles` (before the
+ * first commit, so that a kill early in a cold index keeps something) and `maxFiles`.
+ */
+export class CommitPacer {
+  private readonly started = performance.now();
+  private filesCommitted = 0;
+
+  constructor(
+    private readonly maxFiles: number,
+    private readonly minFiles: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  nextBatchFiles(): number {
+    if (this.filesCommitted === 0) return this.minFiles;
+    const filesPerMs = this.filesCommitted / Math.max(1, performance.now() - this.started);
+    return Math.max(this.minFiles, Math.min(this.maxFiles, Math.round(filesPerMs * this.intervalMs)));
+  }
+
+  committed(files: number): void {
+    this.filesCommitted += files;
   }
 }

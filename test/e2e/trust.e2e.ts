@@ -50,8 +50,12 @@ describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000
       writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codegraph.model': TINY_MODEL }));
       await workbench.waitForStatus(/CodeGraph: restricted/, 60_000);
       await workbench.runCommand('CodeGraph: Search Code Semantically');
-      const toast = workbench.page.locator('.notification-toast', { hasText: 'does not index untrusted workspaces' }).first();
+      const toast = workbench.page.locator('.notification-toast', { hasText: 'Untrusted workspaces are not indexed' }).first();
       await toast.waitFor({ timeout: 20_000 });
+      // The "CodeGraph: " prefix names the extension once; the message does not repeat it.
+      const message = await toast.locator('.notification-list-item-message').innerText();
+      assert.match(message, /^CodeGraph: Untrusted workspaces are not indexed/);
+      assert.equal(message.match(/CodeGraph/g)?.length, 1, message);
       await workbench.screenshot('restricted');
       // Nothing was indexed and no engine opened: no index cache exists, and the extension's log
       // shows restricted mode but never an engine or the workspace's model path.

@@ -111,7 +111,7 @@ describe('a cache damaged in the middle', () => {
     assert.ok(untouched, 'status is a report: it does not repair or move the file');
     assert.equal(index.status, 0, index.stderr);
     assert.equal(rebuildMessages(index.stderr).length, 1, index.stderr);
-    assert.match(index.stderr, /corrupt .* and has been rebuilt; the damaged file was moved to .*index\.sqlite\.corrupt-\d+/);
+    assert.match(index.stderr, /corrupt and has been rebuilt; the damaged file was moved to .*index\.sqlite\.corrupt-\d+ \(.+\)/);
     assert.equal((JSON.parse(index.stdout) as { filesChanged: number }).filesChanged, 14);
     assert.equal(corruptCopies(cacheDir('pages-overwritten')).length, 1);
     assert.equal(search.status, 0, search.stderr);
@@ -162,9 +162,9 @@ describe('a cache damaged in the middle', () => {
     return pages;
   }
 
-  it('recovers from damage found mid-search and mid-index: moves the cache aside, rebuilds, answers, with one message each', async () => {
+  it('recovers from damage found mid-search, mid-index and by an engine status check: moves the cache aside, rebuilds, answers, with one message each', async () => {
     const outcomes: Record<string, unknown>[] = [];
-    for (const [when, table] of [['search', 'chunks'], ['index', 'files']] as const) {
+    for (const [when, table] of [['search', 'chunks'], ['index', 'files'], ['status', 'refs']] as const) {
       const dir = cacheDir(`mid-${when}`);
       await buildCache(`mid-${when}`);
       const logs: string[] = [];
@@ -174,6 +174,14 @@ describe('a cache damaged in the middle', () => {
         const pages = await damageWhileOpen(graph, table, 3);
         let top: string | undefined;
         if (when === 'search') {
+          top = (await graph.search('token bucket rate limiter', { limit: 3 }))[0]?.path;
+        } else if (when === 'status') {
+          // An engine opened to rebuild (the default) repairs what its status check finds, and reports the fresh cache.
+          const found = await graph.status({ verifyCache: true });
+          assert.match(found.recoveredFromCorruption ?? '', /has been rebuilt/);
+          assert.equal(found.cacheProblem, null);
+          assert.equal(found.counts.files, 0);
+          await graph.index();
           top = (await graph.search('token bucket rate limiter', { limit: 3 }))[0]?.path;
         } else {
           const summary = await graph.index();
@@ -194,8 +202,8 @@ describe('a cache damaged in the middle', () => {
     }
     recordFault({
       fault: 'cache-damage-mid-operation',
-      description: 'Every leaf page of the chunks table (during a search) or of the files table (during an index run) overwritten after the cache was opened and checked',
-      trials: 2,
+      description: 'Every leaf page of the chunks table (during a search), of the files table (during an index run) or of the refs table (found by a status check) overwritten after the cache was opened and checked',
+      trials: 3,
       survived: outcomes.length,
       lost: 'the index (moved aside and rebuilt from the sources; the search or index run completes on the rebuilt cache, with one message)',
       details: { outcomes },
@@ -279,7 +287,7 @@ describe('an unusable cache path', () => {
     const file = join(workspace.cache, 'a-file');
     mkdirSync(workspace.cache, { recursive: true });
     writeFileSync(file, 'not a folder\n');
-    expectRefused('cache-dir-is-file', '--cache names an ordinary file', cli(['index', root], file, 'none'), file, /is a file, not a folder[\s\S]*hint: Move .*a-file away/);
+    expectRefused('cache-dir-is-file', '--cache names an ordinary file', cli(['index', root], file, 'none'), file, /is a file, not a (folder|directory)[\s\S]*hint: /);
     expectRefused('cache-dir-under-file', '--cache names a folder below an ordinary file', cli(['index', root], join(file, 'below'), 'none'), file, /: \/.*a-file is a file, not a folder/);
     assert.equal(readFileSync(file, 'utf8'), 'not a folder\n');
   });
