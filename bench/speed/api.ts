@@ -9,7 +9,7 @@
  * (indexes the corpus into --cache first when it holds no index).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -74,14 +74,19 @@ export async function runApiSpeed(options: ApiSpeedOptions): Promise<{ report: R
 
   const mcp = await mcpRoundTrips(options, texts.queries);
   log(`api: MCP search round trip p50 ${mcp.roundTrip.p50} ms, p95 ${mcp.roundTrip.p95} ms`);
+  // The same queries in process, for the share of the round trip that is the protocol.
+  const inProcess = await inProcessSearches(options, modelDir, texts.queries);
+  log(`api: in-process search p50 ${inProcess.p50} ms, p95 ${inProcess.p95} ms`);
 
-  const report = { kind: 'speed-api', date: new Date().toISOString(), modelId: embedder.modelId, dimension: embedder.dimension, embedCode: { lines: '45-55', ...embedCode }, embedBatch: batch, mcpSearch: mcp };
+  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverage1m: round(loadavg()[0]!) };
+  const report = { kind: 'speed-api', date: new Date().toISOString(), machine, modelId: embedder.modelId, dimension: embedder.dimension, embedCode: { lines: '45-55', ...embedCode }, embedBatch: batch, mcpSearch: mcp, inProcessSearch: inProcess };
   const rows = [
     `| \`embedCode\`, one ${'~'}50-line function (45–55 lines, real chunks), warm, main thread | p50 ${embedCode.p50} ms, p95 ${embedCode.p95} ms, max ${embedCode.max} ms over ${embedCode.samples} functions |`,
     `| \`embedBatch\`, ${batch.texts} chunk texts on ${batch.workers} worker${batch.workers === 1 ? '' : 's'} (pool started) | ${batch.textsPerSecond} texts/s (${batch.ms} ms) |`,
     `| MCP \`search\` round trip (SDK client, stdio, limit 10), ${mcp.chunks} chunks | p50 ${mcp.roundTrip.p50} ms, p95 ${mcp.roundTrip.p95} ms over ${mcp.roundTrip.samples} distinct queries |`,
+    `| the same queries in process (\`CodeGraph.search\`, limit 10) | p50 ${inProcess.p50} ms, p95 ${inProcess.p95} ms |`,
   ];
-  const md = [`Embedding API and MCP server (bench/speed/api.ts), model ${embedder.modelId}:`, '', '| measure | result |', '|---|---|', ...rows].join('\n');
+  const md = [`Embedding API and MCP server (bench/speed/api.ts), model ${embedder.modelId}; ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverage1m} at the end:`, '', '| measure | result |', '|---|---|', ...rows].join('\n');
   mkdirSync(options.out, { recursive: true });
   writeFileSync(join(options.out, 'speed-api-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(options.out, 'speed-api-latest.md'), `${md}\n`);
@@ -146,6 +151,22 @@ async function mcpRoundTrips(options: ApiSpeedOptions, queries: readonly string[
     return { chunks: (structuredContent as { chunks: number }).chunks, roundTrip: latency(samples) };
   } finally {
     await client.close();
+  }
+}
+
+async function inProcessSearches(options: ApiSpeedOptions, modelDir: string | undefined, queries: readonly string[]) {
+  const graph = await CodeGraph.open({ root: options.corpus, cacheDir: options.cache, ...(modelDir ? { modelDir } : {}) });
+  try {
+    await graph.search('warm up', { limit: 1 });
+    const samples: number[] = [];
+    for (const query of queries) {
+      const started = performance.now();
+      await graph.search(query, { limit: 10 });
+      samples.push(performance.now() - started);
+    }
+    return latency(samples);
+  } finally {
+    await graph.dispose();
   }
 }
 
