@@ -78,6 +78,8 @@ export class PublicApi extends Disposable {
   readonly #generations = new Map<string, number>();
   #lastStatus = '';
   #standalone: Promise<CodeEmbedder> | null = null;
+  /** The standalone embedder once loaded, so `dimension` and `modelId` describe what `embed` uses. */
+  #standaloneLoaded: CodeEmbedder | null = null;
 
   constructor(private readonly host: ApiHost) {
     super();
@@ -144,11 +146,11 @@ export class PublicApi extends Disposable {
   }
 
   get dimension(): number | null {
-    return this.#folderEngine()?.dimension ?? null;
+    return this.#folderEngine()?.dimension ?? this.#standaloneLoaded?.dimension ?? null;
   }
 
   get modelId(): string | null {
-    return this.#folderEngine()?.modelId ?? null;
+    return this.#folderEngine()?.modelId ?? this.#standaloneLoaded?.modelId ?? null;
   }
 
   /** The typed object handed to other extensions. */
@@ -195,7 +197,9 @@ export class PublicApi extends Disposable {
       if (opened) return opened;
     }
     // No folder engine (no folder, keyword-only folders, or Restricted Mode): the bundled default model, whatever the workspace settings say.
-    this.#standalone ??= import('../engine/embedding/codeEmbedder.js').then(({ CodeEmbedder }) => CodeEmbedder.open({ modelDir: defaultModelDir(), workerFile: this.host.workerFile, workers: 1 }));
+    this.#standalone ??= import('../engine/embedding/codeEmbedder.js')
+      .then(({ CodeEmbedder }) => CodeEmbedder.open({ modelDir: defaultModelDir(), workerFile: this.host.workerFile, workers: 1 }))
+      .then((embedder) => (this.#standaloneLoaded = embedder));
     const embedder = await this.#standalone.catch((error: unknown) => {
       this.#standalone = null;
       throw error;

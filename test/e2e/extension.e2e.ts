@@ -9,15 +9,14 @@
  * (npm run package). scripts/run-tests.mjs provides both.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { startFakeHub, type FakeHub } from '../fakeHub.js';
 import { defaultModelId, REPO_ROOT, tempDir, TINY_MODEL } from '../helpers.js';
+import { packApiProbe, runProbe } from './harness/apiProbe.js';
 import { BASE_SETTINGS, openSession, type Session } from './harness/session.js';
 import { until, type Workbench } from './harness/workbench.js';
 import { CodeGraph } from '../../engine/index.js';
@@ -43,16 +42,6 @@ async function closestSimilarChunk(sessionWorkspace: string, path: string, line:
   } finally {
     workspace.cleanup();
   }
-}
-
-/** Packs the test-only extension that drives CodeGraph's API (test/e2e/fixtures/api-probe) into a .vsix. */
-function packApiProbe(outDir: string): string {
-  const source = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'api-probe');
-  const out = join(outDir, 'codegraph-api-probe.vsix');
-  const vsce = join(dirname(createRequire(join(REPO_ROOT, 'package.json')).resolve('@vscode/vsce/package.json')), 'vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: source, encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`packing the API probe failed:\n${result.stdout}\n${result.stderr}`);
-  return out;
 }
 
 /** What the API probe recorded: each call's value, or its error and code. */
@@ -462,12 +451,7 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
 
   it('serves a second extension through its API, and chat through its language-model tools', async () => {
     await step('api', async (workbench) => {
-      await workbench.runCommand('CodeGraph Probe: Run API Checks');
-      const done = `${probeOut}.done`;
-      await until(async () => existsSync(done), (exists) => exists, 240_000, 'the API probe to finish');
-      const outcome = readFileSync(done, 'utf8');
-      assert.equal(outcome.trim(), 'done', outcome);
-      const report = JSON.parse(readFileSync(probeOut, 'utf8')) as ProbeReport;
+      const report = await runProbe<ProbeReport>(workbench, 'CodeGraph Probe: Run API Checks', probeOut);
       writeFileSync(join(session!.artifacts, 'api-probe.json'), JSON.stringify(report, null, 2));
       assert.ok(report.found);
       assert.equal(report.apiVersion, 1);
