@@ -5,10 +5,13 @@ import { resolveConfig, type EngineConfig, type EngineConfigInput } from './conf
 import { defaultModelDir } from './config/paths.js';
 import { WorkspaceRules } from './discovery/rules.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
+import { EmbeddingApi, type EmbedInput, type EmbedResult } from './embedding/api.js';
 import { Embedder } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
 import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
-import { EngineMetrics } from './metrics/metrics.js';
+import { EngineEvents } from './events/events.js';
+import { EngineMetrics, type EngineMetricsSnapshot } from './metrics/metrics.js';
+import { prometheusText } from './metrics/prometheus.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
 import { WorkerPool, type PoolEvent } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
@@ -46,7 +49,17 @@ export interface OpenOptions {
   readonly onModelError?: 'throw' | 'lexical' | 'fallback';
   /** The chain's second level; default: the bundled default model. Null skips it. */
   readonly fallbackModelDir?: string | null;
+  /**
+   * On a corrupt cache: move it aside and rebuild from the sources (default), or
+   * throw `CacheCorruptionError` and leave it as it is (the CLI's `status`, a report).
+   */
+  readonly onCacheCorruption?: 'rebuild' | 'throw';
   readonly log?: (message: string) => void;
+}
+
+export interface StatusOptions {
+  /** Also read every page of the cache (`PRAGMA quick_check`, about 100 MB/s): what `codegraph status` does. */
+  readonly verifyCache?: boolean;
 }
 
 export interface EngineStatus {
@@ -63,9 +76,11 @@ export interface EngineStatus {
   /** Set while the configured model is not the one serving (see `ModelFallback`). */
   readonly modelFallback?: ModelFallback | null;
   readonly recoveredFromCorruption: string | null;
+  /** Set when the cache was found damaged while reading the status (or by `verifyCache`); it is rebuilt by the next index or search. */
+  readonly cacheProblem?: string | null;
   readonly counts: StoreCounts;
   readonly lastIndexedAt: string | null;
-  readonly metrics: ReturnType<EngineMetrics['snapshot']>;
+  readonly metrics: EngineMetricsSnapshot;
 }
 
 /**
@@ -74,7 +89,13 @@ export interface EngineStatus {
  * query-side model and the in-memory dense index.
  */
 export class CodeGraph {
-  readonly metrics = new EngineMetrics();
+  /** Counters and latency recorders; `metrics()` reads them. */
+  readonly meters = new EngineMetrics();
+  /** File indexed / removed, batch committed, index settled, model degraded (see `EngineEventMap`). */
+  readonly events: EngineEvents;
+  private readonly embedding: EmbeddingApi;
+  /** Index runs waiting behind the current one: `index-settled` fires when none is left. */
+  private indexWaiters = 0;
   private pool: WorkerPool | null = null;
   private dense: DenseIndex | null = null;
   private denseLoading: Promise<DenseIndex | null> | null = null;
@@ -87,20 +108,38 @@ export class CodeGraph {
   private indexing: Promise<IndexSummary> | null = null;
   private collectedThisSession = false;
   private chunkChurnSinceCollection = 0;
+  private currentStore: WorkspaceStore;
+  /** A recovery from corruption in progress: concurrent callers that hit the damage wait for the same one. */
+  private recovering: Promise<void> | null = null;
+  /** What a corrupt cache found later (by a read, or by `status`) leads to; see `OpenOptions.onCacheCorruption`. */
+  private cacheCorruptionMode: 'rebuild' | 'throw' = 'rebuild';
 
   /** Query-side inference: consecutive failures (after retries) before the engine degrades. */
   private readonly queryInference = new CircuitBreaker(3);
 
   private constructor(
     readonly config: EngineConfig,
-    readonly store: WorkspaceStore,
+    store: WorkspaceStore,
     private embedder: Embedder | null,
     private modelError: string | null,
-    private readonly recoveredFromCorruption: string | null,
+    private recoveredFromCorruption: string | null,
     private readonly log: (message: string) => void,
     private readonly recovery: ModelRecovery,
   ) {
+    this.currentStore = store;
     this.rules = new WorkspaceRules(config.root, config.discovery);
+    this.events = new EngineEvents((error, event) => {
+      this.meters.recordError(error);
+      this.log(`A '${event}' listener failed: ${(error as Error).message}`);
+    });
+    this.embedding = new EmbeddingApi({
+      embedder: () => this.embedder,
+      embedOnPool: (texts, languages, role) => this.workerPool().embedVectors(texts, languages, role),
+      metrics: this.meters,
+      batchSize: config.embedBatchSize,
+      queryVector: (text) => this.queryVector(text),
+      modelError: () => this.modelError,
+    });
     this.queryCache = new LRUCache<string, Float32Array>({
       maxSize: Math.max(1, Math.floor(config.cacheBudgetMb * 1024 * 1024 * 0.25)),
       sizeCalculation: (vector, key) => vector.byteLength + key.length * 2,
@@ -108,9 +147,13 @@ export class CodeGraph {
     // The dense index is loaded lazily, so the searcher reads it through a getter.
     const readDense = () => this.dense;
     // The model can change at run time (recovery chain), so the query embedder is read through a getter too.
-    const readEmbedQuery = () => (this.embedder ? (text: string) => this.embedQuery(text) : null);
+    const readEmbedQuery = () => (this.embedder ? (text: string) => this.queryVector(text) : null);
+    // A corrupt cache is replaced at run time, so the store is read through a getter as well.
+    const readStore = () => this.currentStore;
     this.searcher = new Searcher({
-      store,
+      get store() {
+        return readStore();
+      },
       get dense() {
         return readDense();
       },
@@ -152,17 +195,20 @@ export class CodeGraph {
     try {
       store = await WorkspaceStore.open(cachePath);
     } catch (error) {
-      if (!(error instanceof CacheCorruptionError)) throw error;
-      // Keep the damaged file for inspection, and rebuild from the sources, which are the truth.
-      const aside = `${cachePath}.corrupt-${Date.now()}`;
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(cachePath + suffix)) renameSync(cachePath + suffix, aside + suffix);
-      recovered = `The index cache was corrupt and has been rebuilt; the damaged file was moved to ${aside}.`;
+      if (!(error instanceof CacheCorruptionError) || options.onCacheCorruption === 'throw') throw error;
+      recovered = moveCorruptCacheAside(cachePath, error);
       log(recovered);
       store = await WorkspaceStore.open(cachePath);
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
-    if (embedder) await graph.noteModel(embedder.modelId);
+    graph.cacheCorruptionMode = options.onCacheCorruption ?? 'rebuild';
+    if (embedder) await graph.noteModel(embedder);
     return graph;
+  }
+
+  /** The cache; replaced when corruption is found and the cache is rebuilt. */
+  get store(): WorkspaceStore {
+    return this.currentStore;
   }
 
   get modelId(): string | null {
@@ -179,22 +225,45 @@ export class CodeGraph {
 
   /** Indexes the workspace (or the given paths). Concurrent calls run one after another. */
   async index(options: IndexRunOptions = {}): Promise<IndexSummary> {
+    this.indexWaiters++;
     while (this.indexing) await this.indexing.catch(() => undefined);
+    this.indexWaiters--;
     const run = this.runIndex(options);
     this.indexing = run;
+    let summary: IndexSummary;
     try {
-      return await run;
+      summary = await run;
+    } catch (error) {
+      this.meters.recordError(error);
+      throw error;
     } finally {
       this.indexing = null;
     }
+    if (this.indexWaiters === 0) this.events.emit('index-settled', { summary });
+    return summary;
+  }
+
+  /** True while an index run is running or waiting. */
+  get isIndexing(): boolean {
+    return this.indexing !== null || this.indexWaiters > 0;
   }
 
   /** One indexing run; if inference keeps failing, the engine steps down the recovery chain and runs again. */
   private async runIndex(options: IndexRunOptions): Promise<IndexSummary> {
+    let rebuilt = false;
     for (;;) {
+      const store = this.currentStore;
       try {
         return await this.runIndexOnce(options);
       } catch (error) {
+        // A damaged cache found mid-run: the sources are the truth, so move it aside and index the whole tree again (once).
+        if (error instanceof CacheCorruptionError && !rebuilt) {
+          await this.recoverFromCorruption(error, store);
+          rebuilt = true;
+          const { paths: _paths, ...whole } = options;
+          options = whole;
+          continue;
+        }
         const pool = this.pool;
         if (!pool?.inferenceCircuitOpen || !this.embedder || !(await this.degrade(`inference kept failing: ${pool.lastInferenceError ?? (error as Error).message}`, this.embedder))) throw error;
       }
@@ -202,6 +271,7 @@ export class CodeGraph {
   }
 
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
+    if (!options.paths) await this.periodicQuickCheck();
     const indexer = new Indexer({
       config: this.config,
       store: this.store,
@@ -209,13 +279,17 @@ export class CodeGraph {
       modelId: this.modelId,
       chunking: this.chunking(),
       rules: this.rules,
-      onBatchCommitted: (result, written) => this.applyBatch(result, written),
-      onEmbedLatency: (ms, texts) => this.metrics.embedLatency.record(ms / Math.max(1, texts)),
+      onBatchCommitted: async (result, written, files) => {
+        await this.applyBatch(result, written);
+        this.noteBatch(result, written, files, batchClock);
+      },
+      onEmbedLatency: (ms, texts) => this.meters.embedLatency.record(ms / Math.max(1, texts)),
     });
+    const batchClock = { last: performance.now() };
     const summary = await indexer.run(options);
-    this.metrics.counters.filesIndexed += summary.filesChanged;
-    this.metrics.counters.chunksEmbedded += summary.chunksEmbedded;
-    this.metrics.counters.vectorsReused += summary.vectorsReused;
+    this.meters.counters.filesIndexed += summary.filesChanged;
+    this.meters.counters.chunksEmbedded += summary.chunksEmbedded;
+    this.meters.counters.vectorsReused += summary.vectorsReused;
     // Garbage collection scans every vector, so it runs after the first index of a
     // session (which drops a previous model's vectors) and then once enough chunks
     // have churned to matter, not after every single-file edit.
@@ -236,6 +310,10 @@ export class CodeGraph {
   }
 
   async search(query: string, options: Partial<SearchOptions> = {}): Promise<SearchHit[]> {
+    return this.counted(() => this.withCacheRecovery(() => this.searchOnce(query, options)));
+  }
+
+  private async searchOnce(query: string, options: Partial<SearchOptions>): Promise<SearchHit[]> {
     const started = performance.now();
     await this.denseIndex();
     let hits: SearchHit[];
@@ -249,19 +327,88 @@ export class CodeGraph {
         await this.indexing?.catch(() => undefined); // the pool is replaced below; let a running index finish first
         await this.degrade(`query inference kept failing: ${(error as Error).message}`, embedder);
       }
+      this.meters.recordError(error);
       hits = await this.searcher.search(query, { ...options, mode: 'lexical' });
     }
-    this.metrics.counters.searches++;
-    this.metrics.searchLatency.record(performance.now() - started);
+    this.meters.counters.searches++;
+    this.meters.searchLatency.record(performance.now() - started);
     return hits;
   }
 
   async similar(path: string, line: number, options: Partial<SearchOptions> = {}): Promise<{ origin: SearchHit; hits: SearchHit[] }> {
-    await this.denseIndex();
-    return this.searcher.similar(path, line, options);
+    return this.counted(() =>
+      this.withCacheRecovery(async () => {
+        await this.denseIndex();
+        return this.searcher.similar(path, line, options);
+      }),
+    );
   }
 
-  async status(): Promise<EngineStatus> {
+  /**
+   * Runs a read; if it finds the cache damaged, the cache is moved aside and
+   * rebuilt from the sources (one message), and the read runs again on the new one.
+   */
+  private async withCacheRecovery<T>(read: () => Promise<T>): Promise<T> {
+    const store = this.currentStore;
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof CacheCorruptionError)) throw error;
+      // An index run in flight uses the same store: it finds the damage too and recovers, or finishes first.
+      await this.indexing?.catch(() => undefined);
+      await this.recoverFromCorruption(error, store);
+      await this.index();
+      return read();
+    }
+  }
+
+  /**
+   * Moves the damaged cache aside and opens a fresh one in its place; the next
+   * index run rebuilds it. Concurrent callers share one recovery, and a caller
+   * whose error came from a store already replaced does nothing.
+   */
+  private async recoverFromCorruption(error: CacheCorruptionError, damaged: WorkspaceStore): Promise<void> {
+    if (this.recovering) return this.recovering;
+    if (this.currentStore !== damaged) return; // another caller replaced it already
+    this.recovering = (async () => {
+      await damaged.close().catch(() => undefined);
+      const message = moveCorruptCacheAside(this.cachePath, error);
+      this.log(message);
+      this.recoveredFromCorruption = message;
+      this.currentStore = await WorkspaceStore.open(this.cachePath);
+      this.dense = null;
+      this.denseLoading = null;
+      this.batchesDuringLoad = [];
+      this.fileIndex = null;
+      this.collectedThisSession = false;
+      this.chunkChurnSinceCollection = 0;
+      if (this.embedder) await this.noteModel(this.embedder);
+    })();
+    try {
+      await this.recovering;
+    } finally {
+      this.recovering = null;
+    }
+  }
+
+  /**
+   * A full `quick_check` at most once a day, in whole-workspace index runs: those
+   * stat every file anyway, and the check costs about 0.5–0.7 s per 50 MB of cache
+   * (measurements at QUICK_CHECK_ON_OPEN_BYTES). Small caches are checked on every open already.
+   */
+  private async periodicQuickCheck(): Promise<void> {
+    const last = Date.parse((await this.store.getMeta('last_quick_check')) ?? '');
+    if (Number.isFinite(last) && Date.now() - last < QUICK_CHECK_INTERVAL_MS) return;
+    const problems = await this.store.quickCheck();
+    if (problems.length > 0) {
+      throw new CacheCorruptionError(`The index cache is corrupt (${this.cachePath}): quick_check: ${problems.slice(0, 3).join('; ')}`, { cachePath: this.store.db.path, check: 'quick_check' });
+    }
+    await this.store.setMeta('last_quick_check', new Date().toISOString());
+  }
+
+  async status(options: StatusOptions = {}): Promise<EngineStatus> {
+    // First: reading the store may find it corrupt and replace it, which the rest reports.
+    const cache = await this.cacheReport(options);
     let cacheBytes = 0;
     for (const suffix of ['', '-wal']) {
       try {
@@ -282,11 +429,100 @@ export class CodeGraph {
       modelError: this.modelError,
       modelFallback: this.recovery.fallback,
       recoveredFromCorruption: this.recoveredFromCorruption,
-      counts: await this.store.counts(this.modelId ?? ''),
-      lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null,
-      metrics: this.metrics.snapshot(),
+      ...cache,
+      metrics: this.meters.snapshot(),
     };
   }
+
+  /**
+   * The status's view of the store: counts, or what is wrong with it. A corrupt
+   * cache is reported as such when the engine was opened with `onCacheCorruption:
+   * 'throw'` (a report changes nothing); otherwise it is moved aside here like
+   * anywhere else, and the status shows the fresh, empty cache and why.
+   */
+  private async cacheReport(options: StatusOptions): Promise<Pick<EngineStatus, 'cacheProblem' | 'counts' | 'lastIndexedAt'>> {
+    const store = this.currentStore;
+    try {
+      const problems = options.verifyCache ? await this.store.quickCheck() : [];
+      if (problems.length > 0) throw new CacheCorruptionError(`The index cache is corrupt (${this.cachePath}): quick_check: ${problems.slice(0, 3).join('; ')}`);
+      return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: (await this.store.getMeta('last_indexed_at')) ?? null };
+    } catch (error) {
+      if (!(error instanceof CacheCorruptionError)) throw error;
+      if (this.cacheCorruptionMode === 'rebuild') {
+        await this.recoverFromCorruption(error, store);
+        return { cacheProblem: null, counts: await this.store.counts(this.modelId ?? ''), lastIndexedAt: null };
+      }
+      return { cacheProblem: error.message, counts: { files: 0, chunks: 0, vectors: 0, vectorsForModel: 0, references: 0, resolvedReferences: 0 }, lastIndexedAt: null };
+    }
+  }
+
+  // ---- Library API: embedding, metrics (engine/embedding/api.ts, engine/metrics/) ----
+  // Embedding needs no index: these never touch the store.
+
+  /** Vector width of the serving model; null when lexical-only. */
+  get dimension(): number | null {
+    return this.embedding.dimension;
+  }
+
+  /** Document-side vector of `code`, with the index's model, pre-processing and dimensions. */
+  embedCode(code: string, language?: string | null): Promise<Float32Array> {
+    return this.embedding.embedCode(code, language);
+  }
+
+  /** Query-side vector of `text`, through the engine's query cache. */
+  embedQuery(text: string): Promise<Float32Array> {
+    return this.embedding.embedQuery(text);
+  }
+
+  /** One text with its flags (`language`, `languageFallback`, `truncated`). */
+  embed(input: EmbedInput | string): Promise<EmbedResult> {
+    return this.embedding.embed(input);
+  }
+
+  /** Many texts on the worker pool, batched; results in input order. */
+  embedBatch(inputs: readonly (EmbedInput | string)[]): Promise<EmbedResult[]> {
+    return this.embedding.embedBatch(inputs);
+  }
+
+  /** Cosine similarity of two code texts (document side) or vectors. */
+  similarity(a: string | Float32Array, b: string | Float32Array, language?: string | null): Promise<number> {
+    return this.embedding.similarity(a, b, language);
+  }
+
+  /** Latency summaries (embed, search, index batch), cache hit ratios, memory and error counts of this engine. */
+  metrics(): EngineMetricsSnapshot {
+    return this.meters.snapshot();
+  }
+
+  /** The metrics and index gauges in the Prometheus text exposition format. */
+  async prometheusMetrics(): Promise<string> {
+    const status = await this.status();
+    return prometheusText(this.meters, { files: status.counts.files, chunks: status.counts.chunks, vectors: status.counts.vectorsForModel, cacheBytes: status.cacheBytes, hybrid: status.serviceLevel === 'hybrid', lastIndexedAt: status.lastIndexedAt });
+  }
+
+  private async counted<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.meters.recordError(error);
+      throw error;
+    }
+  }
+
+  /** Events and the batch histogram for one committed batch. */
+  private noteBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, files: { readonly indexed: readonly string[]; readonly removed: readonly string[] } | undefined, clock: { last: number }): void {
+    const now = performance.now();
+    const durationMs = now - clock.last;
+    clock.last = now;
+    this.meters.indexBatchLatency.record(durationMs);
+    const indexed = files?.indexed ?? [];
+    const removed = files?.removed ?? [];
+    if (indexed.length > 0) this.events.emit('file-indexed', { paths: indexed, chunks: result.addedChunks.length });
+    if (removed.length > 0) this.events.emit('file-removed', { paths: removed });
+    this.events.emit('batch-committed', { filesIndexed: indexed.length, filesRemoved: removed.length, chunksAdded: result.addedChunks.length, chunksRemoved: result.removedChunkIds.length, vectorsWritten: written.size, durationMs });
+  }
+
+  // ---- end of the library API ----
 
   async dispose(): Promise<void> {
     await this.indexing?.catch(() => undefined);
@@ -316,9 +552,13 @@ export class CodeGraph {
     return this.pool;
   }
 
-  private async embedQuery(text: string): Promise<Float32Array> {
+  private async queryVector(text: string): Promise<Float32Array> {
+    this.meters.counters.queryCacheLookups++;
     const cached = this.queryCache.get(text);
-    if (cached) return cached;
+    if (cached) {
+      this.meters.counters.queryCacheHits++;
+      return cached;
+    }
     const embedder = this.embedder!;
     const vector = await withRetry(() => embedder.embedQuery(text), QUERY_RETRY, (error) => (error as CodeGraphError).code === 'INFERENCE');
     this.queryInference.recordSuccess('query');
@@ -357,11 +597,13 @@ export class CodeGraph {
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
-    if (this.embedder) await this.noteModel(this.embedder.modelId);
+    if (this.embedder) await this.noteModel(this.embedder);
+    this.events.emit('model-degraded', { from: failed.modelId, to: this.embedder?.modelId ?? null, reason: why, serviceLevel: this.serviceLevel });
     return true;
   }
 
   private notePoolEvent(event: PoolEvent): void {
+    if (event.kind === 'worker-crash') this.meters.recordError({ code: 'WORKER_CRASH' });
     if (event.kind === 'quarantine') this.log(`Quarantined ${event.path}: a worker crashed on it ${event.attempts} times (${event.error}); it is skipped until it changes`);
     else if (event.kind === 'inference-circuit-open') this.log(`Inference failed ${event.failures} times in a row; stopping embedding with this model: ${event.error}`);
   }
@@ -403,13 +645,21 @@ export class CodeGraph {
     }
   }
 
-  private async noteModel(modelId: string): Promise<void> {
+  private async noteModel(embedder: Embedder): Promise<void> {
+    const { modelId, legacyModelId } = embedder;
     const previous = await this.store.getMeta('model_id');
-    if (previous !== modelId) {
-      if (previous) this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
-      await this.store.setMeta('model_id', modelId);
+    if (previous === modelId) return;
+    if (previous && previous === legacyModelId) {
+      // Same weights, id computed before it covered the manifest and tokenizer: keep the vectors (those of the
+      // model's width; others were made under a manifest that disagreed with the graph) instead of re-embedding.
+      const kept = await this.store.renameModelVectors(previous, modelId, embedder.manifest.dimension);
+      this.log(`Model id ${previous} is now ${modelId} (it covers the manifest and tokenizer too); ${kept} vectors kept`);
+    } else if (previous) {
+      this.log(`Model changed from ${previous} to ${modelId}: chunks will be re-embedded on the next index`);
     }
+    await this.store.setMeta('model_id', modelId);
   }
+
 }
 
 /** The model side of the engine's state: which recovery mode, and which level of the chain is serving. */
@@ -419,6 +669,16 @@ interface ModelRecovery {
   /** The model directory in use; null when lexical-only. */
   activeModelDir: string | null;
   fallback: ModelFallback | null;
+}
+
+const QUICK_CHECK_INTERVAL_MS = 24 * 3600 * 1000;
+
+/** Keeps the damaged file (and its WAL) beside the cache for inspection; returns the one message that says so. */
+function moveCorruptCacheAside(cachePath: string, error: CacheCorruptionError): string {
+  const aside = `${cachePath}.corrupt-${Date.now()}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(cachePath + suffix)) renameSync(cachePath + suffix, aside + suffix);
+  const why = error.message.replace(/^The index cache is corrupt \([^)]*\):\s*/, '');
+  return `The index cache was corrupt and has been rebuilt; the damaged file was moved to ${aside} (${why}).`;
 }
 
 const QUERY_RETRY = { maxAttempts: 2, baseDelayMs: 50, factor: 2, maxDelayMs: 500, jitter: 0, seed: 1 };

@@ -9,12 +9,14 @@ export type CodeGraphErrorCode =
   | 'TOKENIZATION'
   | 'INFERENCE'
   | 'CACHE_CORRUPTION'
+  | 'CACHE_UNUSABLE'
   | 'RESOURCE_EXHAUSTED'
   | 'UNSUPPORTED_LANGUAGE'
   | 'INVALID_CONFIG'
   | 'NOT_FOUND'
   | 'CANCELLED'
-  | 'NETWORK';
+  | 'NETWORK'
+  | 'INVALID_INPUT';
 
 export class CodeGraphError extends Error {
   readonly code: CodeGraphErrorCode;
@@ -29,7 +31,7 @@ export class CodeGraphError extends Error {
 }
 
 export class ModelLoadError extends CodeGraphError {
-  constructor(message: string, details: { modelDir?: string; file?: string; hint?: string } = {}, options?: { cause?: unknown }) {
+  constructor(message: string, details: { modelDir?: string; file?: string; hint?: string; [key: string]: unknown } = {}, options?: { cause?: unknown }) {
     super('MODEL_LOAD', message, details, options);
   }
 }
@@ -47,8 +49,23 @@ export class InferenceError extends CodeGraphError {
 }
 
 export class CacheCorruptionError extends CodeGraphError {
-  constructor(message: string, details: { cachePath?: string; check?: string } = {}, options?: { cause?: unknown }) {
+  constructor(message: string, details: { cachePath?: string; check?: string; hint?: string } = {}, options?: { cause?: unknown }) {
     super('CACHE_CORRUPTION', message, details, options);
+  }
+}
+
+/** Why a cache path cannot be used; each has its own fix (`details.hint`). */
+export type CacheUnusableReason = 'directory' | 'not-a-file' | 'foreign' | 'newer-schema' | 'cache-dir-not-a-directory' | 'read-only' | 'cannot-open' | 'disk-full' | 'unsupported-file-system' | 'io';
+
+/**
+ * A cache that cannot be opened or written, and must not be rebuilt in place:
+ * the cause is outside the file's contents (a directory or another program's
+ * database at the path, a newer schema, a read-only or full file system). Unlike
+ * corruption, nothing is moved aside; `details.hint` says what the user can do.
+ */
+export class CacheUnusableError extends CodeGraphError {
+  constructor(message: string, details: { cachePath: string; reason: CacheUnusableReason; hint: string; [key: string]: unknown }, options?: { cause?: unknown }) {
+    super('CACHE_UNUSABLE', message, details, options);
   }
 }
 
@@ -80,6 +97,13 @@ export class NotFoundError extends CodeGraphError {
 export class NetworkError extends CodeGraphError {
   constructor(message: string, details: { url?: string; status?: number; file?: string; hint?: string; [key: string]: unknown } = {}, options?: { cause?: unknown }) {
     super('NETWORK', message, details, options);
+  }
+}
+
+/** An argument the engine cannot work with (an empty text to embed, a vector of the wrong size); `details.argument` names it. */
+export class InvalidInputError extends CodeGraphError {
+  constructor(message: string, details: { argument?: string; hint?: string; [key: string]: unknown } = {}) {
+    super('INVALID_INPUT', message, details);
   }
 }
 

@@ -3,6 +3,7 @@
 # versions, from Debian's archive and the npm registry, into
 # ${CODEGRAPH_SPEED_CORPUS:-~/.cache/codegraph/speed-corpus}. Idempotent; the corpus stays out of git.
 #   bash bench/speed/fetch-corpus.sh
+# The versions actually fetched are listed in <corpus>.versions (a pinned version that left the archive is replaced by its current one).
 set -euo pipefail
 out="${CODEGRAPH_SPEED_CORPUS:-$HOME/.cache/codegraph/speed-corpus}"
 work="$out.download"
@@ -37,7 +38,13 @@ for entry in "${debs[@]}"; do
   [ -f "$out/.done-$name" ] && continue
   echo "fetching $spec"
   rm -rf "x-$name" && mkdir "x-$name"
-  (apt-get download "$spec" >/dev/null) || { echo "cannot download $spec (pinned version gone from the archive?)" >&2; exit 1; }
+  # Security and point-release updates replace pinned versions in the archive. Then take the archive's
+  # current version of the same package (the same sources, give or take a patch) and record it.
+  if ! (apt-get download "$spec" >/dev/null 2>&1); then
+    echo "pinned $spec is gone from the archive; using the current version of $name" >&2
+    (apt-get download "$name" >/dev/null) || { echo "cannot download $name from the archive" >&2; exit 1; }
+  fi
+  echo "$name $(dpkg-deb -f "${name}"_*.deb Version)" >> "$out.versions"
   dpkg -x "${name}"_*.deb "x-$name"
   for path in $keep; do
     if [[ "$path" == *.zip ]]; then

@@ -65,7 +65,9 @@ export function resolveConfig(input: EngineConfigInput): EngineConfig {
     cacheBudgetMb: input.cacheBudgetMb ?? 64,
     discovery: {
       maxFileBytes: input.discovery?.maxFileBytes ?? 1024 * 1024,
-      followSymlinks: input.discovery?.followSymlinks ?? false,
+      // Links are followed by default, but only where they stay inside the workspace (or a root named here).
+      followSymlinks: input.discovery?.followSymlinks ?? true,
+      allowedSymlinkRoots: (input.discovery?.allowedSymlinkRoots ?? []).map((dir) => resolve(dir)),
       excludeGlobs: input.discovery?.excludeGlobs ?? [],
       languages: input.discovery?.languages ?? [],
       respectGitignore: input.discovery?.respectGitignore ?? true,

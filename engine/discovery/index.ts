@@ -1,5 +1,5 @@
-export { decodeSourceText, type DecodedContent } from './content.js';
-export { WorkspaceRules, type PathVerdict } from './rules.js';
+export { decodeSourceText, readSourceBytes, type DecodedContent, type FileOpener, type SourceBytes } from './content.js';
+export { isIgnoreFilePath, WorkspaceRules, type PathVerdict } from './rules.js';
 export type { DiscoveredFile, DiscoveryOptions, DiscoveryResult, SkippedFile, SkipReason } from './types.js';
 export { DEFAULT_DISCOVERY } from './types.js';
-export { countSkipped, discoverFiles, specialKind } from './walk.js';
+export { checkPath, countSkipped, discoverFiles, printableName, specialKind, type PathCheck } from './walk.js';

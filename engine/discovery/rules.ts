@@ -17,6 +17,12 @@ const IGNORE_FILES = [
   ['.codegraphignore', 'codegraphignore'],
 ] as const;
 
+/** Whether a workspace-relative path names an ignore file, whose change alters what is indexed. */
+export function isIgnoreFilePath(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return IGNORE_FILES.some(([fileName]) => fileName === name);
+}
+
 export type PathVerdict = { readonly include: true; readonly language: string } | { readonly include: false; readonly reason: SkipReason; readonly detail?: string };
 
 /**
@@ -46,32 +52,54 @@ export class WorkspaceRules {
     this.layerCache.clear();
   }
 
-  /** Whether a directory (relative path) is walked into. */
-  checkDirectory(path: string): SkipReason | null {
-    if (this.directories.ignores(`${path}/`)) return 'excluded-directory';
+  /**
+   * Whether a directory (relative path) is walked into. Without the built-in
+   * directories (node_modules, build, .git, ...) only the user's rules and
+   * ignore files count: what a symlink's target inside the workspace must pass.
+   */
+  checkDirectory(path: string, withBuiltInDirectories = true): SkipReason | null {
+    if (withBuiltInDirectories && this.directories.ignores(`${path}/`)) return 'excluded-directory';
     if (this.options.excludeGlobs.length > 0 && this.globs.ignores(`${path}/`)) return 'exclude-glob';
     return this.ignoredByFiles(path, true);
   }
 
+  /** Whether a directory and all its ancestors are walked into: the first reason one is not, or null. */
+  checkDirectoryPath(path: string, withBuiltInDirectories = true): SkipReason | null {
+    const parts = path.split('/');
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const reason = this.checkDirectory(parts.slice(0, depth).join('/'), withBuiltInDirectories);
+      if (reason) return reason;
+    }
+    return null;
+  }
+
   /** Whether a file (relative path) is indexed, and as which language. Checks ancestors too. */
   checkFile(path: string, checkAncestors = false): PathVerdict {
-    if (checkAncestors) {
-      const parts = path.split('/');
-      for (let depth = 1; depth < parts.length; depth++) {
-        const reason = this.checkDirectory(parts.slice(0, depth).join('/'));
-        if (reason) return { include: false, reason };
-      }
-    }
-    if (this.secrets.ignores(path)) return { include: false, reason: 'secret' };
-    if (this.generated.ignores(path)) return { include: false, reason: 'generated' };
-    if (this.options.excludeGlobs.length > 0 && this.globs.ignores(path)) return { include: false, reason: 'exclude-glob' };
-    const ignoredBy = this.ignoredByFiles(path, false);
-    if (ignoredBy) return { include: false, reason: ignoredBy };
-    if (BINARY_EXTENSIONS.has(extname(path).toLowerCase())) return { include: false, reason: 'binary-extension' };
+    const excluded = this.exclusionOf(path, checkAncestors);
+    if (excluded) return { include: false, reason: excluded };
     const language = languageForPath(path);
     if (!language) return { include: false, reason: 'unsupported-type' };
     if (this.languageFilter.size > 0 && !this.languageFilter.has(language.id)) return { include: false, reason: 'language-filter', detail: language.id };
     return { include: true, language: language.id };
+  }
+
+  /**
+   * Why a file is excluded whatever its language, or null: what a symlink's
+   * target is checked against (the link's own name decides the language).
+   */
+  exclusionOf(path: string, checkAncestors = false, withBuiltInDirectories = true): SkipReason | null {
+    const slash = path.lastIndexOf('/');
+    if (checkAncestors && slash > 0) {
+      const reason = this.checkDirectoryPath(path.slice(0, slash), withBuiltInDirectories);
+      if (reason) return reason;
+    }
+    if (this.secrets.ignores(path)) return 'secret';
+    if (this.generated.ignores(path)) return 'generated';
+    if (this.options.excludeGlobs.length > 0 && this.globs.ignores(path)) return 'exclude-glob';
+    const ignoredBy = this.ignoredByFiles(path, false);
+    if (ignoredBy) return ignoredBy;
+    if (BINARY_EXTENSIONS.has(extname(path).toLowerCase())) return 'binary-extension';
+    return null;
   }
 
   private ignoredByFiles(path: string, isDirectory: boolean): SkipReason | null {

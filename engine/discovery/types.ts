@@ -11,8 +11,15 @@ export type SkipReason =
   | 'too-large'
   | 'binary'
   | 'invalid-utf8'
+  /** A symlink, with following turned off. */
   | 'symlink'
   | 'symlink-loop'
+  /** A symlink whose target is outside the workspace and every allowed root. */
+  | 'symlink-outside-root'
+  /** A symlink to a file or directory already indexed under its own path (or through another link). */
+  | 'symlink-duplicate'
+  /** A name that is not valid UTF-8: paths are stored, searched and printed as text. */
+  | 'unsupported-file-name'
   | 'unreadable'
   /** FIFOs, sockets and devices: reading one can block forever, so it is never opened. */
   | 'special-file'
@@ -36,7 +43,14 @@ export interface SkippedFile {
 export interface DiscoveryOptions {
   /** Files larger than this are skipped. */
   readonly maxFileBytes: number;
+  /**
+   * Follow symbolic links. A link is followed only when its real target lies
+   * inside the workspace root or one of `allowedSymlinkRoots`, and only when
+   * the target passes the same secret and ignore rules as the link's name.
+   */
   readonly followSymlinks: boolean;
+  /** Absolute directories outside the workspace that links may lead into (named by the user, never implied). */
+  readonly allowedSymlinkRoots: readonly string[];
   /** Extra globs (gitignore syntax) excluded on top of ignore files. */
   readonly excludeGlobs: readonly string[];
   /** Only these language ids, when non-empty. */
@@ -46,7 +60,8 @@ export interface DiscoveryOptions {
 
 export const DEFAULT_DISCOVERY: DiscoveryOptions = {
   maxFileBytes: 1024 * 1024,
-  followSymlinks: false,
+  followSymlinks: true,
+  allowedSymlinkRoots: [],
   excludeGlobs: [],
   languages: [],
   respectGitignore: true,

@@ -43,6 +43,11 @@ export class TextTokenizer {
 
   /** Token ids of a document or a query, truncated to the model's window. */
   encode(text: string, role: 'query' | 'document'): number[] {
+    return this.encodeDetailed(text, role).ids;
+  }
+
+  /** `encode`, also saying whether the text was cut to fit the model's window. */
+  encodeDetailed(text: string, role: 'query' | 'document'): { ids: number[]; truncated: boolean } {
     const prefix = role === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
     const guarded = text.length > this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN ? text.slice(0, this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN) : text;
     const prepared = prefix + preprocessText(guarded, this.manifest.preprocess);
@@ -52,10 +57,11 @@ export class TextTokenizer {
     } catch (error) {
       throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepared.slice(0, 80) }, { cause: error });
     }
-    if (ids.length <= this.manifest.maxTokens) return ids;
+    const guardCut = guarded.length < text.length;
+    if (ids.length <= this.manifest.maxTokens) return { ids, truncated: guardCut };
     // Cut the text, not the closing special tokens ([SEP], </s>, an EOS) the model expects.
     const tail = Math.min(this.keptTail, this.manifest.maxTokens - 1);
-    return [...ids.slice(0, this.manifest.maxTokens - tail), ...ids.slice(ids.length - tail)];
+    return { ids: [...ids.slice(0, this.manifest.maxTokens - tail), ...ids.slice(ids.length - tail)], truncated: true };
   }
 }
 

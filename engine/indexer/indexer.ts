@@ -1,9 +1,6 @@
-import { lstat, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { WorkspaceRules } from '../discovery/rules.js';
+import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
-import { countSkipped, discoverFiles, specialKind } from '../discovery/walk.js';
-import { CancelledError } from '../errors.js';
+import { checkPath, countSkipped, discoverFiles } from '../discovery/walk.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
 import type { AnalyzedFile } from '../pool/protocol.js';
 import type { WorkerPool } from '../pool/pool.js';
@@ -13,12 +10,22 @@ import type { WorkspaceStore } from '../store/store.js';
 import type { EngineConfig } from '../config/config.js';
 
 const FILES_PER_ANALYZE_TASK = 16;
+/**
+ * How much work one batch aims at. A kill or Ctrl-C loses the batches in flight, not
+ * yet committed, so batches are sized from the measured commit rate to about this
+ * long, and never more than `batchFiles`. Each commit costs a transaction and a
+ * reference pass, and a short batch leaves workers idle at its end: on fastapi, 2 s
+ * cost no more than count-sized batches (within run-to-run noise), 1 s no better.
+ */
+export const COMMIT_INTERVAL_MS = 2000;
 
 export interface IndexProgress {
   readonly phase: 'discovering' | 'indexing' | 'done';
   readonly filesDone: number;
   readonly filesTotal: number;
   readonly chunksEmbedded: number;
+  /** Files read and chunked by the workers so far: ahead of filesDone, which counts files written. */
+  readonly filesAnalyzed?: number;
 }
 
 export interface IndexSummary {
@@ -44,13 +51,28 @@ export interface IndexSummary {
   readonly durationMs: number;
   /** Wall time the coordinator spent waiting on each phase (phases overlap across batches). */
   readonly phaseMs: { discover: number; analyze: number; lookup: number; embed: number; write: number; backfill: number };
+  /** The run was stopped through `signal`: what was committed is kept, `filesPending` files were not reached. */
+  readonly interrupted: boolean;
+  readonly filesPending: number;
 }
 
 export interface IndexRunOptions {
+  /**
+   * Stops the run gracefully: no new batch is started, the batch in hand is embedded
+   * and committed, and the summary comes back with `interrupted` set.
+   */
   readonly signal?: AbortSignal;
+  /** Target work per committed batch (default COMMIT_INTERVAL_MS). */
+  readonly commitIntervalMs?: number;
   readonly onProgress?: (progress: IndexProgress) => void;
   /** Only these workspace-relative paths (from file events); otherwise the whole tree is walked. */
   readonly paths?: readonly string[];
+  /**
+   * Update only files of these languages (`index --lang`): others are neither
+   * added, updated nor removed, so a selection never deletes what it did not
+   * select. Unlike `discovery.languages`, which is the workspace's rule.
+   */
+  readonly languages?: readonly string[];
 }
 
 export interface IndexerDeps {
@@ -62,8 +84,30 @@ export interface IndexerDeps {
   readonly chunking: ChunkingOptions;
   readonly rules: WorkspaceRules;
   /** Called after each committed batch, with the vectors it wrote, to update in-memory indexes. */
-  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>) => Promise<void>;
+  /** `files`: the paths whose chunks the batch replaced, and those it removed (absent for vector backfills). */
+  readonly onBatchCommitted?: (result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, files?: { readonly indexed: readonly string[]; readonly removed: readonly string[] }) => Promise<void>;
   readonly onEmbedLatency?: (milliseconds: number, texts: number) => void;
+}
+
+/**
+ * Narrows one run to a language selection: files of other languages leave the
+ * run, and stored files of other languages are kept (neither reported as
+ * skipped nor removed) whatever discovery said about them.
+ */
+function selectLanguages(
+  discovered: { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] },
+  stored: ReadonlyMap<string, StoredFile>,
+  selection: ReadonlySet<string>,
+): { files: DiscoveredFile[]; skipped: SkippedFile[]; deleted: string[] } {
+  const outside = (path: string) => {
+    const known = stored.get(path);
+    return known !== undefined && !selection.has(known.language);
+  };
+  return {
+    files: discovered.files.filter((file) => selection.has(file.language)),
+    skipped: discovered.skipped.filter((entry) => !outside(entry.path)),
+    deleted: discovered.deleted.filter((path) => !outside(path)),
+  };
 }
 
 /**
@@ -83,7 +127,8 @@ export class Indexer {
     options.onProgress?.({ phase: 'discovering', filesDone: 0, filesTotal: 0, chunksEmbedded: 0 });
     // An update for a few paths (file events) reads only their rows; a full run reads them all.
     const stored = options.paths ? await store.filesAt(options.paths) : await store.files();
-    const { files, skipped, deleted } = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const discovered = options.paths ? await this.checkPaths(options.paths, stored) : await this.walk(stored);
+    const { files, skipped, deleted } = options.languages?.length ? selectLanguages(discovered, stored, new Set(options.languages)) : discovered;
     this.phaseMs.discover += performance.now() - started;
 
     const changedFiles = files.filter((file) => {
@@ -109,28 +154,50 @@ export class Indexer {
 
     const totals = { unchanged: files.length - changedFiles.length, changed: 0, analyzed: 0, embedded: 0, reused: 0, dependents: 0, refreshed: 0 };
     const skippedAll = [...skipped];
-    const batches: DiscoveredFile[][] = [];
-    for (let start = 0; start < candidates.length; start += config.batchFiles) batches.push(candidates.slice(start, start + config.batchFiles));
-    if (batches.length === 0 && toDelete.size > 0) batches.push([]);
+    // Batches are cut as the run goes, each sized to about one commit interval of work.
+    const pacer = new CommitPacer(config.batchFiles, Math.min(config.batchFiles, FILES_PER_ANALYZE_TASK * config.workers), options.commitIntervalMs ?? COMMIT_INTERVAL_MS);
+    let offset = 0;
+    const takeBatch = (): DiscoveredFile[] | null => {
+      if (offset >= candidates.length) return null;
+      const batch = candidates.slice(offset, offset + pacer.nextBatchFiles());
+      offset += batch.length;
+      return batch;
+    };
 
     let filesDone = 0;
-    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    let interrupted = false;
+    let filesAnalyzed = 0;
+    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded, filesAnalyzed });
+    const countAnalyzed = (files: number) => {
+      filesAnalyzed += files;
+      report();
+    };
     report();
-    let pendingAnalysis = batches.length > 0 ? this.analyzeBatch(batches[0]!, stored) : null;
+    let current = takeBatch() ?? (toDelete.size > 0 ? [] : null);
+    let pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
     // Writes run in order behind the embedding of later batches (SQLite works off the JS thread);
     // hashes embedded but not yet written count as present, so nothing is embedded twice.
     const inFlightHashes = new Set<string>();
     const writes: Promise<void>[] = [];
     try {
-      for (let index = 0; index < batches.length; index++) {
-        if (options.signal?.aborted) throw new CancelledError('Indexing cancelled');
+      for (let index = 0; current; index++) {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         const waitStarted = performance.now();
         const analyzed = await pendingAnalysis!;
         this.phaseMs.analyze += performance.now() - waitStarted;
-        pendingAnalysis = index + 1 < batches.length ? this.analyzeBatch(batches[index + 1]!, stored) : null;
+        // Stopped while this batch was analysed: embedding it would take as long again, so it waits for the next run.
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const batchFiles = current.length;
+        current = takeBatch();
+        pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
         const deletions = index === 0 ? [...toDelete] : [];
         const prepared = await this.prepareBatch(analyzed, deletions, skippedAll, stored, inFlightHashes);
-        const batchFiles = batches[index]!.length;
         const previous = writes[writes.length - 1] ?? Promise.resolve();
         const write = previous.then(async () => {
           const writeStarted = performance.now();
@@ -141,7 +208,7 @@ export class Indexer {
           }
           this.phaseMs.write += performance.now() - writeStarted;
           for (const vector of prepared.vectors) inFlightHashes.delete(vector.contentHash);
-          await this.deps.onBatchCommitted?.(result, prepared.written);
+          await this.deps.onBatchCommitted?.(result, prepared.written, { indexed: prepared.updates.map((update) => update.path), removed: prepared.removals });
           totals.changed += prepared.updates.length;
           totals.unchanged += prepared.unchanged;
           totals.analyzed += prepared.analyzedChunks;
@@ -150,6 +217,7 @@ export class Indexer {
           totals.dependents += result.dependentFiles;
           totals.refreshed += result.refreshedReferences;
           filesDone += batchFiles;
+          pacer.committed(batchFiles);
           report();
         });
         write.catch(() => undefined); // awaited below; this only keeps the rejection from going unhandled meanwhile
@@ -168,7 +236,7 @@ export class Indexer {
     // Chunks indexed under another model (or whose embedding failed before) get vectors now.
     // That scan covers the whole index, so runs for a few changed paths (an edit) skip it:
     // their own chunks were embedded above, and the next full run catches up.
-    if (!options.paths) {
+    if (!options.paths && !interrupted) {
       const backfillStarted = performance.now();
       totals.embedded += await this.backfillVectors(options.signal);
       this.phaseMs.backfill += performance.now() - backfillStarted;
@@ -192,6 +260,8 @@ export class Indexer {
       refreshedReferences: totals.refreshed,
       durationMs: performance.now() - started,
       phaseMs: Object.fromEntries(Object.entries(this.phaseMs).map(([phase, ms]) => [phase, Math.round(ms)])) as IndexSummary['phaseMs'],
+      interrupted: interrupted || options.signal?.aborted === true,
+      filesPending: candidates.length - filesDone,
     };
     options.onProgress?.({ phase: 'done', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
     return summary;
@@ -211,44 +281,22 @@ export class Indexer {
     const skipped: SkippedFile[] = [];
     const deleted: string[] = [];
     const { root, discovery } = this.deps.config;
-    if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
+    if (paths.some(isIgnoreFilePath)) this.deps.rules.invalidate();
     for (const path of new Set(paths)) {
-      const absolutePath = join(root, path);
-      const info = await (discovery.followSymlinks ? stat : lstat)(absolutePath).catch(() => null);
-      if (!info) {
+      const checked = await checkPath(root, path, discovery, this.deps.rules);
+      if (checked.kind === 'gone') {
         // Gone: the file itself, or a directory whose files the store holds.
         if (stored.has(path)) deleted.push(path);
         const prefix = `${path}/`;
         for (const known of stored.keys()) if (known.startsWith(prefix)) deleted.push(known);
-        continue;
+      } else if (checked.kind === 'skipped') {
+        skipped.push(checked.entry);
+      } else if (checked.kind === 'directory') {
+        const nested = await discoverFiles(root, discovery, this.deps.rules, path).catch(() => ({ files: [], skipped: [] }));
+        files.push(...nested.files);
+      } else {
+        files.push(checked.file);
       }
-      if (info.isSymbolicLink()) {
-        skipped.push({ path, reason: 'symlink' });
-        continue;
-      }
-      if (info.isDirectory()) {
-        const nested = await discoverFiles(absolutePath, discovery).catch(() => ({ files: [], skipped: [] }));
-        for (const file of nested.files) {
-          const verdict = this.deps.rules.checkFile(`${path}/${file.path}`, true);
-          if (verdict.include) files.push({ ...file, path: `${path}/${file.path}` });
-        }
-        continue;
-      }
-      const verdict = this.deps.rules.checkFile(path, true);
-      if (!verdict.include) {
-        skipped.push({ path, reason: verdict.reason });
-        continue;
-      }
-      if (!info.isFile()) {
-        // A FIFO would block the worker that opens it forever.
-        skipped.push({ path, reason: 'special-file', detail: specialKind(info) });
-        continue;
-      }
-      if (info.size > discovery.maxFileBytes) {
-        skipped.push({ path, reason: 'too-large', detail: `${info.size} bytes` });
-        continue;
-      }
-      files.push({ path, absolutePath, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: verdict.language });
     }
     // A directory and a file inside it can both be named (a new folder's events): each file counts once.
     const unique = [...new Map(files.map((file) => [file.path, file])).values()];
@@ -256,7 +304,7 @@ export class Indexer {
     return { files: unique, skipped, deleted: [...new Set(deleted)].filter((path) => !present.has(path)) };
   }
 
-  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
+  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>, onAnalyzed: (files: number) => void = () => undefined): Promise<AnalyzedFile[]> {
     const tasks: Promise<AnalyzedFile[]>[] = [];
     for (let start = 0; start < batch.length; start += FILES_PER_ANALYZE_TASK) {
       const files = batch.slice(start, start + FILES_PER_ANALYZE_TASK).map((file) => ({
@@ -265,7 +313,12 @@ export class Indexer {
         language: file.language,
         knownHash: stored.get(file.path)?.contentHash ?? null,
       }));
-      tasks.push(this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => result.files));
+      tasks.push(
+        this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => {
+          onAnalyzed(files.length);
+          return result.files;
+        }),
+      );
     }
     return (await Promise.all(tasks)).flat();
   }
@@ -333,7 +386,7 @@ export class Indexer {
     // Chunk languages, for models that parse code: read once, since files do not change during the backfill.
     let fileLanguages: Map<number, string> | undefined;
     for (;;) {
-      if (signal?.aborted) throw new CancelledError('Indexing cancelled');
+      if (signal?.aborted) return embedded;
       const pending = await this.deps.store.chunksWithoutVectors(modelId, this.deps.config.batchFiles * 8);
       if (pending.length === 0) return embedded;
       const textOf = new Map(pending.map((row) => [row.contentHash, row.text]));
@@ -364,5 +417,41 @@ export class Indexer {
     }
     await Promise.all(tasks);
     return out;
+  }
+}
+
+/**
+ * Sizes batches so that each commits about `intervalMs` after the previous one,
+ * between `minFiles` and `maxFiles`. The first batches are small, so that a kill
+ * early in a cold index keeps something, and then double until the commit rate is
+ * measured; the rate is taken from the first commit on, because the time to the
+ * first one is mostly start-up (workers, model), which would keep batches small.
+ */
+export class CommitPacer {
+  private filesCommitted = 0;
+  private lastBatchFiles = 0;
+  private first: { at: number; files: number } | null = null;
+  private lastAt = 0;
+
+  constructor(
+    private readonly maxFiles: number,
+    private readonly minFiles: number,
+    private readonly intervalMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  nextBatchFiles(): number {
+    const bounded = (files: number) => Math.max(this.minFiles, Math.min(this.maxFiles, Math.round(files)));
+    if (!this.first) return this.minFiles;
+    if (this.lastAt === this.first.at) return bounded(this.lastBatchFiles * 2);
+    const filesPerMs = (this.filesCommitted - this.first.files) / (this.lastAt - this.first.at);
+    return bounded(Math.min(filesPerMs * this.intervalMs, this.lastBatchFiles * 2));
+  }
+
+  committed(files: number): void {
+    this.filesCommitted += files;
+    this.lastBatchFiles = files;
+    this.lastAt = this.now();
+    this.first ??= { at: this.lastAt, files: this.filesCommitted };
   }
 }

@@ -8,7 +8,7 @@ import type { AnalyzedFile, AnalyzeFileInput, AnalyzeResult, AnalyzeTask, EmbedR
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, seededRandom, sleep, type RetryPolicy } from './resilience.js';
 
 export interface PoolOptions {
-  /** Worker threads; default cores − 1, at least 1. */
+  /** Worker threads; default one per core (the main thread mostly waits on them and on SQLite). */
   readonly size?: number;
   /** Compiled worker entry; defaults to the `worker.js` beside this module. */
   readonly workerFile?: string;
@@ -31,8 +31,9 @@ export type PoolEvent =
   | { readonly kind: 'quarantine'; readonly path: string; readonly attempts: number; readonly error: string }
   | { readonly kind: 'inference-circuit-open'; readonly failures: number; readonly error: string };
 
+/** One worker per core: the coordinator's own work (writes, lookups) overlaps theirs. The extension keeps a core for the editor through its own setting. */
 export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 const INFERENCE_KEY = 'inference';
@@ -120,12 +121,24 @@ export class WorkerPool {
   }
 
   async embed(texts: readonly string[], languages?: readonly (string | null)[]): Promise<EmbedResult> {
+    return this.#embed({ kind: 'embed', texts, languages });
+  }
+
+  /** Float32 vectors with truncation flags, for the library API (`CodeGraph.embedBatch`); same retries and breaker as `embed`. */
+  async embedVectors(texts: readonly string[], languages: readonly (string | null)[], role: 'query' | 'document'): Promise<EmbedResult & { vectors: Float32Array[]; truncated: boolean[] }> {
+    const result = await this.#embed({ kind: 'embed', texts, languages, role, output: 'float32' });
+    if (!result.vectors || !result.truncated) throw new Error('Worker answered an embed task without float32 vectors');
+    return result as EmbedResult & { vectors: Float32Array[]; truncated: boolean[] };
+  }
+
+  async #embed(task: EmbedTask): Promise<EmbedResult> {
+    const texts = task.texts;
     if (this.#inference.isOpen(INFERENCE_KEY)) throw this.#circuitOpenError();
     for (let attempt = 1; ; attempt++) {
       let result: WorkerResult | null = null;
       let error = '';
       try {
-        result = await this.#pool.run({ kind: 'embed', texts, languages } satisfies EmbedTask);
+        result = await this.#pool.run(task);
       } catch (crash) {
         error = describe(crash);
         this.#onEvent({ kind: 'worker-crash', task: 'embed', inputs: texts.length, error });

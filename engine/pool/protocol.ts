@@ -32,6 +32,10 @@ export interface EmbedTask {
   readonly texts: readonly string[];
   /** Language id of each text (null: unknown), for models that parse code (GraphCodeBERT data flow). */
   readonly languages?: readonly (string | null)[];
+  /** Default `document`; the library API embeds queries through the pool too. */
+  readonly role?: 'query' | 'document';
+  /** `int8-blob` (default) for the store; `float32` returns the model's vectors and truncation flags (library API). */
+  readonly output?: 'int8-blob' | 'float32';
 }
 
 export type WorkerTask = AnalyzeTask | EmbedTask;
@@ -69,6 +73,9 @@ export interface EmbedResult {
   readonly dimension: number;
   /** Quantised vectors, one BLOB per text in input order (see vectors/quantize). */
   readonly blobs: Uint8Array[];
+  /** With `output: 'float32'`: the vectors (blobs is then empty) and whether each text was cut to the model's window. */
+  readonly vectors?: Float32Array[];
+  readonly truncated?: boolean[];
 }
 
 export type WorkerResult = AnalyzeResult | EmbedResult | { readonly kind: 'error'; readonly error: SerializedError };

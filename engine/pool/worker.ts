@@ -4,10 +4,10 @@
  * worker's lifetime; expected failures come back as results, not throws.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
-import { decodeSourceText } from '../discovery/content.js';
+import { decodeSourceText, readSourceBytes } from '../discovery/content.js';
 import { Embedder } from '../embedding/model.js';
 import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
@@ -45,7 +45,10 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
   try {
     info = await stat(file.absolutePath);
     if (info.size > config.maxFileBytes) return { status: 'skipped', path: file.path, reason: 'too-large', detail: `${info.size} bytes` };
-    bytes = await readFile(file.absolutePath);
+    // A binary file is refused from its first 8 KiB, before the rest is read.
+    const read = await readSourceBytes(file.absolutePath);
+    if (!read.ok) return { status: 'skipped', path: file.path, reason: read.reason, detail: read.detail };
+    bytes = read.bytes;
   } catch (error) {
     // Deleted or renamed between discovery and reading: the next pass sees the new state.
     return { status: 'skipped', path: file.path, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
@@ -83,7 +86,11 @@ async function embed(task: EmbedTask): Promise<WorkerResult> {
     throw error;
   });
   const model = await embedder;
-  const vectors = await model.embed(task.texts, 'document', task.languages);
+  if (task.output === 'float32') {
+    const detailed = await model.embedDetailed(task.texts, task.role ?? 'document', task.languages);
+    return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: [], vectors: detailed.vectors, truncated: detailed.truncated };
+  }
+  const vectors = await model.embed(task.texts, task.role ?? 'document', task.languages);
   return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: vectors.map((vector) => encodeInt8Blob(quantizeInt8(vector))) };
 }
 

@@ -1,19 +1,16 @@
 import sqlite3 from 'sqlite3';
-import { CacheCorruptionError } from '../errors.js';
+import { fromSqlite } from './cacheErrors.js';
+
+export { isCorruptionError } from './cacheErrors.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
-const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
-
-/** True for errors that mean the database file itself is damaged. */
-export function isCorruptionError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return typeof code === 'string' && CORRUPTION_CODES.has(code);
-}
-
 /**
- * A promise-returning face over `sqlite3` that turns corruption errors into
- * `CacheCorruptionError`. All SQL takes bound parameters; nothing is interpolated.
+ * A promise-returning face over `sqlite3` that turns failures that concern the
+ * cache file, from any statement, into typed errors: `CacheCorruptionError`
+ * (SQLITE_CORRUPT, SQLITE_NOTADB) or `CacheUnusableError` (full disk, read-only,
+ * cannot open, I/O), each naming the path and the fix. All SQL takes bound
+ * parameters; nothing is interpolated.
  */
 export class Database {
   private constructor(
@@ -24,16 +21,17 @@ export class Database {
   static open(path: string, mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE): Promise<Database> {
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(path, mode, (error) => {
-        if (error) reject(wrapError(error, path, 'open'));
+        if (error) reject(fromSqlite(error, path, 'open'));
         else resolve(new Database(db, path));
       });
     });
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number; lastID: number }> {
+    const path = this.path;
     return new Promise((resolve, reject) => {
       this.db.run(sql, params as SqlValue[], function (this: sqlite3.RunResult, error: Error | null) {
-        if (error) reject(wrapError(error, '', sql));
+        if (error) reject(fromSqlite(error, path, sql));
         else resolve({ changes: this.changes, lastID: this.lastID });
       });
     });
@@ -41,13 +39,13 @@ export class Database {
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
-      this.db.get(sql, params as SqlValue[], (error: Error | null, row: T) => (error ? reject(wrapError(error, '', sql)) : resolve(row)));
+      this.db.get(sql, params as SqlValue[], (error: Error | null, row: T) => (error ? reject(fromSqlite(error, this.path, sql)) : resolve(row)));
     });
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return new Promise((resolve, reject) => {
-      this.db.all(sql, params as SqlValue[], (error: Error | null, rows: T[]) => (error ? reject(wrapError(error, '', sql)) : resolve(rows)));
+      this.db.all(sql, params as SqlValue[], (error: Error | null, rows: T[]) => (error ? reject(fromSqlite(error, this.path, sql)) : resolve(rows)));
     });
   }
 
@@ -70,7 +68,7 @@ export class Database {
         },
         (error: Error | null, count: number) => {
           const problem = error ?? failure;
-          if (problem) reject(wrapError(problem, '', sql));
+          if (problem) reject(fromSqlite(problem, this.path, sql));
           else resolve(count);
         },
       );
@@ -78,7 +76,7 @@ export class Database {
   }
 
   exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(wrapError(error, '', sql)) : resolve())));
+    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(fromSqlite(error, this.path, sql)) : resolve())));
   }
 
   /**
@@ -113,11 +111,4 @@ export class Database {
   close(): Promise<void> {
     return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
   }
-}
-
-function wrapError(error: Error, path: string, context: string): Error {
-  if (isCorruptionError(error)) {
-    return new CacheCorruptionError(`The index cache is corrupt${path ? ` (${path})` : ''}: ${error.message}`, { cachePath: path, check: context.slice(0, 60) }, { cause: error });
-  }
-  return error;
 }

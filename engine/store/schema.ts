@@ -1,3 +1,4 @@
+import { newerSchema } from './cacheErrors.js';
 import type { Database } from './database.js';
 
 /**
@@ -91,20 +92,46 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX definitions_chunk ON definitions(chunk_id);
   `,
+  // contentless_delete=1 never lowers FTS5's row and token totals on DELETE, so BM25 drifted from a
+  // clean index with every replaced chunk. A plain contentless table takes the 'delete' command with
+  // the row's old tokens, which the store re-derives from the chunk row. Dropping the meta key makes
+  // WorkspaceStore.open refill the new table from the chunks. References whose target chunk left kept
+  // their target file: point each at its target chunk's file (nothing when unresolved).
+  `
+  DROP TABLE chunks_fts;
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='');
+  DELETE FROM meta WHERE key = 'lexical_index';
+  UPDATE refs SET target_file_id = (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)
+    WHERE target_file_id IS NOT NULL AND target_file_id IS NOT (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id);
+  `,
+  // A batch that defines a name resolves the unresolved references to it by name: with the name
+  // after the target in one index, each lookup seeks (NULL, name) and costs the references it
+  // resolves. Most references stay unresolved (library calls), which made the name index scan them
+  // batch after batch. The target index's own lookups (by target chunk) use its leading column.
+  `
+  DROP INDEX refs_target_chunk;
+  CREATE INDEX refs_target_chunk_name ON refs(target_chunk_id, name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export async function migrate(db: Database): Promise<void> {
-  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
-  const current = row?.user_version ?? 0;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`Index cache schema v${current} is newer than this CodeGraph (v${SCHEMA_VERSION}); upgrade CodeGraph or clear the index.`);
-  }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    await db.transaction(async () => {
+  if ((await schemaVersion(db)) === SCHEMA_VERSION) return;
+  await db.transaction(async () => {
+    // Read again under the write lock: another process opening the same new cache may have migrated it meanwhile.
+    const current = await schemaVersion(db);
+    for (let version = current; version < SCHEMA_VERSION; version++) {
       await db.exec(MIGRATIONS[version]!);
       await db.exec(`PRAGMA user_version = ${version + 1}`);
-    });
+    }
+  });
+}
+
+async function schemaVersion(db: Database): Promise<number> {
+  const current = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw newerSchema(db.path, current, SCHEMA_VERSION);
   }
+  return current;
 }

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { lexicalTokens } from '../text/identifiers.js';
-import { CacheCorruptionError } from '../errors.js';
-import { Database, isCorruptionError, type SqlValue } from './database.js';
+import { openCacheDatabase, quickCheck } from './cacheFile.js';
+import type { Database, SqlValue } from './database.js';
+import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
 import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, StoreCounts, StoredFile, VectorWrite } from './records.js';
-import { migrate } from './schema.js';
 
 const IN_LIST = 400;
 
@@ -28,20 +25,13 @@ const CHUNK_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.sy
 export class WorkspaceStore {
   private constructor(readonly db: Database) {}
 
+  /** Opens or creates the cache; see `openCacheDatabase` for what is refused and checked. */
   static async open(path: string): Promise<WorkspaceStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = await Database.open(path);
+    const db = await openCacheDatabase(path);
     try {
-      await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;');
-      await migrate(db);
-      // A truncated or garbage file often opens fine and fails on first read: touch every table once.
-      await db.get('SELECT (SELECT count(*) FROM meta) + (SELECT max(id) IS NULL FROM files) + (SELECT max(id) IS NULL FROM chunks)');
+      await rebuildLexicalIndexIfStale(db);
     } catch (error) {
       await db.close().catch(() => undefined);
-      if (error instanceof CacheCorruptionError) throw error;
-      if (isCorruptionError(error) || /file is not a database|malformed/i.test(String(error))) {
-        throw new CacheCorruptionError(`The index cache is corrupt (${path}): ${(error as Error).message}`, { cachePath: path }, { cause: error });
-      }
       throw error;
     }
     return new WorkspaceStore(db);
@@ -147,11 +137,12 @@ export class WorkspaceStore {
         writtenFileIds.push(fileId);
         const fileRow = [fileId, update.path, update.language, update.size, update.mtimeMs, update.contentHash, update.method, JSON.stringify(update.analysis.imports), now];
         (existingId === undefined ? insertedFileRows : updatedFileRows).push(fileRow);
-        const pathTokens = lexicalTokens(update.path).join(' ');
+        const pathTokens = lexicalPathTokens(update.path);
         for (const chunk of update.chunks) {
           const kept = existingId === undefined ? undefined : keptByKey.get(chunkIdentity(fileId, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.doc))?.shift();
           if (kept !== undefined) {
-            movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine]);
+            // Same content up to whitespace: the FTS row stays valid, the text takes the new whitespace.
+            movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine, chunk.text]);
             continue;
           }
           const chunkId = nextChunkId++;
@@ -159,8 +150,7 @@ export class WorkspaceStore {
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.depth, chunk.metrics.complexity, JSON.stringify(chunk.calls), JSON.stringify(chunk.identifiers),
           ]);
-          const symbolTokens = chunk.symbol ? lexicalTokens(`${chunk.parent ?? ''} ${chunk.symbol}`).join(' ') : '';
-          ftsRows.push([chunkId, symbolTokens, pathTokens, chunk.doc ? lexicalTokens(chunk.doc).join(' ') : '', lexicalTokens(chunk.text).join(' ')]);
+          ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk)]);
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
           for (const name of chunk.calls) referenceRows.push([chunkId, fileId, name]);
           addedChunks.push({ id: chunkId, fileId, contentHash: chunk.contentHash });
@@ -175,7 +165,7 @@ export class WorkspaceStore {
       // Files outside the batch whose references pointed at what is being removed.
       const dependents = new Set<number>();
       for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE target_chunk_id IN', removedChunkIds)) dependents.add(row.file_id);
-      await this.runIn('DELETE FROM chunks_fts WHERE rowid IN', removedChunkIds);
+      await this.deleteLexicalRows(removedChunkIds);
       await this.runIn('DELETE FROM chunks WHERE id IN', removedChunkIds);
       await this.runIn('DELETE FROM files WHERE id IN', deletedFileIds);
 
@@ -197,7 +187,6 @@ export class WorkspaceStore {
       // the same file, then the oldest file. The unary + keeps SQLite on the name index: most
       // references are unresolved (library calls), so the target index would scan them all.
       const namesDefinedAnew = [...new Set(definitionRows.map((row) => row[2] as string))];
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE +target_chunk_id IS NULL AND name IN', namesDefinedAnew)) dependents.add(row.file_id);
       for (const id of writtenFileIds) dependents.delete(id);
       for (const id of deletedFileIds) dependents.delete(id);
       // New files resolve every reference. A re-analysed file's kept references are still right unless
@@ -206,18 +195,49 @@ export class WorkspaceStore {
       let refreshedReferences = await this.resolveReferences(insertedFileIds, 'all');
       refreshedReferences += await this.resolveReferences(updatedFileIds, { unresolvedOrNamed: namesDefinedAnew });
       refreshedReferences += await this.resolveReferences([...dependents], 'unresolved');
+      // Unresolved references elsewhere to a name the batch newly defines resolve by name, through the
+      // partial index of unresolved references: the cost is the references that resolve, not every
+      // unresolved reference of every file that has one (a cold index re-resolved millions of rows).
+      const written = new Set(writtenFileIds);
+      const resolvedByName = await this.resolveUnresolvedNamed(namesDefinedAnew, written);
+      refreshedReferences += resolvedByName.references;
+      for (const id of resolvedByName.files) dependents.add(id);
       return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences };
     });
   }
 
-  /** Updates the position of kept chunks (`[id, ordinal, startLine, endLine]` rows) and of their definitions. */
+  /**
+   * Removes chunks' FTS rows. The table is contentless, so each delete passes the
+   * tokens the row was inserted with, derived again from the chunk and its file
+   * (call before those rows are deleted). contentless_delete=1 would need no
+   * tokens, but never lowers the totals BM25 divides by.
+   */
+  private async deleteLexicalRows(chunkIds: readonly number[]): Promise<void> {
+    const rows = await this.selectIn<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+      'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN',
+      chunkIds,
+    );
+    const pathTokens = new Map<string, string>();
+    const deletes = rows.map((row) => {
+      let tokens = pathTokens.get(row.path);
+      if (tokens === undefined) pathTokens.set(row.path, (tokens = lexicalPathTokens(row.path)));
+      return ['delete', row.id, ...lexicalColumns(tokens, row)];
+    });
+    await this.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], deletes);
+  }
+
+  /** Updates the position and text of kept chunks (`[id, ordinal, startLine, endLine, text]` rows) and their definitions' lines. */
   private async moveChunks(rows: readonly SqlValue[][]): Promise<void> {
     const perStatement = 100;
     for (let start = 0; start < rows.length; start += perStatement) {
       const slice = rows.slice(start, start + perStatement);
-      const values = slice.map(() => '(?,?,?,?)').join(',');
+      const values = slice.map(() => '(?,?,?,?,?)').join(',');
       const parameters = slice.flat();
-      await this.db.run(`UPDATE chunks SET ordinal = v.column2, start_line = v.column3, end_line = v.column4 FROM (VALUES ${values}) AS v WHERE chunks.id = v.column1 AND (chunks.ordinal, chunks.start_line, chunks.end_line) IS NOT (v.column2, v.column3, v.column4)`, parameters);
+      await this.db.run(
+        `UPDATE chunks SET ordinal = v.column2, start_line = v.column3, end_line = v.column4, text = v.column5 FROM (VALUES ${values}) AS v
+         WHERE chunks.id = v.column1 AND (chunks.ordinal, chunks.start_line, chunks.end_line, chunks.text) IS NOT (v.column2, v.column3, v.column4, v.column5)`,
+        parameters,
+      );
       await this.db.run(`UPDATE definitions SET line = v.column3 FROM (VALUES ${values}) AS v WHERE definitions.chunk_id = v.column1 AND definitions.line != v.column3`, parameters);
     }
   }
@@ -243,14 +263,47 @@ export class WorkspaceStore {
          WHERE file_id IN (${list})${filter}`,
         [...slice, ...names],
       );
+      // The target file follows the target chunk, and is cleared with it: deleting a chunk nulls only target_chunk_id.
       await this.db.run(
         `UPDATE refs SET target_file_id = (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)
-         WHERE file_id IN (${list}) AND target_chunk_id IS NOT NULL AND target_file_id IS NOT (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id)`,
+         WHERE file_id IN (${list}) AND ((target_chunk_id IS NOT NULL AND target_file_id IS NOT (SELECT c.file_id FROM chunks c WHERE c.id = refs.target_chunk_id))
+           OR (target_chunk_id IS NULL AND target_file_id IS NOT NULL))`,
         slice,
       );
       changes += result.changes;
     }
     return changes;
+  }
+
+  /**
+   * Points unresolved references to any of `names` (outside `skipFiles`, already resolved by file) at
+   * their definition, with the same preference as `resolveReferences`: the same file, then the oldest
+   * file. Returns how many resolved and the files they belong to.
+   */
+  private async resolveUnresolvedNamed(names: readonly string[], skipFiles: ReadonlySet<number>): Promise<{ references: number; files: Set<number> }> {
+    const files = new Set<number>();
+    let references = 0;
+    for (let start = 0; start < names.length; start += IN_LIST) {
+      const slice = names.slice(start, start + IN_LIST);
+      const rows = await this.db.all<{ file_id: number }>(
+        `UPDATE refs INDEXED BY refs_target_chunk_name SET
+           target_chunk_id = coalesce(
+             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
+             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1)),
+           target_file_id = coalesce(
+             (SELECT d.file_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id LIMIT 1),
+             (SELECT d.file_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
+         WHERE target_chunk_id IS NULL AND name IN (${slice.map(() => '?').join(',')})
+         RETURNING file_id`,
+        slice,
+      );
+      for (const row of rows) {
+        if (skipFiles.has(row.file_id)) continue;
+        files.add(row.file_id);
+        references++;
+      }
+    }
+    return { references, files };
   }
 
   /** Content hashes (with text) of indexed chunks that have no vector for `modelId`, e.g. after a model change. */
@@ -393,6 +446,24 @@ export class WorkspaceStore {
     });
   }
 
+  /**
+   * Re-keys a model's vectors (and its dense settings) under a new id, keeping
+   * only vectors of `dimension` (int8 blobs: a 4-byte scale, then one byte per
+   * dimension). Returns how many were kept; the rest are collected as another model's.
+   */
+  async renameModelVectors(from: string, to: string, dimension: number): Promise<number> {
+    return this.db.transaction(async () => {
+      const kept = (await this.db.run('UPDATE OR IGNORE vectors SET model_id = ? WHERE model_id = ? AND length(vector) = ?', [to, from, dimension + 4])).changes;
+      await this.db.run('UPDATE OR IGNORE dense_settings SET model_id = ? WHERE model_id = ?', [to, from]);
+      return kept;
+    });
+  }
+
+  /** `PRAGMA quick_check`: every page, without cross-checking indexes against tables; empty when sound. */
+  quickCheck(): Promise<string[]> {
+    return quickCheck(this.db);
+  }
+
   async integrityCheck(): Promise<string[]> {
     const rows = await this.db.all<{ integrity_check: string }>('PRAGMA integrity_check');
     return rows.map((row) => row.integrity_check).filter((message) => message !== 'ok');
@@ -424,4 +495,29 @@ export class WorkspaceStore {
       await this.db.run(`${prefix} (${slice.map(() => '?').join(',')})`, slice);
     }
   }
+}
+
+/**
+ * Refills `chunks_fts` from the chunks when it was not built the way this
+ * version derives FTS rows (a new cache, the migration from contentless_delete,
+ * or a changed tokeniser): a contentless row can only be deleted with the tokens it was made from.
+ */
+async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
+  const format = async () => (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'"))?.value;
+  if ((await format()) === LEXICAL_INDEX_FORMAT) return;
+  await db.transaction(async () => {
+    if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
+    await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
+    const page = 2000;
+    for (let after = 0; ; ) {
+      const rows = await db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+        'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?',
+        [after, page],
+      );
+      if (rows.length === 0) break;
+      await db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], rows.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
+      after = rows[rows.length - 1]!.id;
+    }
+    await db.run("INSERT INTO meta (key, value) VALUES ('lexical_index', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [LEXICAL_INDEX_FORMAT]);
+  });
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeSourceText } from '../../engine/discovery/content.js';
+import { decodeSourceText, readSourceBytes, type FileOpener } from '../../engine/discovery/content.js';
+import { isIgnoreFilePath } from '../../engine/discovery/rules.js';
 import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
-import { countSkipped, discoverFiles } from '../../engine/discovery/walk.js';
+import { countSkipped, discoverFiles, printableName } from '../../engine/discovery/walk.js';
 import { tempDir } from '../helpers.js';
 
 describe('discovery', () => {
@@ -60,15 +62,51 @@ describe('discovery', () => {
     assert.equal(reasonOf('image.png'), 'binary-extension');
     assert.equal(reasonOf('big.py'), 'too-large');
     assert.equal(reasonOf('notes.xyz'), 'unsupported-type');
-    assert.equal(reasonOf('src-link'), 'symlink');
+    // A link inside the workspace is followed, and found to be src/ again: indexed once, under its own path.
+    assert.equal(reasonOf('src-link'), 'symlink-duplicate');
     assert.ok(!files.some((file) => file.path.startsWith('src-link')));
     const counts = countSkipped(skipped);
     assert.equal(counts['secret'], 2);
   });
 
-  it('follows symlinks only when asked', async () => {
-    const { files } = await discoverFiles(root, { ...DEFAULT_DISCOVERY, followSymlinks: true });
-    assert.ok(files.some((file) => file.path === 'src-link/main.py'));
+  it('reports every symlink as such when following is turned off', async () => {
+    const { files, skipped } = await discoverFiles(root, { ...DEFAULT_DISCOVERY, followSymlinks: false });
+    assert.equal(skipped.find((entry) => entry.path === 'src-link')?.reason, 'symlink');
+    assert.ok(files.some((file) => file.path === 'src/main.py'));
+  });
+
+  it('follows links into an outside root only when it is named, once per real directory, and detects loops there', async () => {
+    const outside = tempDir('codegraph-outside-');
+    try {
+      mkdirSync(join(outside.path, 'lib', 'deep'), { recursive: true });
+      writeFileSync(join(outside.path, 'lib', 'helper.py'), 'def helper():\n    return 1\n');
+      writeFileSync(join(outside.path, 'lib', '.env'), 'TOKEN=1\n');
+      symlinkSync('..', join(outside.path, 'lib', 'deep', 'up'));
+      const workspace = join(outside.path, 'workspace');
+      mkdirSync(workspace);
+      symlinkSync(join(outside.path, 'lib'), join(workspace, 'a-lib'));
+      symlinkSync(join(outside.path, 'lib'), join(workspace, 'b-lib'));
+      symlinkSync(join(outside.path, 'lib', 'helper.py'), join(workspace, 'helper-link.py'));
+      const closed = await discoverFiles(workspace, DEFAULT_DISCOVERY);
+      assert.deepEqual(closed.files, []);
+      assert.deepEqual(closed.skipped.map((entry) => entry.reason), ['symlink-outside-root', 'symlink-outside-root', 'symlink-outside-root']);
+      const open = await discoverFiles(workspace, { ...DEFAULT_DISCOVERY, allowedSymlinkRoots: [outside.path] });
+      assert.deepEqual(open.files.map((file) => file.path), ['a-lib/helper.py']);
+      const reasons = Object.fromEntries(open.skipped.map((entry) => [entry.path, entry.reason]));
+      assert.deepEqual(reasons, { 'a-lib/.env': 'secret', 'a-lib/deep/up': 'symlink-loop', 'b-lib': 'symlink-duplicate', 'helper-link.py': 'symlink-duplicate' });
+    } finally {
+      outside.cleanup();
+    }
+  });
+
+  it('shows the bytes of a name that is not valid UTF-8 as escapes, keeping valid characters', () => {
+    assert.equal(printableName(Buffer.from('ünï.py')), 'ünï.py');
+    assert.equal(printableName(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x70, 0x79])), 'caf\\xE9.py');
+    assert.equal(printableName(Buffer.concat([Buffer.from('é'), Buffer.from([0xe2, 0x82])])), 'é\\xE2\\x82');
+  });
+
+  it('recognises ignore files at any depth, and only them', () => {
+    assert.deepEqual(['.gitignore', 'pkg/deep/.codegraphignore', 'x.gitignore', '.gitignore.bak', 'src/gitignore'].map(isIgnoreFilePath), [true, true, false, false, false]);
   });
 
   it('applies exclude globs and the language filter', async () => {
@@ -84,5 +122,39 @@ describe('discovery', () => {
     assert.equal(!binary.ok && binary.reason, 'binary');
     const invalid = decodeSourceText(Buffer.from([0x61, 0xff, 0xfe, 0x62]));
     assert.equal(!invalid.ok && invalid.reason, 'invalid-utf8');
+  });
+
+  it('reads only a prefix of a binary file, and all of a text file', async () => {
+    let bytesRead = 0;
+    const counting: FileOpener = async (path) => {
+      const handle = await open(path, 'r');
+      return {
+        read: async (buffer: Buffer, offset: number, length: number, position: null) => {
+          const result = await handle.read(buffer, offset, length, position);
+          bytesRead += result.bytesRead;
+          return result;
+        },
+        readFile: async () => {
+          const rest = await handle.readFile();
+          bytesRead += rest.length;
+          return rest;
+        },
+        close: () => handle.close(),
+      } as unknown as Awaited<ReturnType<FileOpener>>;
+    };
+    // A 64 MiB hole: no disk blocks, all NUL bytes when read.
+    write('sparse.py', '');
+    truncateSync(join(root, 'sparse.py'), 64 * 1024 * 1024);
+    const sparse = await readSourceBytes(join(root, 'sparse.py'), counting);
+    assert.deepEqual(sparse, { ok: false, reason: 'binary', detail: 'NUL byte at offset 0' });
+    assert.equal(bytesRead, 8192);
+    bytesRead = 0;
+    const text = `x = "${'a'.repeat(20_000)}"\n`;
+    write('long.py', text);
+    const long = await readSourceBytes(join(root, 'long.py'), counting);
+    assert.equal(long.ok && long.bytes.toString('utf8'), text);
+    assert.equal(bytesRead, text.length);
+    const short = await readSourceBytes(join(root, 'src/main.py'));
+    assert.equal(short.ok && short.bytes.toString('utf8'), 'x = 1\n');
   });
 });

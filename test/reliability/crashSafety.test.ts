@@ -8,13 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { seededRandom } from '../../engine/pool/resilience.js';
+import { CommitPacer } from '../../engine/indexer/indexer.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
-import { tempDir, TINY_MODEL } from '../helpers.js';
+import { restoreTerminal } from '../../cli/interrupt.js';
+import { REPO_ROOT, tempDir, TINY_MODEL } from '../helpers.js';
+import { runCli } from './engineProbe.js';
 import { recordFault } from './faultRecord.js';
 
 const TRIALS = 20;
@@ -58,14 +61,17 @@ interface ChildRun {
   readonly done: { chunksEmbedded: number; chunksTotal: number } | null;
   /** Milliseconds from the start of indexing to exit. */
   readonly indexingMs: number;
+  /** Milliseconds from the start of indexing to the first commit (0: none). */
+  readonly firstCommitMs: number;
 }
 
 /** Runs the child; kills it `killAfterMs` after indexing starts, or right after its `killAfterBatches`-th commit. */
-function runChild(cache: string, kill: { afterMs?: number; afterBatches?: number } = {}): Promise<ChildRun> {
+function runChild(cache: string, kill: { afterMs?: number; afterBatches?: number } = {}, batchFiles = BATCH_FILES): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, workspace, cache, TINY_MODEL, String(BATCH_FILES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, workspace, cache, TINY_MODEL, String(batchFiles)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let started = 0;
     let committedLines = 0;
+    let firstCommitMs = 0;
     let done: ChildRun['done'] = null;
     let stderr = '';
     let pending = '';
@@ -81,6 +87,7 @@ function runChild(cache: string, kill: { afterMs?: number; afterBatches?: number
           if (kill.afterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
         } else if (line.startsWith('committed ')) {
           committedLines++;
+          if (committedLines === 1) firstCommitMs = performance.now() - started;
           if (kill.afterBatches !== undefined && committedLines === kill.afterBatches) child.kill('SIGKILL');
         } else if (line.startsWith('done ')) done = JSON.parse(line.slice(5)) as ChildRun['done'];
       }
@@ -89,7 +96,7 @@ function runChild(cache: string, kill: { afterMs?: number; afterBatches?: number
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === null && code !== 0) reject(new Error(`crash child failed (${code}): ${stderr}`));
-      else resolve({ signal, committedLines, done, indexingMs: started ? performance.now() - started : 0 });
+      else resolve({ signal, committedLines, done, indexingMs: started ? performance.now() - started : 0, firstCommitMs });
     });
   });
 }
@@ -234,5 +241,162 @@ describe('SIGKILL during indexing', () => {
     assert.deepEqual(failures, []);
     // Most kills must land mid-run, or the trials prove little.
     assert.ok(killedMidRun >= TRIALS / 2, `only ${killedMidRun} of ${TRIALS} kills landed mid-run`);
+  });
+});
+
+describe('commits paced by time', () => {
+  before(() => {
+    if (!existsSync(workspace)) generateWorkspace(workspace, 240);
+  });
+
+  it('keeps the work of a cold index killed before its first count-sized batch would commit', async () => {
+    // One count-sized batch (512 files) would hold the whole workspace: before commits were paced by
+    // time, a kill at any moment before the end kept nothing. The kill falls halfway between the clean
+    // run's first commit and its end (the start of a run is worker and model start-up).
+    const clean = await runChild(join(dir.path, 'paced-clean'), {}, 512);
+    assert.ok(clean.done, 'the clean run finished');
+    const killAfterMs = Math.round((clean.firstCommitMs + clean.indexingMs) / 2);
+    const cache = join(dir.path, 'paced-killed');
+    const killed = await runChild(cache, { afterMs: killAfterMs }, 512);
+    const atKill = await inspectCache(cache);
+    const resumeStarted = performance.now();
+    const graph = await CodeGraph.open({ root: workspace, cacheDir: cache, modelDir: TINY_MODEL, workers: 1 });
+    let summary;
+    try {
+      summary = await graph.index();
+    } finally {
+      await graph.dispose();
+    }
+    const resumeMs = performance.now() - resumeStarted;
+    const final = await inspectCache(cache);
+    const problems = [
+      ...(killed.signal === 'SIGKILL' ? [] : ['the run finished before the kill']),
+      ...atKill.problems.map((problem) => `after the kill: ${problem}`),
+      ...(clean.committedLines > 1 ? [] : [`the clean run committed its 240 files in ${clean.committedLines} batch`]),
+      ...(atKill.files > 0 ? [] : [`the kill after ${killAfterMs} ms kept no files`]),
+      ...(summary.filesChanged === 240 - atKill.files ? [] : [`the resume re-analysed ${summary.filesChanged} files, ${240 - atKill.files} were not committed`]),
+      ...final.problems.map((problem) => `after the resume: ${problem}`),
+      ...(final.files === 240 ? [] : [`${final.files} files after the resume`]),
+    ];
+    recordFault({
+      fault: 'sigkill-before-first-count-batch',
+      description: 'A child process cold-indexing 240 generated files with batchFiles 512 (one count-sized batch would hold them all) is killed with SIGKILL halfway between the first commit of a clean run and its end; the restart indexes the same cache',
+      trials: 1,
+      survived: problems.length === 0 ? 1 : 0,
+      lost: problems.length === 0 ? 'nothing' : problems.join('; '),
+      details: { cleanIndexingMs: Math.round(clean.indexingMs), cleanFirstCommitMs: Math.round(clean.firstCommitMs), cleanCommits: clean.committedLines, killAfterMs, filesCommittedAtKill: atKill.files, resumeFilesChanged: summary.filesChanged, resumeMs: Math.round(resumeMs) },
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  it('sizes batches to the commit interval from the measured rate, within the count limit', () => {
+    let clock = 0;
+    const pacer = new CommitPacer(512, 16, 2000, () => clock);
+    assert.equal(pacer.nextBatchFiles(), 16, 'before the first commit: the smallest batch');
+    clock = 1500; // start-up: not a rate
+    pacer.committed(16);
+    assert.equal(pacer.nextBatchFiles(), 32, 'no rate yet: double');
+    clock = 2000;
+    pacer.committed(32);
+    assert.equal(pacer.nextBatchFiles(), 64, '32 files in 0.5 s would allow 128 in 2 s, but batches at most double');
+    clock = 3000;
+    pacer.committed(64);
+    assert.equal(pacer.nextBatchFiles(), 128);
+    clock = 13000;
+    pacer.committed(128);
+    assert.equal(pacer.nextBatchFiles(), 39, 'slower now: 224 files in 11.5 s since the first commit, so 2 s of work is 39 files');
+  });
+});
+
+/** Runs a CLI command that indexes `root` (`index`, `watch`, or `search` on a new index); sends SIGINT once the cache holds a committed file. */
+function runInterruptedCli(cache: string, root: string, command: 'index' | 'watch' | 'search' = 'index'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const target = command === 'search' ? ['search', 'parse tokens', '--dir', root] : [command, root];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'codegraph.js'), ...target, '--cache', cache, '--model', TINY_MODEL, '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    let sent = false;
+    const poll = setInterval(() => {
+      if (sent || !existsSync(join(cache, 'index.sqlite'))) return;
+      void WorkspaceStore.open(join(cache, 'index.sqlite'))
+        .then(async (store) => {
+          try {
+            const files = (await store.db.get<{ n: number }>('SELECT count(*) AS n FROM files'))!.n;
+            if (files > 0 && !sent) {
+              sent = true;
+              child.kill('SIGINT');
+            }
+          } finally {
+            await store.close();
+          }
+        })
+        .catch(() => undefined);
+    }, 25);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      resolve({ code, signal, stderr, stdout });
+    });
+  });
+}
+
+describe('SIGINT during `codegraph index`', () => {
+  it('commits the batch in hand, says what it kept, exits 130, and the rerun indexes only the rest', async () => {
+    const root = join(dir.path, 'workspace-large');
+    generateWorkspace(root, 1500);
+    const cache = join(dir.path, 'sigint');
+    const run = await runInterruptedCli(cache, root);
+    const atInterrupt = await inspectCache(cache);
+    const kept = /Interrupted: kept (\d+) newly indexed files? \(\d+ chunks in the index\); (\d+) files? left/.exec(run.stderr);
+    const rerun = runCli(['index', root, '--cache', cache, '--model', TINY_MODEL, '--workers', '1', '--json']);
+    const rerunSummary = rerun.status === 0 ? (JSON.parse(rerun.stdout) as { filesChanged: number; filesUnchanged: number; interrupted: boolean }) : null;
+    const final = await inspectCache(cache);
+    const problems = [
+      ...(run.code === 130 ? [] : [`exit ${run.code ?? run.signal}, not 130: ${run.stderr.slice(-400)}`]),
+      ...(kept ? [] : [`no message saying what was kept: ${run.stderr.slice(-400)}`]),
+      ...(kept && Number(kept[1]) === atInterrupt.files ? [] : [`the message says ${kept?.[1]} files were kept, the cache holds ${atInterrupt.files}`]),
+      ...(kept && Number(kept[2]) === 1500 - atInterrupt.files ? [] : [`the message says ${kept?.[2]} files are left, ${1500 - atInterrupt.files} are`]),
+      ...(atInterrupt.files > 0 && atInterrupt.files < 1500 ? [] : [`${atInterrupt.files} files committed at the interrupt`]),
+      ...atInterrupt.problems.map((problem) => `after the interrupt: ${problem}`),
+      ...(rerunSummary ? [] : [`the rerun failed: ${rerun.stderr.slice(-400)}`]),
+      ...(rerunSummary && rerunSummary.filesChanged === 1500 - atInterrupt.files && rerunSummary.filesUnchanged === atInterrupt.files && !rerunSummary.interrupted
+        ? []
+        : [`the rerun re-analysed ${rerunSummary?.filesChanged} files, ${1500 - atInterrupt.files} were not committed`]),
+      ...final.problems.map((problem) => `after the rerun: ${problem}`),
+      ...(final.files === 1500 ? [] : [`${final.files} files after the rerun`]),
+    ];
+    recordFault({
+      fault: 'hostile-sigint-during-index',
+      description: '`codegraph index` on 1,500 generated files gets SIGINT as soon as its cache holds a committed file; then `codegraph index` runs again on the same cache',
+      trials: 1,
+      survived: problems.length === 0 ? 1 : 0,
+      lost: problems.length === 0 ? 'nothing' : problems.join('; '),
+      details: { exitCode: run.code, filesCommittedAtInterrupt: atInterrupt.files, rerunFilesChanged: rerunSummary?.filesChanged ?? null, message: kept?.[0] ?? null },
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  for (const command of ['watch', 'search'] as const) {
+    it(`stops \`${command}\` the same way while it indexes a new workspace`, async () => {
+      const root = join(dir.path, 'workspace-large');
+      if (!existsSync(root)) generateWorkspace(root, 1500);
+      const cache = join(dir.path, `sigint-${command}`);
+      const run = await runInterruptedCli(cache, root, command);
+      const atInterrupt = await inspectCache(cache);
+      assert.equal(run.code, 130, run.stderr.slice(-400));
+      assert.match(run.stderr, /Interrupted: kept \d+ newly indexed files? \(\d+ chunks in the index\); \d+ files? left, which the next run indexes/);
+      assert.deepEqual(atInterrupt.problems, []);
+      assert.ok(atInterrupt.files > 0 && atInterrupt.files < 1500, `${atInterrupt.files} files committed`);
+      assert.equal(run.stdout, '', 'no results and no watch banner after an interrupt');
+    });
+  }
+
+  it('shows the cursor and turns line wrap back on, on a terminal only', () => {
+    const written: string[] = [];
+    restoreTerminal({ isTTY: true, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream);
+    restoreTerminal({ isTTY: false, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream);
+    assert.deepEqual(written, ['\x1b[?25h\x1b[?7h']);
   });
 });

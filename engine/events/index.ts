@@ -1,0 +1,1 @@
+export { EngineEvents, type BatchCommittedEvent, type EngineEventMap, type EngineEventName, type FilesIndexedEvent, type FilesRemovedEvent, type IndexSettledEvent, type ModelDegradedEvent } from './events.js';
