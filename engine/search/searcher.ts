@@ -153,7 +153,8 @@ export class Searcher {
       const score = (fusedScore + vote * (defined + byPath.named)) * byPath.prior;
       candidates.push({ record, score, startLine: record.startLine, endLine: record.endLine });
     }
-    candidates.sort((a, b) => b.score - a.score || a.record.id - b.record.id);
+    // Ties go by location, not by chunk id: ids depend on the index's history, locations do not.
+    candidates.sort((a, b) => b.score - a.score || compareLocation(a.record, b.record));
     if (enabled(ranking, 'splitMerge')) candidates = mergeSplitPieces(candidates);
     if (enabled(ranking, 'fileSaturation')) candidates = saturateByFile(candidates, constants.fileDecay, constants.fileCoherence);
     return diversify(candidates, options.limit, options.maxPerFile).map((candidate) => toHit(candidate.record, candidate.score, relevanceOf(candidate.score, ideal), candidate));
@@ -201,6 +202,11 @@ export class Searcher {
     const records = await this.sources.store.chunksByIds(ids);
     return new Map([...records.values()].map((record) => [record.id, record.fileId]));
   }
+}
+
+function compareLocation(a: { readonly path: string; readonly startLine: number }, b: { readonly path: string; readonly startLine: number }): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return a.startLine - b.startLine;
 }
 
 /**

@@ -34,6 +34,14 @@ describe('fusion', () => {
     assert.deepEqual(ranked.slice(0, 2), [1, 3]);
   });
 
+  it('gives candidates a retriever scores equally the same vote, whatever order storage returned them in', () => {
+    const one = reciprocalRankFusion([{ ids: [1, 2, 3], scores: [5, 4, 4], weight: 1 }]);
+    const other = reciprocalRankFusion([{ ids: [1, 3, 2], scores: [5, 4, 4], weight: 1 }]);
+    assert.equal(one.get(2), one.get(3));
+    assert.deepEqual([...one].sort(), [...other].sort());
+    assert.equal(one.get(2), 1 / (60 + 2));
+  });
+
   it('normalises scores before blending', () => {
     const fused = scoreBlend([
       { ids: [1, 2], scores: [0.5, 0.4], weight: 1 },
