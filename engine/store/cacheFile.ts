@@ -201,12 +201,20 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
   const db = await Database.open(cachePath);
   try {
     // Who owns the file is settled before anything writes to it (journal mode, migrations).
-    const tables = new Set((await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")).map((row) => row.name));
-    const userVersion = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+    // Wait for other processes' locks from the first statement on (this setting writes nothing).
+    await db.exec('PRAGMA busy_timeout = 5000');
+    // One statement, so one snapshot: another process may be creating this cache right now, and tables
+    // read before its commit with a version read after it would look like another program's file.
+    const snapshot = await db.get<{ tables: string | null; userVersion: number }>(
+      "SELECT (SELECT json_group_array(name) FROM sqlite_schema WHERE type = 'table') AS tables, (SELECT user_version FROM pragma_user_version) AS userVersion",
+    );
+    const tables = new Set(JSON.parse(snapshot?.tables ?? '[]') as string[]);
+    const userVersion = snapshot?.userVersion ?? 0;
     const owner = classifyOwner(header, tables, userVersion);
     if (owner === 'foreign') throw foreignDatabase(cachePath);
     if (userVersion > SCHEMA_VERSION) throw newerSchema(cachePath, userVersion, SCHEMA_VERSION);
-    await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;');
+    await useWriteAheadLog(db);
+    await db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;');
     await migrate(db);
     if ((header?.applicationId ?? 0) !== CODEGRAPH_APPLICATION_ID) await db.exec(`PRAGMA application_id = ${CODEGRAPH_APPLICATION_ID}`);
     await checkStructure(db, cachePath);
@@ -218,6 +226,25 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
     throw error;
   }
   return db;
+}
+
+/**
+ * Switches a new cache to WAL (a cache keeps the mode). The switch needs the file to
+ * itself and SQLite answers SQLITE_BUSY at once, without waiting, while another
+ * process opening the same new cache holds it: retry for a while.
+ */
+async function useWriteAheadLog(db: Database): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode');
+      if (mode?.journal_mode === 'wal') return;
+      await db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + attempt * 5));
+    }
+  }
 }
 
 /**
