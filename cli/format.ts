@@ -1,15 +1,19 @@
 import type { IndexSummary, SearchHit } from '../engine/index.js';
 import { visible, visibleLine } from './sanitize.js';
 
-/** The stable JSON shape of `search` and `similar` results. */
+/** The stable JSON shape of `search` and `similar` results (documented in the README). */
 export interface JsonHit {
   readonly path: string;
   readonly startLine: number;
   readonly endLine: number;
   readonly score: number;
+  /** The definition's name; null for `block` chunks (top-level statements) and for line windows. */
   readonly symbol: string | null;
   readonly kind: string;
   readonly language: string;
+  /** The chunk's text as indexed (a long body may be elided with a `…` line), exact: not made visible. */
+  readonly text: string;
+  readonly doc: string | null;
 }
 
 export function toJsonHit(hit: SearchHit): JsonHit {
@@ -21,10 +25,28 @@ export function toJsonHit(hit: SearchHit): JsonHit {
     symbol: hit.symbol,
     kind: hit.kind,
     language: hit.language,
+    text: hit.text,
+    doc: hit.doc,
   };
 }
 
-export function formatHits(hits: readonly SearchHit[], color: boolean, snippetLines = 3): string {
+/** The indentation a chunk's first line has in its file (its text starts at the definition, after it), or null if unknown. */
+export type FirstLineIndent = (path: string, line: number, firstLine: string) => string | null;
+
+/**
+ * A chunk's lines with their indentation relative to each other: the first
+ * line gets back the indentation it has in the file, then the common
+ * indentation of all lines is removed, so a method shows as it reads in its class.
+ */
+export function relativeLines(text: string, firstIndent: string | null): string[] {
+  const lines = text.split('\n');
+  if (firstIndent && lines.length > 0 && !/^\s/.test(lines[0]!)) lines[0] = firstIndent + lines[0]!;
+  const indents = lines.filter((line) => line.trim().length > 0).map((line) => /^[ \t]*/.exec(line)![0].length);
+  const common = indents.length > 0 ? Math.min(...indents) : 0;
+  return lines.map((line) => (line.trim().length > 0 ? line.slice(common) : line));
+}
+
+export function formatHits(hits: readonly SearchHit[], color: boolean, firstLineIndent: FirstLineIndent = () => null, snippetLines = 3): string {
   if (hits.length === 0) return 'No results.';
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
@@ -32,8 +54,9 @@ export function formatHits(hits: readonly SearchHit[], color: boolean, snippetLi
     .map((hit, index) => {
       // Repository text is made visible before our own colouring is added around it.
       const title = `${index + 1}. ${bold(`${visible(hit.path)}:${hit.startLine}-${hit.endLine}`)}  ${visible(hit.kind)}${hit.symbol ? ` ${visible(hit.symbol)}` : ''}  ${dim(hit.score.toFixed(4))}`;
-      const snippet = hit.text
-        .split('\n')
+      const newline = hit.text.indexOf('\n');
+      const firstLine = newline < 0 ? hit.text : hit.text.slice(0, newline);
+      const snippet = relativeLines(hit.text, firstLineIndent(hit.path, hit.startLine, firstLine))
         .filter((line) => line.trim().length > 0)
         .slice(0, snippetLines)
         .map((line) => dim(`     ${visibleLine(line.length > 120 ? `${line.slice(0, 117)}...` : line)}`));

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { listModels, pullModel, userModelsDir, type PullProgress } from '../engine/models/index.js';
+import { visible } from './sanitize.js';
 
 interface PullCliOptions {
   revision?: string;
@@ -69,7 +70,7 @@ export function addModelCommands(program: Command): void {
         }
         const bytes = record.files.reduce((sum, file) => sum + file.size, 0);
         process.stdout.write(
-          `${result.downloaded ? 'Installed' : 'Already installed:'} ${record.repo}@${record.commit.slice(0, 12)} as '${result.id}' in ${result.dir} (${record.files.length} files, ${megabytes(bytes)} MB, ONNX ${record.onnx}).\n` +
+          `${visible(`${result.downloaded ? 'Installed' : 'Already installed:'} ${record.repo}@${record.commit.slice(0, 12)} as '${result.id}' in ${result.dir} (${record.files.length} files, ${megabytes(bytes)} MB, ONNX ${record.onnx}).`)}\n` +
             `Use it with: codegraph index <dir> --model ${result.id}\n`,
         );
       } finally {
@@ -91,7 +92,7 @@ export function addModelCommands(program: Command): void {
       const width = Math.max(2, ...models.map((entry) => entry.id.length));
       for (const entry of models) {
         const origin = entry.pull ? `${entry.pull.repo}@${entry.pull.commit.slice(0, 12)}` : entry.dir;
-        process.stdout.write(`${entry.isDefault ? '*' : ' '} ${entry.id.padEnd(width)}  ${entry.source.padEnd(7)}  ${origin}\n`);
+        process.stdout.write(`${visible(`${entry.isDefault ? '*' : ' '} ${entry.id.padEnd(width)}  ${entry.source.padEnd(7)}  ${origin}`)}\n`);
       }
       process.stdout.write(`(* default; user models live in ${userModelsDir()})\n`);
     });

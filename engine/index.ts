@@ -12,4 +12,4 @@ export type { SkipReason, SkippedFile } from './discovery/types.js';
 export { CodeEmbedder, type EmbedderConfigInput } from './embedding/codeEmbedder.js';
 export { cosine, resolveEmbedLanguage, type EmbedInput, type EmbedResult, type EmbedRole } from './embedding/api.js';
 export { EngineEvents, type BatchCommittedEvent, type EngineEventMap, type EngineEventName, type FilesIndexedEvent, type FilesRemovedEvent, type IndexSettledEvent, type ModelDegradedEvent } from './events/index.js';
-export { PROMETHEUS_CONTENT_TYPE, prometheusText, type EngineMetricsSnapshot, type IndexGauges, type LatencySummary, type MemorySnapshot } from './metrics/index.js';
+export { EngineMetrics, PROMETHEUS_CONTENT_TYPE, prometheusText, type EngineMetricsSnapshot, type IndexGauges, type LatencyHistogram, type LatencySummary, type MemorySnapshot } from './metrics/index.js';

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { LANGUAGES } from '../engine/parsing/languages.js';
 import { CONTEXT_KEYS } from './core/commandIds.js';
@@ -15,7 +16,10 @@ import { FileEventRouter } from './fileEvents.js';
 import type { OutputLogger } from './log.js';
 import { SearchEditorPanel, SearchViewProvider, type SearchHost } from './searchView.js';
 import { SimilarCodeLensProvider, SimilarHoverProvider, type SimilarHost } from './similar.js';
+import { registerLanguageModelTools } from './lmTools.js';
+import { PublicApi } from './publicApi.js';
 import { IndexStatusBar } from './statusBar.js';
+import type { CodeGraphApi } from './api.js';
 import type { IndexStateView } from './shared/protocol.js';
 
 /**
@@ -31,12 +35,7 @@ function folderRef(folder: vscode.WorkspaceFolder): FolderRef {
   return { key: folder.uri.toString(), name: folder.name, root: folder.uri.fsPath };
 }
 
-/** The public API returned from `activate`, for other extensions and tests. */
-export interface CodeGraphApi {
-  /** Resolves when every folder has finished opening and indexing. */
-  whenIndexed(): Promise<WorkspaceStatus>;
-  status(): WorkspaceStatus;
-}
+export type { CodeGraphApi } from './api.js';
 
 /**
  * The extension's long-lived state: log, configuration, status bar, providers,
@@ -51,6 +50,7 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
   readonly searchPanel: SearchEditorPanel;
   readonly lenses: SimilarCodeLensProvider;
   readonly extensionUri: vscode.Uri;
+  readonly publicApi: PublicApi;
   readonly #onDidChangeState = this.register(new vscode.EventEmitter<void>());
   readonly #settings = new Map<string, ExtensionSettings>();
   #windowSettings: ExtensionSettings;
@@ -72,6 +72,16 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
     this.searchView = this.register(new SearchViewProvider(this));
     this.searchPanel = this.register(new SearchEditorPanel(this));
     this.lenses = this.register(new SimilarCodeLensProvider(this));
+    this.publicApi = this.register(
+      new PublicApi({
+        workerFile: join(context.extensionPath, 'dist', 'worker.js'),
+        indexes: () => this.#indexes,
+        requireIndexes: () => this.requireIndexes(),
+        status: () => this.status(),
+        whenIndexed: () => this.whenIndexed(),
+      }),
+    );
+    for (const tool of registerLanguageModelTools(this.publicApi)) this.register(tool);
     const selector: vscode.DocumentSelector = { scheme: 'file' };
     this.register(vscode.languages.registerCodeLensProvider(selector, this.lenses));
     this.register(vscode.languages.registerHoverProvider(selector, new SimilarHoverProvider(this)));
@@ -127,14 +137,13 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
     return this.#windowSettings.hover;
   }
 
+  async whenIndexed(): Promise<WorkspaceStatus> {
+    await this.#indexes?.whenSettled();
+    return this.status();
+  }
+
   get api(): CodeGraphApi {
-    return {
-      whenIndexed: async () => {
-        await this.#indexes?.whenSettled();
-        return this.status();
-      },
-      status: () => this.status(),
-    };
+    return this.publicApi.api();
   }
 
   async openLocation(folderKey: string, path: string, startLine: number, endLine: number, options: { preview: boolean; column: vscode.ViewColumn }): Promise<void> {
@@ -237,6 +246,7 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
       this.#scheduleLensRefresh();
     }
     this.#onDidChangeState.fire();
+    this.publicApi.stateChanged();
   }
 
   #scheduleLensRefresh(): void {

@@ -47,19 +47,19 @@ interface HitPick extends vscode.QuickPickItem {
 
 async function pickSimilar(extension: CodeGraphExtension, title: string, hits: readonly { folder: string; hit: SearchHit }[], peek: (() => Promise<void>) | null): Promise<void> {
   if (hits.length === 0) {
-    void vscode.window.showInformationMessage(`CodeGraph: ${title}: nothing similar in the index.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('CodeGraph: {0}: nothing similar in the index.', title));
     return;
   }
   const items: HitPick[] = [
-    ...(peek ? [{ label: `$(references) Show all ${hits.length} in the peek view`, peek: true }] : []),
+    ...(peek ? [{ label: `$(references) ${vscode.l10n.t('Show all {0} in the peek view', hits.length)}`, peek: true }] : []),
     ...hits.map((entry) => ({
       label: `$(${hitIcon(entry.hit.kind)}) ${hitLabel(entry.hit)}`,
       description: `${entry.hit.path}:${entry.hit.startLine}`,
-      detail: `score ${entry.hit.score.toFixed(3)} · ${entry.hit.kind} · ${entry.hit.language}`,
+      detail: vscode.l10n.t('similarity {0} · {1} · {2}', entry.hit.score.toFixed(2), entry.hit.kind, entry.hit.language),
       hit: entry,
     })),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Open a similar chunk', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Open a similar chunk'), matchOnDescription: true });
   if (!picked) return;
   if (picked.peek && peek) return peek();
   if (picked.hit) {
@@ -88,28 +88,28 @@ const handlers: Record<CommandName, Handler> = {
     const indexes = extension.requireIndexes();
     const editor = vscode.window.activeTextEditor;
     const uri = uriArg instanceof vscode.Uri ? uriArg : editor?.document.uri;
-    if (!uri || uri.scheme !== 'file') throw new OutsideWorkspaceError('open a file of the workspace first');
+    if (!uri || uri.scheme !== 'file') throw new OutsideWorkspaceError(vscode.l10n.t('open a file of the workspace first'));
     const located = indexes.locate(uri.fsPath);
-    if (!located) throw new OutsideWorkspaceError(`${uri.fsPath} is not in a workspace folder`);
+    if (!located) throw new OutsideWorkspaceError(vscode.l10n.t('{0} is not in a workspace folder', uri.fsPath));
     const selection = editor && editor.document.uri.toString() === uri.toString() && !editor.selection.isEmpty ? editor.document.getText(editor.selection).trim() : '';
     if (selection && !(positionArg instanceof vscode.Position)) {
       // A selection is any code, not necessarily an indexed chunk: search with it as the query.
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CodeGraph: finding similar code' }, () => indexes.search(selection.slice(0, 4000), { limit: 20 }));
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('CodeGraph: finding similar code') }, () => indexes.search(selection.slice(0, 4000), { limit: 20 }));
       const origin = editor!.selection;
       const hits = result.hits
         .filter(({ folder, hit }) => !(folder.key === located.index.folder.key && hit.path === located.relativePath && hit.startLine <= origin.end.line + 1 && hit.endLine >= origin.start.line + 1))
         .map(({ folder, hit }) => ({ folder: folder.key, hit }));
-      return pickSimilar(extension, 'Code similar to the selection', hits, null);
+      return pickSimilar(extension, vscode.l10n.t('Code similar to the selection'), hits, null);
     }
     const line = (positionArg instanceof vscode.Position ? positionArg.line : (editor?.selection.active.line ?? 0)) + 1;
-    const { origin, hits } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CodeGraph: finding similar code' }, () =>
+    const { origin, hits } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('CodeGraph: finding similar code') }, () =>
       located.index.similar(located.relativePath, line, { limit: 20 }),
     );
     const shown = countable(hits, located.index.snapshot().similarityThreshold);
-    const name = origin.symbol ?? `${origin.kind} at line ${origin.startLine}`;
+    const name = origin.symbol ?? vscode.l10n.t('{0} at line {1}', origin.kind, origin.startLine);
     return pickSimilar(
       extension,
-      `Code similar to ${name}`,
+      vscode.l10n.t('Code similar to {0}', name),
       shown.map((hit) => ({ folder: located.index.folder.key, hit })),
       () => showInPeek(extension, uri, origin.startLine, located.index.folder.key, shown),
     );
@@ -117,21 +117,23 @@ const handlers: Record<CommandName, Handler> = {
   reindex: async (extension) => {
     const indexes = extension.requireIndexes();
     if (indexes.anyPaused) {
-      const choice = await vscode.window.showWarningMessage('CodeGraph: indexing is paused. Resume and reindex?', 'Resume and Reindex');
-      if (!choice) return;
+      const resume = vscode.l10n.t('Resume and Reindex');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('CodeGraph: indexing is paused. Resume and reindex?'), resume);
+      if (choice !== resume) return;
       indexes.resumeAll();
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CodeGraph: reindexing' }, () => indexes.reindexAll());
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('CodeGraph: reindexing') }, () => indexes.reindexAll());
   },
   pause: (extension) => extension.requireIndexes().pauseAll(),
   resume: (extension) => extension.requireIndexes().resumeAll(),
   showStatus: (extension) => showStatusPick(extension),
   clearIndex: async (extension) => {
     const indexes = extension.requireIndexes();
-    const choice = await vscode.window.showWarningMessage('Delete the CodeGraph index of this workspace and rebuild it from the sources?', { modal: true }, 'Clear Index');
-    if (choice !== 'Clear Index') return;
+    const clear = vscode.l10n.t('Clear Index');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the CodeGraph index of this workspace and rebuild it from the sources?'), { modal: true }, clear);
+    if (choice !== clear) return;
     extension.lookup.clear();
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CodeGraph: clearing the index' }, () => indexes.clearAll());
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('CodeGraph: clearing the index') }, () => indexes.clearAll());
   },
   selectModel: () => selectModel(),
   healthCheck: (extension) => runHealthCheck(extension),
@@ -144,10 +146,10 @@ const handlers: Record<CommandName, Handler> = {
     const { uri: uriText, line } = parseShowSimilarArgs(raw);
     const uri = vscode.Uri.parse(uriText, true);
     const located = uri.scheme === 'file' ? extension.requireIndexes().locate(uri.fsPath) : undefined;
-    if (!located) throw new OutsideWorkspaceError(`${uriText} is not in a workspace folder`);
+    if (!located) throw new OutsideWorkspaceError(vscode.l10n.t('{0} is not in a workspace folder', uriText));
     const { hits } = await extension.lookup.lookup(located.index, located.relativePath, line);
     if (hits.length === 0) {
-      void vscode.window.showInformationMessage('CodeGraph: no similar code in the index.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('CodeGraph: no similar code in the index.'));
       return;
     }
     await showInPeek(extension, uri, line, located.index.folder.key, hits);
@@ -158,14 +160,16 @@ const handlers: Record<CommandName, Handler> = {
 async function reportFailure(extension: CodeGraphExtension, name: CommandName, error: unknown): Promise<void> {
   if (error instanceof ExtensionError) {
     extension.log.warn(`${commandId(name)}: ${error.message}`);
-    const actions = error.code === 'UNTRUSTED_WORKSPACE' ? ['Manage Workspace Trust'] : [];
-    const choice = await vscode.window.showWarningMessage(`CodeGraph: ${error.message}`, ...actions);
-    if (choice === 'Manage Workspace Trust') await vscode.commands.executeCommand('workbench.trust.manage');
+    const manageTrust = vscode.l10n.t('Manage Workspace Trust');
+    const actions = error.code === 'UNTRUSTED_WORKSPACE' ? [manageTrust] : [];
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('CodeGraph: {0}', error.message), ...actions);
+    if (choice === manageTrust) await vscode.commands.executeCommand('workbench.trust.manage');
     return;
   }
   extension.log.error(`${commandId(name)} failed`, error);
-  const choice = await vscode.window.showErrorMessage(`CodeGraph: ${COMMANDS[name].title} failed: ${describeError(error)}`, 'Show Log');
-  if (choice) extension.log.show();
+  const showLog = vscode.l10n.t('Show Log');
+  const choice = await vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph: {0} failed: {1}', vscode.l10n.t(COMMANDS[name].title), describeError(error)), showLog);
+  if (choice === showLog) extension.log.show();
 }
 
 /** Registers every command in the table, each wrapped so failures reach the user once. */

@@ -79,8 +79,9 @@ export class Config {
     if (this.#reported.has(line)) return;
     this.#reported.add(line);
     const key = `${SECTION}.${SETTING_KEYS.modelDirectories}`;
-    void vscode.window.showWarningMessage(`CodeGraph: ${line}`, 'Open User Settings').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', key);
+    const openSettings = vscode.l10n.t('Open User Settings');
+    void vscode.window.showWarningMessage(vscode.l10n.t('CodeGraph: {0}', line), openSettings).then((choice) => {
+      if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', key);
     });
   }
 
@@ -90,8 +91,9 @@ export class Config {
       if (this.#reported.has(line)) continue;
       this.#reported.add(line);
       this.log.warn(line);
-      void vscode.window.showWarningMessage(`CodeGraph: ${line}`, 'Open Setting').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', problem.key);
+      const openSetting = vscode.l10n.t('Open Setting');
+      void vscode.window.showWarningMessage(vscode.l10n.t('CodeGraph: {0}', line), openSetting).then((choice) => {
+        if (choice === openSetting) void vscode.commands.executeCommand('workbench.action.openSettings', problem.key);
       });
     }
   }

@@ -3,6 +3,7 @@
  * is owned by CodeGraphExtension; heavy work (opening engines, indexing)
  * starts after `activate` has returned.
  */
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { CodeGraphExtension, type CodeGraphApi } from './codegraphExtension.js';
 import { registerCommands } from './commands.js';
@@ -14,6 +15,8 @@ let current: CodeGraphExtension | null = null;
 
 export function activate(context: vscode.ExtensionContext): CodeGraphApi {
   const started = performance.now();
+  // The pure modules (no `vscode` import) translate with @vscode/l10n: hand it the bundle VS Code loaded for the display language.
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = new OutputLogger();
   context.subscriptions.push(log);
   try {
@@ -26,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): CodeGraphApi {
   } catch (error) {
     // VS Code does not tell the user when activation throws; say it, then rethrow for the host's log.
     log.error('Activation failed', error);
-    void vscode.window.showErrorMessage(`CodeGraph failed to activate: ${describeError(error)}`, 'Show Log').then((choice) => choice && log.show());
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph failed to activate: {0}', describeError(error)), showLog).then((choice) => choice === showLog && log.show());
     throw error;
   }
 }

@@ -74,23 +74,23 @@ export async function selectModel(): Promise<void> {
   const mark = (value: string) => (value === current ? '$(check) ' : '');
   const markPulled = (model: ModelEntry) => (current !== '' && (model.dir === current || model.id === current || model.dir === resolve(current)) ? '$(check) ' : '');
   const items: ModelPick[] = [
-    { label: `${mark('')}Bundled default`, description: defaultId ?? '', detail: 'The model shipped with the extension.', value: '' },
-    ...ids.filter((id) => id !== defaultId).map((id) => ({ label: `${mark(id)}${id}`, description: 'bundled', value: id })),
-    ...(pulled.length > 0 ? [{ label: 'Pulled from Hugging Face', kind: vscode.QuickPickItemKind.Separator, value: '' }] : []),
+    { label: `${mark('')}${vscode.l10n.t('Bundled default')}`, description: defaultId ?? '', detail: vscode.l10n.t('The model shipped with the extension.'), value: '' },
+    ...ids.filter((id) => id !== defaultId).map((id) => ({ label: `${mark(id)}${id}`, description: vscode.l10n.t('bundled'), value: id })),
+    ...(pulled.length > 0 ? [{ label: vscode.l10n.t('Pulled from Hugging Face'), kind: vscode.QuickPickItemKind.Separator, value: '' }] : []),
     ...pulled.map((model) => ({
       label: `${markPulled(model)}${model.id}`,
       description: model.manifestId ?? model.pull?.repo ?? '',
       detail: model.pull ? `${model.pull.repo}@${model.pull.commit.slice(0, 12)} · ${model.dir}` : model.dir,
       value: model.dir,
     })),
-    ...(folders.length > 0 ? [{ label: 'Model folders', kind: vscode.QuickPickItemKind.Separator, value: '' }] : []),
+    ...(folders.length > 0 ? [{ label: vscode.l10n.t('Model folders'), kind: vscode.QuickPickItemKind.Separator, value: '' }] : []),
     ...folders.map((dir) => ({ label: `${current !== '' && dir === resolve(current) ? '$(check) ' : ''}${basename(dir)}`, detail: dir, value: dir })),
     { label: '', kind: vscode.QuickPickItemKind.Separator, value: '' },
-    { label: `${mark('none')}No model (lexical-only)`, detail: 'Keyword (BM25) search only; nothing is embedded.', value: 'none' },
-    { label: '$(folder-opened) Browse for a model folder…', detail: 'A Hugging Face ONNX export (config.json, tokenizer.json, an .onnx file) or a folder with codegraph-model.json.', value: 'browse' },
-    { label: '$(cloud-download) Pull a model from Hugging Face…', detail: `Downloads an ONNX export and its tokenizer into ${userModelsDir()}.`, value: 'pull' },
+    { label: `${mark('none')}${vscode.l10n.t('No model (lexical-only)')}`, detail: vscode.l10n.t('Keyword (BM25) search only; nothing is embedded.'), value: 'none' },
+    { label: `$(folder-opened) ${vscode.l10n.t('Browse for a model folder…')}`, detail: vscode.l10n.t('A Hugging Face ONNX export (config.json, tokenizer.json, an .onnx file) or a folder with codegraph-model.json.'), value: 'browse' },
+    { label: `$(cloud-download) ${vscode.l10n.t('Pull a model from Hugging Face…')}`, detail: vscode.l10n.t('Downloads an ONNX export and its tokenizer into {0}.', userModelsDir()), value: 'pull' },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'CodeGraph: Select Embedding Model', placeHolder: `Current: ${current || 'bundled default'}` });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('CodeGraph: Select Embedding Model'), placeHolder: vscode.l10n.t('Current: {0}', current || vscode.l10n.t('bundled default')) });
   if (!picked) return;
   let value: string | undefined = picked.value;
   if (value === 'browse') value = await browseForModel(configuration);
@@ -100,26 +100,27 @@ export async function selectModel(): Promise<void> {
   const inspected = configuration.inspect<string>(SETTING_KEYS.model);
   const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await configuration.update(SETTING_KEYS.model, value, target);
-  void vscode.window.showInformationMessage(`CodeGraph: model set to ${value || 'the bundled default'}; re-embedding the workspace.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('CodeGraph: model set to {0}; re-embedding the workspace.', value || vscode.l10n.t('the bundled default')));
 }
 
 async function browseForModel(configuration: vscode.WorkspaceConfiguration): Promise<string | undefined> {
-  const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this model' });
+  const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use this model') });
   const folder = folders?.[0];
   if (!folder) return undefined;
   if (!isModelDirectory(folder.fsPath)) {
-    void vscode.window.showErrorMessage(`CodeGraph: ${folder.fsPath} has no codegraph-model.json (nor config.json with tokenizer.json), so it is not a CodeGraph model folder.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph: {0} has no codegraph-model.json (nor config.json with tokenizer.json), so it is not a CodeGraph model folder.', folder.fsPath));
     return undefined;
   }
   // Models load only from the model folders; a folder chosen here is the user's own choice, so offer to add it.
   const directories = configuration.get<string[]>(SETTING_KEYS.modelDirectories) ?? [];
   if (!Config.inModelRoots(folder.fsPath, Config.modelRoots({ modelDirectories: directories }))) {
+    const addAndUse = vscode.l10n.t('Add and Use');
     const allow = await vscode.window.showWarningMessage(
-      `CodeGraph loads models only from the bundled models, ${userModelsDir()} and the folders in codegraph.modelDirectories. Add ${folder.fsPath} to codegraph.modelDirectories?`,
+      vscode.l10n.t('CodeGraph loads models only from the bundled models, {0} and the folders in codegraph.modelDirectories. Add {1} to codegraph.modelDirectories?', userModelsDir(), folder.fsPath),
       { modal: true },
-      'Add and Use',
+      addAndUse,
     );
-    if (allow !== 'Add and Use') return undefined;
+    if (allow !== addAndUse) return undefined;
     await configuration.update(SETTING_KEYS.modelDirectories, [...directories, folder.fsPath], vscode.ConfigurationTarget.Global);
   }
   return folder.fsPath;
@@ -134,8 +135,8 @@ const megabytes = (bytes: number) => (bytes / 1048576).toFixed(1);
  */
 async function pullFromHub(): Promise<string | undefined> {
   const input = await vscode.window.showInputBox({
-    title: 'CodeGraph: Pull Model from Hugging Face',
-    prompt: 'Model id on the Hub, optionally @revision. It needs an ONNX export (onnx/model.onnx or model.onnx) and tokenizer.json. HF_ENDPOINT and HF_TOKEN are honoured.',
+    title: vscode.l10n.t('CodeGraph: Pull Model from Hugging Face'),
+    prompt: vscode.l10n.t('Model id on the Hub, optionally @revision. It needs an ONNX export (onnx/model.onnx or model.onnx) and tokenizer.json. HF_ENDPOINT and HF_TOKEN are honoured.'),
     placeHolder: 'owner/name',
     ignoreFocusOut: true,
     validateInput: (text) => {
@@ -150,7 +151,7 @@ async function pullFromHub(): Promise<string | undefined> {
   if (!input) return undefined;
   const [repo, revision] = input.trim().split('@') as [string, string | undefined];
   const run = (force: boolean) =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CodeGraph: pulling ${repo}`, cancellable: true }, (progress, token): Promise<PullResult> => {
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('CodeGraph: pulling {0}', repo), cancellable: true }, (progress, token): Promise<PullResult> => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       let shown = 0;
@@ -162,7 +163,7 @@ async function pullFromHub(): Promise<string | undefined> {
         onProgress: (event) => {
           if (event.phase !== 'downloading' || event.bytesTotal <= 0) return;
           const percent = (100 * event.bytesDone) / event.bytesTotal;
-          progress.report({ message: `${event.file}: ${megabytes(event.bytesDone)} of ${megabytes(event.bytesTotal)} MB`, increment: percent - shown });
+          progress.report({ message: vscode.l10n.t('{0}: {1} of {2} MB', event.file, megabytes(event.bytesDone), megabytes(event.bytesTotal)), increment: percent - shown });
           shown = percent;
         },
       });
@@ -174,16 +175,18 @@ async function pullFromHub(): Promise<string | undefined> {
     } catch (error) {
       // Another commit of the repo is installed: replacing it is the user's call.
       if ((error as { code?: string; details?: { option?: string } }).code !== 'INVALID_CONFIG' || (error as { details?: { option?: string } }).details?.option !== 'force') throw error;
-      const choice = await vscode.window.showWarningMessage(`CodeGraph: ${(error as Error).message.replace('pass --force to replace', 'replace')}?`, { modal: true }, 'Replace');
-      if (choice !== 'Replace') return undefined;
+      const replace = vscode.l10n.t('Replace');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('CodeGraph: {0}?', (error as Error).message.replace('pass --force to replace', 'replace')), { modal: true }, replace);
+      if (choice !== replace) return undefined;
       result = await run(true);
     }
-    void vscode.window.showInformationMessage(`CodeGraph: ${result.downloaded ? 'pulled' : 'already had'} ${result.record.repo}@${result.record.commit.slice(0, 12)} into ${result.dir}.`);
+    const pulledAs = `${result.record.repo}@${result.record.commit.slice(0, 12)}`;
+    void vscode.window.showInformationMessage(result.downloaded ? vscode.l10n.t('CodeGraph: pulled {0} into {1}.', pulledAs, result.dir) : vscode.l10n.t('CodeGraph: already had {0} in {1}.', pulledAs, result.dir));
     return result.dir;
   } catch (error) {
     if ((error as { code?: string }).code === 'CANCELLED') return undefined;
     const hint = (error as { details?: { hint?: unknown } }).details?.hint;
-    void vscode.window.showErrorMessage(`CodeGraph: pulling ${repo} failed: ${(error as Error).message}${typeof hint === 'string' ? ` ${hint}` : ''}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph: pulling {0} failed: {1}', repo, `${(error as Error).message}${typeof hint === 'string' ? ` ${hint}` : ''}`));
     return undefined;
   }
 }

@@ -1,11 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { SEARCH_PANEL_TYPE, SEARCH_VIEW_ID } from './core/commandIds.js';
 import { Disposable, type DisposableLike } from './core/disposable.js';
 import { describeError, type Logger } from './core/logger.js';
-import { toResultViews } from './core/searchResults.js';
+import { firstLineIndents, toResultViews } from './core/searchResults.js';
 import { createNonce, renderSearchHtml } from './core/webviewHtml.js';
 import type { WorkspaceIndexes } from './core/workspaceIndexes.js';
-import { parseWebviewMessage, type HostToWebview, type IndexStateView } from './shared/protocol.js';
+import { parseWebviewMessage, type HostToWebview, type IndexStateView, type PanelStrings } from './shared/protocol.js';
 
 const RESULT_LIMIT = 30;
 
@@ -19,6 +20,23 @@ export interface SearchHost {
   readonly onDidChangeState: (listener: () => void) => DisposableLike;
   /** Opens a folder-relative location after validating it; throws OutsideWorkspaceError otherwise. */
   openLocation(folderKey: string, path: string, startLine: number, endLine: number, options: { preview: boolean; column: vscode.ViewColumn }): Promise<void>;
+}
+
+/** The panel's own words, translated here because the webview has no access to `vscode.l10n`. */
+export function panelStrings(): PanelStrings {
+  return {
+    allLanguages: vscode.l10n.t('All languages'),
+    noResults: vscode.l10n.t('No results'),
+    oneResult: vscode.l10n.t('1 result'),
+    manyResults: vscode.l10n.t('{0} results'),
+    resultsIn: vscode.l10n.t('{0} in {1} ms'),
+    keywordOnly: vscode.l10n.t('(keyword search only)'),
+    searchFailed: vscode.l10n.t('Search failed: {0}'),
+    relevanceEngine: vscode.l10n.t('Relevance {0}%'),
+    relevanceRelative: vscode.l10n.t('Relevance {0}% of the best result'),
+    linesAbove: vscode.l10n.t('more lines above'),
+    linesBelow: vscode.l10n.t('more lines below'),
+  };
 }
 
 /** Webview options: scripts on, forms off (CSP), resources only from dist/webview. */
@@ -60,7 +78,8 @@ export class SearchSession extends Disposable {
       styleUri: asset('main.css'),
       codiconUri: asset('codicon.css'),
       initialState: { multiRoot: (this.host.indexes()?.size ?? 0) > 1 },
-      title: 'CodeGraph Search',
+      title: vscode.l10n.t('CodeGraph Search'),
+      language: vscode.env.language,
     });
   }
 
@@ -85,7 +104,7 @@ export class SearchSession extends Disposable {
     switch (message.type) {
       case 'ready': {
         this.#ready = true;
-        this.#post({ type: 'init', languages: this.host.languages(), multiRoot: (this.host.indexes()?.size ?? 0) > 1, state: this.host.stateView() });
+        this.#post({ type: 'init', languages: this.host.languages(), multiRoot: (this.host.indexes()?.size ?? 0) > 1, state: this.host.stateView(), strings: panelStrings() });
         const queued = this.#queued;
         this.#queued = [];
         for (const pending of queued) this.#post(pending);
@@ -98,7 +117,7 @@ export class SearchSession extends Disposable {
           await this.host.openLocation(message.folder, message.path, message.startLine, message.endLine, { preview: message.preview, column: this.column() });
         } catch (error) {
           this.host.log.warn(`Refused to open ${message.path}: ${describeError(error)}`);
-          void vscode.window.showErrorMessage(`CodeGraph: ${describeError(error)}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('CodeGraph: {0}', describeError(error)));
         }
         return;
       case 'cspViolation':
@@ -120,12 +139,14 @@ export class SearchSession extends Disposable {
       const result = await indexes.search(query, { limit: RESULT_LIMIT, languages: filters.languages, paths: filters.paths });
       // A newer keystroke has been answered or is running: this answer is stale.
       if (requestId !== this.#latestRequest) return;
+      const indents = await firstLineIndents(result.hits, (path) => readFile(path, 'utf8'));
+      if (requestId !== this.#latestRequest) return;
       const serviceLevel = indexes.snapshots().every((snapshot) => snapshot.serviceLevel === 'hybrid') ? 'hybrid' : 'lexical-only';
       this.#post({
         type: 'results',
         requestId,
         query,
-        items: toResultViews(result.hits, query),
+        items: toResultViews(result.hits, query, indents),
         elapsedMs: Math.round(performance.now() - started),
         serviceLevel,
         warnings: result.failures.map((failure) => `${failure.folder.name}: ${failure.message}`),
@@ -188,7 +209,7 @@ export class SearchEditorPanel extends Disposable implements vscode.WebviewPanel
       this.#session?.focusQuery(query);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(SEARCH_PANEL_TYPE, 'CodeGraph Search', vscode.ViewColumn.Active, { ...webviewOptions(this.host.extensionUri), retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(SEARCH_PANEL_TYPE, vscode.l10n.t('CodeGraph Search'), vscode.ViewColumn.Active, { ...webviewOptions(this.host.extensionUri), retainContextWhenHidden: true });
     this.#attach(panel);
     this.#session?.focusQuery(query);
   }

@@ -3,7 +3,7 @@ import type { SearchHit } from '../engine/index.js';
 import { commandId } from './core/commandIds.js';
 import { Disposable } from './core/disposable.js';
 import { describeError, type Logger } from './core/logger.js';
-import { LENS_KINDS, lensTitle, type SimilarLookup } from './core/similarity.js';
+import { LENS_KINDS, lensLines, lensTitle, type SimilarLookup } from './core/similarity.js';
 import type { WorkspaceIndexes } from './core/workspaceIndexes.js';
 import { kindIcon } from './shared/kindIcons.js';
 
@@ -32,24 +32,19 @@ export interface SimilarHost {
 
 
 export function hitLabel(hit: SearchHit): string {
-  return hit.symbol ?? `${hit.kind} at line ${hit.startLine}`;
+  return hit.symbol ?? vscode.l10n.t('{0} at line {1}', hit.kind, hit.startLine);
 }
 
 export function hitIcon(kind: string): string {
   return kindIcon(kind);
 }
 
-interface SimilarLens extends vscode.CodeLens {
-  readonly folderKey: string;
-  readonly relativePath: string;
-  readonly line: number;
-  readonly documentUri: vscode.Uri;
-}
-
 /**
- * "N similar" above definitions. `provideCodeLenses` only lists ranges from the
- * index (cheap); `resolveCodeLens` runs the cached similarity lookup for lenses
- * actually on screen.
+ * "N similar" above definitions, and only above those that have similar code:
+ * a "no similar code" lens over every function says nothing and costs a line
+ * each. Whether a definition has neighbours needs its lookup, so
+ * `provideCodeLenses` runs the (cached, per index generation) lookups one by
+ * one, stopping when VS Code cancels, and returns finished lenses.
  */
 export class SimilarCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
   readonly #onDidChange = this.register(new vscode.EventEmitter<void>());
@@ -74,37 +69,28 @@ export class SimilarCodeLensProvider extends Disposable implements vscode.CodeLe
       // Not indexed (yet), or the engine is starting: no lenses rather than an error per file.
       return [];
     }
-    if (token.isCancellationRequested) return [];
-    const lenses: SimilarLens[] = [];
-    const lensLines = new Set<number>();
-    const symbolEnds = new Map<string, number>();
-    for (const chunk of chunks) {
-      if (!LENS_KINDS.has(chunk.kind) || chunk.startLine > document.lineCount || lensLines.has(chunk.startLine)) continue;
-      // A long definition is split into consecutive parts with one symbol: one lens, on the first part.
-      const previousEnd = chunk.symbol ? symbolEnds.get(chunk.symbol) : undefined;
-      if (chunk.symbol) symbolEnds.set(chunk.symbol, chunk.endLine);
-      if (previousEnd !== undefined && previousEnd >= chunk.startLine - 1) continue;
-      lensLines.add(chunk.startLine);
-      const range = new vscode.Range(chunk.startLine - 1, 0, chunk.endLine - 1, 0);
-      lenses.push(Object.assign(new vscode.CodeLens(range), { folderKey: located.index.folder.key, relativePath: located.relativePath, line: chunk.startLine, documentUri: document.uri }));
+    const lenses: vscode.CodeLens[] = [];
+    for (const line of lensLines(chunks, document.lineCount)) {
+      if (token.isCancellationRequested) return [];
+      let count: number;
+      try {
+        count = (await this.host.lookup.lookup(located.index, located.relativePath, line.startLine)).hits.length;
+      } catch (error) {
+        this.host.log.debug(`No similar code for ${located.relativePath}:${line.startLine}: ${describeError(error)}`);
+        continue;
+      }
+      if (count === 0) continue;
+      const args: ShowSimilarArgs = { uri: document.uri.toString(), line: line.startLine };
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(line.startLine - 1, 0, line.endLine - 1, 0), {
+          title: lensTitle(count),
+          command: commandId('showSimilar'),
+          arguments: [args],
+          tooltip: vscode.l10n.t('Show similar code (CodeGraph)'),
+        }),
+      );
     }
-    return lenses;
-  }
-
-  async resolveCodeLens(codeLens: vscode.CodeLens, token: vscode.CancellationToken): Promise<vscode.CodeLens> {
-    const lens = codeLens as SimilarLens;
-    const index = this.host.indexes()?.get(lens.folderKey);
-    if (!index) return lens;
-    try {
-      const result = await this.host.lookup.lookup(index, lens.relativePath, lens.line);
-      if (token.isCancellationRequested) return lens;
-      const args: ShowSimilarArgs = { uri: lens.documentUri.toString(), line: lens.line };
-      lens.command = { title: lensTitle(result.hits.length), command: commandId('showSimilar'), arguments: [args], tooltip: 'Show similar code (CodeGraph)' };
-    } catch (error) {
-      this.host.log.debug(`No similar code for ${lens.relativePath}:${lens.line}: ${describeError(error)}`);
-      lens.command = { title: 'similar code unavailable', command: '', tooltip: describeError(error) };
-    }
-    return lens;
+    return token.isCancellationRequested ? [] : lenses;
   }
 }
 
@@ -135,17 +121,17 @@ export class SimilarHoverProvider implements vscode.HoverProvider {
     }
     const markdown = new vscode.MarkdownString(undefined, true);
     markdown.isTrusted = { enabledCommands: [commandId('openLocation'), commandId('showSimilar')] };
-    markdown.appendMarkdown(`**Similar code** · CodeGraph\n\n`);
+    markdown.appendMarkdown(`**${vscode.l10n.t('Similar code')}** · CodeGraph\n\n`);
     if (result.hits.length === 0) {
-      markdown.appendMarkdown('_No similar code in the index._');
+      markdown.appendMarkdown(`_${vscode.l10n.t('No similar code in the index.')}_`);
     } else {
       for (const hit of result.hits.slice(0, 5)) {
         const args: LocationArgs = { folder: located.index.folder.key, path: hit.path, startLine: hit.startLine, endLine: hit.endLine };
         const link = `command:${commandId('openLocation')}?${encodeURIComponent(JSON.stringify([args]))}`;
-        markdown.appendMarkdown(`- $(${hitIcon(hit.kind)}) [${escapeMarkdown(hitLabel(hit))}](${link} "Open in the editor") — ${codeSpan(`${hit.path}:${hit.startLine}`)} · ${hit.score.toFixed(2)}\n`);
+        markdown.appendMarkdown(`- $(${hitIcon(hit.kind)}) [${escapeMarkdown(hitLabel(hit))}](${link} "${escapeMarkdown(vscode.l10n.t('Open in the editor'))}") — ${codeSpan(`${hit.path}:${hit.startLine}`)} · ${hit.score.toFixed(2)}\n`);
       }
       const all: ShowSimilarArgs = { uri: document.uri.toString(), line };
-      markdown.appendMarkdown(`\n[Show all ${result.hits.length} in peek view](command:${commandId('showSimilar')}?${encodeURIComponent(JSON.stringify([all]))})`);
+      markdown.appendMarkdown(`\n[${escapeMarkdown(vscode.l10n.t('Show all {0} in peek view', result.hits.length))}](command:${commandId('showSimilar')}?${encodeURIComponent(JSON.stringify([all]))})`);
     }
     const range = new vscode.Range(position.line, 0, position.line, document.lineAt(position.line).text.length);
     return new vscode.Hover(markdown, range);

@@ -18,7 +18,7 @@ export async function showStatusPick(extension: CodeGraphExtension): Promise<voi
   for (const { snapshot, status } of folders) {
     if (status) extension.log.info(`[${snapshot.folder.name}] Metrics: ${JSON.stringify(status.metrics)}; counts ${JSON.stringify(status.counts)}`);
   }
-  const items: EntryItem[] = statusPickEntries(folders, indexes.anyPaused).map((entry) => {
+  const items: EntryItem[] = statusPickEntries(folders, indexes.anyPaused, { now: Date.now(), locale: vscode.env.language }).map((entry) => {
     switch (entry.kind) {
       case 'separator':
         return { label: entry.label, kind: vscode.QuickPickItemKind.Separator };
@@ -28,7 +28,7 @@ export async function showStatusPick(extension: CodeGraphExtension): Promise<voi
         return { label: entry.label, command: entry.command, ...(entry.description ? { description: entry.description } : {}) };
     }
   });
-  const picked = await vscode.window.showQuickPick(items, { title: 'CodeGraph: Index Status', placeHolder: 'Status and metrics; pick an action', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('CodeGraph: Index Status'), placeHolder: vscode.l10n.t('Status and metrics; pick an action'), matchOnDescription: true });
   if (picked?.command) await vscode.commands.executeCommand(picked.command);
 }
 
@@ -52,8 +52,10 @@ export async function runHealthCheck(extension: CodeGraphExtension): Promise<Hea
   const report = assessHealth(inputs, memorySnapshot());
   const text = formatHealth(report);
   for (const line of text.split('\n')) extension.log.info(line);
-  const summary = `CodeGraph health: ${report.level.toUpperCase()} — ${report.checks.filter((check) => check.level !== 'ok').map((check) => `${check.name}: ${check.detail}`).join('; ') || 'model, cache, index and memory are fine'}`;
+  const problems = report.checks.filter((check) => check.level !== 'ok').map((check) => `${check.name}: ${check.detail}`).join('; ');
+  const summary = vscode.l10n.t('CodeGraph health: {0} — {1}', report.level.toUpperCase(), problems || vscode.l10n.t('model, cache, index and memory are fine'));
   const show = report.level === 'fail' ? vscode.window.showErrorMessage : report.level === 'warn' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void show(summary, 'Show Log').then((choice) => choice && extension.log.show());
+  const showLog = vscode.l10n.t('Show Log');
+  void show(summary, showLog).then((choice) => choice === showLog && extension.log.show());
   return report;
 }

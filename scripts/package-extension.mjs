@@ -2,7 +2,9 @@
 //
 // 1. Bundles dist/ with esbuild (production).
 // 2. Stages the package in a temporary folder: the manifest, the bundles, the
-//    grammars, the bundled models, and under dist/node_modules only the
+//    grammars, the default model (models/default.json names it; other models
+//    and training records such as corpus-packages.tsv stay out), the API's
+//    type declarations, the l10n bundles, and under dist/node_modules only the
 //    modules that must stay real packages at run time (native binaries or
 //    self-locating code), pruned to this platform's binaries.
 // 3. Checks that those modules load from the staged folder, then runs vsce.
@@ -12,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +48,9 @@ const RUNTIME_PACKAGES = {
   'file-uri-to-path': (path) => path === 'package.json' || path === 'index.js' || path === 'LICENSE',
   piscina: (path) => path === 'package.json' || path === 'LICENSE' || (path.startsWith('dist/') && (path.endsWith('.js') || path.endsWith('.mjs'))),
 };
+
+/** Files of a model folder that record how it was trained and are not loaded at run time. */
+const TRAINING_RECORDS = new Set(['corpus-packages.tsv']);
 
 function stagePackage(name, keep, stageModules) {
   // Packages' `exports` may hide package.json from require.resolve; npm's flat layout puts them here.
@@ -81,7 +86,18 @@ try {
   copy(join('extension', 'media'), join('extension', 'media'));
   copy('dist');
   copy('grammars');
-  copy('models');
+  // What a user runs: the default model. Other models are pulled or chosen by path; the corpus
+  // list the model was trained from is a training record (see the model's README), not run-time data.
+  const defaultModelId = JSON.parse(readFileSync(join(root, 'models', 'default.json'), 'utf8')).default;
+  if (typeof defaultModelId !== 'string' || !existsSync(join(root, 'models', defaultModelId))) {
+    console.error(`package-extension: models/default.json names ${JSON.stringify(defaultModelId)}, which is not a folder in models/`);
+    process.exit(1);
+  }
+  copy(join('models', 'default.json'));
+  cpSync(join(root, 'models', defaultModelId), join(stage, 'models', defaultModelId), { recursive: true, filter: (path) => !TRAINING_RECORDS.has(basename(path)) });
+  copy(join('extension', 'api.d.ts'), join('dist', 'api.d.ts'));
+  copy('package.nls.json');
+  if (existsSync(join(root, 'l10n'))) copy('l10n');
   for (const license of ['LICENSE', 'LICENSE.md', 'LICENSE.txt']) if (existsSync(join(root, license))) copy(license);
   const stageModules = join(stage, 'dist', 'node_modules');
   mkdirSync(stageModules, { recursive: true });

@@ -3,7 +3,7 @@
  * typed requests; every string from the index is inserted as a text node, so
  * no code or path can become markup.
  */
-import type { HostToWebview, IndexStateView, SearchResultView, WebviewToHost } from '../extension/shared/protocol.js';
+import { fillPlaceholders, type HostToWebview, type IndexStateView, type PanelStrings, type SearchResultView, type WebviewToHost } from '../extension/shared/protocol.js';
 import { baseName, isNavigationKey, kindIcon, moveSelection } from './navigation.js';
 
 interface VsCodeApi {
@@ -45,6 +45,20 @@ let debounce: number | undefined;
 let indexState: IndexStateView = { text: '', busy: false, ready: false, generation: -1 };
 let resultText = '';
 let multiRoot = false;
+/** English until the host's translated strings arrive with `init`. */
+let strings: PanelStrings = {
+  allLanguages: 'All languages',
+  noResults: 'No results',
+  oneResult: '1 result',
+  manyResults: '{0} results',
+  resultsIn: '{0} in {1} ms',
+  keywordOnly: '(keyword search only)',
+  searchFailed: 'Search failed: {0}',
+  relevanceEngine: 'Relevance {0}%',
+  relevanceRelative: 'Relevance {0}% of the best result',
+  linesAbove: 'more lines above',
+  linesBelow: 'more lines below',
+};
 /** The index generation the shown results come from. */
 let searchedGeneration = -1;
 
@@ -91,6 +105,30 @@ function icon(name: string): HTMLSpanElement {
   return node;
 }
 
+/** A relevance meter with its percentage; the tooltip says what the percentage is relative to. */
+function relevanceBadge(item: SearchResultView): HTMLSpanElement {
+  const percent = Math.round(item.relevance * 100);
+  const badge = document.createElement('span');
+  badge.className = 'relevance';
+  badge.title = `${fillPlaceholders(item.relevanceBasis === 'engine' ? strings.relevanceEngine : strings.relevanceRelative, percent)} (score ${item.score})`;
+  const meter = document.createElement('meter');
+  meter.min = 0;
+  meter.max = 1;
+  meter.value = item.relevance;
+  meter.setAttribute('aria-label', badge.title);
+  badge.append(meter, span('relevance-value', `${percent}%`));
+  return badge;
+}
+
+/** A row for lines of the chunk left out of the snippet: the marker sits in the code column, inside the box. */
+function elidedRow(label: string): HTMLSpanElement {
+  const row = document.createElement('span');
+  row.className = 'line elided';
+  row.title = label;
+  row.append(span('line-number', ''), span('code ellipsis', '⋯'));
+  return row;
+}
+
 function renderItem(item: SearchResultView, index: number): HTMLLIElement {
   const li = document.createElement('li');
   li.className = 'result';
@@ -103,31 +141,33 @@ function renderItem(item: SearchResultView, index: number): HTMLLIElement {
 
   const header = document.createElement('div');
   header.className = 'result-header';
-  header.append(icon(kindIcon(item.kind)), span('symbol', item.symbol ?? baseName(item.path)), span('kind', item.kind), span('score', item.score.toFixed(3)));
+  header.append(icon(kindIcon(item.kind)), span('symbol', item.symbol ?? baseName(item.path)), span('kind', item.kind), relevanceBadge(item));
   const path = document.createElement('div');
   path.className = 'result-path';
   path.append(span('path', location), span('language', item.language));
 
   const snippet = document.createElement('pre');
   snippet.className = 'snippet';
-  if (item.snippet.moreAbove) snippet.append(span('ellipsis', '⋯\n'));
+  if (item.snippet.moreAbove) snippet.append(elidedRow(strings.linesAbove));
   for (const line of item.snippet.lines) {
     const row = document.createElement('span');
     row.className = 'line';
     row.append(span('line-number', String(line.line)));
+    const code = document.createElement('span');
+    code.className = 'code';
     for (const segment of line.segments) {
       if (segment.match) {
         const mark = document.createElement('mark');
         mark.textContent = segment.text;
-        row.append(mark);
+        code.append(mark);
       } else {
-        row.append(document.createTextNode(segment.text));
+        code.append(document.createTextNode(segment.text));
       }
     }
-    row.append(document.createTextNode('\n'));
+    row.append(code);
     snippet.append(row);
   }
-  if (item.snippet.moreBelow) snippet.append(span('ellipsis', '⋯'));
+  if (item.snippet.moreBelow) snippet.append(elidedRow(strings.linesBelow));
   li.append(header, path, snippet);
   return li;
 }
@@ -164,8 +204,9 @@ function onMessage(message: HostToWebview): void {
   switch (message.type) {
     case 'init': {
       multiRoot = message.multiRoot;
+      strings = message.strings;
       const current = languageSelect.value;
-      languageSelect.replaceChildren(new Option('All languages', ''), ...message.languages.map((language) => new Option(language, language)));
+      languageSelect.replaceChildren(new Option(strings.allLanguages, ''), ...message.languages.map((language) => new Option(language, language)));
       languageSelect.value = current;
       indexState = message.state;
       renderState();
@@ -187,7 +228,9 @@ function onMessage(message: HostToWebview): void {
       resultText =
         message.query.trim() === ''
           ? ''
-          : `${items.length === 0 ? 'No results' : `${items.length} result${items.length === 1 ? '' : 's'}`} in ${message.elapsedMs} ms${message.serviceLevel === 'lexical-only' ? ' (keyword search only)' : ''}`;
+          : items.length === 0
+            ? strings.noResults
+            : `${fillPlaceholders(strings.resultsIn, items.length === 1 ? strings.oneResult : fillPlaceholders(strings.manyResults, items.length), message.elapsedMs)}${message.serviceLevel === 'lexical-only' ? ` ${strings.keywordOnly}` : ''}`;
       if (message.warnings.length > 0) resultText += ` · ${message.warnings.join('; ')}`;
       renderResults();
       renderState();
@@ -195,7 +238,7 @@ function onMessage(message: HostToWebview): void {
     case 'searchFailed':
       if (message.requestId !== requestId) return;
       items = [];
-      resultText = `Search failed: ${message.message}`;
+      resultText = fillPlaceholders(strings.searchFailed, message.message);
       renderResults();
       renderState();
       return;

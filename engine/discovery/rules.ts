@@ -52,18 +52,22 @@ export class WorkspaceRules {
     this.layerCache.clear();
   }
 
-  /** Whether a directory (relative path) is walked into. */
-  checkDirectory(path: string): SkipReason | null {
-    if (this.directories.ignores(`${path}/`)) return 'excluded-directory';
+  /**
+   * Whether a directory (relative path) is walked into. Without the built-in
+   * directories (node_modules, build, .git, ...) only the user's rules and
+   * ignore files count: what a symlink's target inside the workspace must pass.
+   */
+  checkDirectory(path: string, withBuiltInDirectories = true): SkipReason | null {
+    if (withBuiltInDirectories && this.directories.ignores(`${path}/`)) return 'excluded-directory';
     if (this.options.excludeGlobs.length > 0 && this.globs.ignores(`${path}/`)) return 'exclude-glob';
     return this.ignoredByFiles(path, true);
   }
 
   /** Whether a directory and all its ancestors are walked into: the first reason one is not, or null. */
-  checkDirectoryPath(path: string): SkipReason | null {
+  checkDirectoryPath(path: string, withBuiltInDirectories = true): SkipReason | null {
     const parts = path.split('/');
     for (let depth = 1; depth <= parts.length; depth++) {
-      const reason = this.checkDirectory(parts.slice(0, depth).join('/'));
+      const reason = this.checkDirectory(parts.slice(0, depth).join('/'), withBuiltInDirectories);
       if (reason) return reason;
     }
     return null;
@@ -83,10 +87,10 @@ export class WorkspaceRules {
    * Why a file is excluded whatever its language, or null: what a symlink's
    * target is checked against (the link's own name decides the language).
    */
-  exclusionOf(path: string, checkAncestors = false): SkipReason | null {
+  exclusionOf(path: string, checkAncestors = false, withBuiltInDirectories = true): SkipReason | null {
     const slash = path.lastIndexOf('/');
     if (checkAncestors && slash > 0) {
-      const reason = this.checkDirectoryPath(path.slice(0, slash));
+      const reason = this.checkDirectoryPath(path.slice(0, slash), withBuiltInDirectories);
       if (reason) return reason;
     }
     if (this.secrets.ignores(path)) return 'secret';

@@ -11,7 +11,12 @@ const STAT_CONCURRENCY = 64;
 interface RealPlace {
   readonly rules: WorkspaceRules;
   readonly path: string;
-  /** Inside the workspace itself, rather than in an allowed outside root. */
+  /**
+   * Inside the workspace itself, rather than in an allowed outside root. Such
+   * a target is checked without the built-in directory exclusions: a link
+   * into `.git/annex` or `build/` is the user's choice; their ignore files,
+   * globs and the secret patterns still apply.
+   */
   readonly inWorkspace: boolean;
 }
 
@@ -81,14 +86,39 @@ export function printableName(raw: Buffer): string {
   return text;
 }
 
+type EntryKind = Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
+/**
+ * A directory's entries with their names. Names that are not valid UTF-8 are
+ * reported (once each) and left out: paths are stored and printed as text, and
+ * the lossy string would name no file. Decoding replaces invalid bytes with
+ * U+FFFD, so only a directory with that character is read again as bytes.
+ */
+async function readNames(absoluteDir: string, relativeDir: string, skipped: SkippedFile[]): Promise<{ name: string; entry: EntryKind }[]> {
+  const entries = await readdir(absoluteDir, { withFileTypes: true });
+  if (!entries.some((entry) => entry.name.includes('\uFFFD'))) return entries.map((entry) => ({ name: entry.name, entry }));
+  const named: { name: string; entry: EntryKind }[] = [];
+  for (const entry of await readdir(absoluteDir, { withFileTypes: true, encoding: 'buffer' })) {
+    if (isUtf8(entry.name)) named.push({ name: entry.name.toString('utf8'), entry });
+    else {
+      const shown = printableName(entry.name);
+      skipped.push(skip(relativeDir === '' ? shown : `${relativeDir}/${shown}`, 'unsupported-file-name', 'the name is not valid UTF-8 (invalid bytes shown as \\xNN)'));
+    }
+  }
+  return named;
+}
+
+/** `join` for a name that has no separator in it, without normalising again. */
+const childPath = (dir: string, name: string): string => (dir.endsWith(sep) ? dir + name : dir + sep + name);
+
 const skip = (path: string, reason: SkipReason, detail?: string): SkippedFile => (detail === undefined ? { path, reason } : { path, reason, detail });
 
 /**
  * Decides a path that is a symlink or lies under one. A link is followed only
  * if its real target is inside the workspace or an allowed outside root, and
  * passes the secret and ignore rules there as well as under its own name.
- * A target inside the workspace is indexed under its own path, so the link
- * is a duplicate; only outside roots add files.
+ * A target the walk reaches under its own path is a duplicate; so links add
+ * files only from outside roots and from built-in excluded directories.
  */
 async function resolveLinked(path: string, absolutePath: string, parentReal: string | null, boundary: Boundary, rules: WorkspaceRules, options: DiscoveryOptions): Promise<LinkOutcome> {
   if (!options.followSymlinks) return { kind: 'skip', entry: skip(path, 'symlink') };
@@ -103,20 +133,22 @@ async function resolveLinked(path: string, absolutePath: string, parentReal: str
   const place = locate(real, boundary, rules);
   if (!place) return { kind: 'skip', entry: skip(path, 'symlink-outside-root', `leads to ${real}, outside the workspace; follow it only by naming that root (--follow-symlinks-outside)`) };
   const shown = place.inWorkspace ? place.path : real;
+  const withBuiltIns = !place.inWorkspace;
   if (info.isDirectory()) {
     if (parentReal !== null && (parentReal === real || parentReal.startsWith(real + sep))) return { kind: 'skip', entry: skip(path, 'symlink-loop', real) };
     const byName = rules.checkDirectoryPath(path);
     if (byName) return { kind: 'skip', entry: skip(path, byName) };
-    const byTarget = place.path === '' ? null : place.rules.checkDirectoryPath(place.path);
+    const byTarget = place.path === '' ? null : place.rules.checkDirectoryPath(place.path, withBuiltIns);
     if (byTarget) return { kind: 'skip', entry: skip(path, byTarget, `link to ${shown}`) };
-    if (place.inWorkspace) return { kind: 'skip', entry: skip(path, 'symlink-duplicate', `${shown} is indexed under its own path`) };
+    if (place.inWorkspace && (place.path === '' || rules.checkDirectoryPath(place.path) === null)) return { kind: 'skip', entry: skip(path, 'symlink-duplicate', `${shown} is indexed under its own path`) };
     return { kind: 'directory', target: { relativeDir: path, absoluteDir: real, realDir: real, place } };
   }
   const verdict = rules.checkFile(path, true);
   if (!verdict.include) return { kind: 'skip', entry: skip(path, verdict.reason, verdict.detail) };
-  const byTarget = place.rules.exclusionOf(place.path, true);
+  const byTarget = place.rules.exclusionOf(place.path, true, withBuiltIns);
   if (byTarget) return { kind: 'skip', entry: skip(path, byTarget, `link to ${shown}`) };
-  if (place.inWorkspace) return { kind: 'skip', entry: skip(path, 'symlink-duplicate', `same file as ${shown}`) };
+  const slash = place.path.lastIndexOf('/');
+  if (place.inWorkspace && (slash < 0 || rules.checkDirectoryPath(place.path.slice(0, slash)) === null)) return { kind: 'skip', entry: skip(path, 'symlink-duplicate', `same file as ${shown}`) };
   if (info.size > options.maxFileBytes) return { kind: 'skip', entry: skip(path, 'too-large', `${info.size} bytes`) };
   // Read from the real path, so that a link re-pointed after this check cannot redirect the read.
   return { kind: 'file', file: { path, absolutePath: real, size: info.size, mtimeMs: Math.trunc(info.mtimeMs), language: verdict.language } };
@@ -137,25 +169,17 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
   const walked = new Map<string, string>();
   // Real paths of files reached through links into outside roots, which two links may share.
   const claimed = new Map<string, string>();
-  // Links are decided after the tree they sit in, in the order found.
+  // Links are decided once the tree is walked, in the order found: only links into outside roots add files.
   const links: { path: string; absolutePath: string; parentReal: string }[] = [];
 
   const walkDirectory = async ({ relativeDir, absoluteDir, realDir, place }: WalkTarget): Promise<void> => {
     walked.set(realDir, relativeDir);
-    let entries: Dirent<Buffer>[];
+    let named: { name: string; entry: EntryKind }[];
     try {
-      entries = await readdir(absoluteDir, { withFileTypes: true, encoding: 'buffer' });
+      named = await readNames(absoluteDir, relativeDir, skipped);
     } catch (error) {
       skipped.push(skip(relativeDir || '.', 'unreadable', (error as NodeJS.ErrnoException).code ?? String(error)));
       return;
-    }
-    const named: { name: string; entry: Dirent<Buffer> }[] = [];
-    for (const entry of entries) {
-      if (isUtf8(entry.name)) named.push({ name: entry.name.toString('utf8'), entry });
-      else {
-        const shown = printableName(entry.name);
-        skipped.push(skip(relativeDir === '' ? shown : `${relativeDir}/${shown}`, 'unsupported-file-name', 'the name is not valid UTF-8 (invalid bytes shown as \\xNN)'));
-      }
     }
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -163,7 +187,7 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
     const candidates: { path: string; absolutePath: string; language: string }[] = [];
     for (const { name, entry } of named) {
       const path = relativeDir === '' ? name : `${relativeDir}/${name}`;
-      const realPath = join(realDir, name);
+      const realPath = childPath(realDir, name);
       const real = childPlace(place, name);
       if (entry.isSymbolicLink()) {
         if (options.followSymlinks) links.push({ path, absolutePath: join(absoluteDir, name), parentReal: realDir });
@@ -171,7 +195,7 @@ export async function discoverFiles(root: string, options: DiscoveryOptions, rul
         continue;
       }
       if (entry.isDirectory()) {
-        const reason = rules.checkDirectory(path) ?? (real ? real.rules.checkDirectory(real.path) : null);
+        const reason = rules.checkDirectory(path) ?? (real ? real.rules.checkDirectory(real.path, !real.inWorkspace) : null);
         const seenAs = walked.get(realPath);
         if (reason) skipped.push(skip(path, reason));
         else if (seenAs !== undefined) skipped.push(skip(path, 'symlink-duplicate', `${seenAs || '.'} is the same directory`));

@@ -5,6 +5,7 @@ import './ortEnvironment.js';
 import * as ort from 'onnxruntime-node';
 import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
+import { BagOfWordsModel, readBagOfWordsGraph, type BagOfWordsWeights } from './bagOfWords.js';
 import { planBatches } from './batching.js';
 import { completeHfManifest, HF_METADATA_FILES, isHfModelDir, planHfModel } from './hfLayout.js';
 import { buildModelInputs } from './inputs.js';
@@ -32,6 +33,12 @@ export interface EmbedderOptions {
    */
   readonly modelRoots?: readonly string[];
   readonly log?: (message: string) => void;
+  /**
+   * `auto` (default) runs graphs exported by training/export_bow_onnx.py (bag of
+   * subwords) in TypeScript, which gives the same vectors without ONNX Runtime's
+   * per-batch cost; `onnxruntime` runs every graph through ONNX Runtime.
+   */
+  readonly runtime?: 'auto' | 'onnxruntime';
 }
 
 export const DEFAULT_EMBEDDER: EmbedderOptions = { device: 'cpu', intraOpThreads: 1, maxBatchSize: 128, maxBatchTokens: 32768, dimensions: 0 };
@@ -56,12 +63,19 @@ export class Embedder {
     readonly legacyModelId: string,
     readonly dimension: number,
     readonly device: 'cpu' | 'cuda',
-    private readonly session: ort.InferenceSession,
+    /** Null when the graph runs in TypeScript (`bagOfWords`). */
+    private readonly session: ort.InferenceSession | null,
     private readonly tokenizer: TextTokenizer,
     private readonly options: EmbedderOptions,
     /** Builds GraphCodeBERT data-flow inputs, for models whose manifest asks for them. */
     private readonly dataFlow: GraphCodeBertEncoder | null = null,
+    private readonly bagOfWords: BagOfWordsModel | null = null,
   ) {}
+
+  /** Which runtime computes the vectors. */
+  get runtime(): 'typescript' | 'onnxruntime' {
+    return this.bagOfWords ? 'typescript' : 'onnxruntime';
+  }
 
   /**
    * Loads a model folder: a CodeGraph manifest (`codegraph-model.json`) or a
@@ -89,22 +103,32 @@ export class Embedder {
       throw new ModelLoadError(`Model file not found: ${onnxPath}`, { modelDir: dir, file: onnxPath, hint: hfPlan ? 'Export the model to ONNX into this folder.' : `The manifest ${MANIFEST_FILE} names '${onnxName}'.` });
     }
     const tokenizerPath = roots.check(join(dir, tokenizerName), 'tokenizer', dir);
-    const digest = checkGraph(onnxPath, dir, roots);
-    const { session, device } = await createSession(onnxPath, dir, options);
+    const { digest, bagOfWords } = checkGraph(onnxPath, dir, roots);
+    const inputConfig = readModelInputConfig(dir);
+    const native = bagOfWords && !hfPlan && options.runtime !== 'onnxruntime' && inputConfig.input !== 'graphcodebert-dfg' && known!.outputName === 'sentence_embedding' && known!.pooling === 'model'
+      ? new BagOfWordsModel(bagOfWords, known!.padTokenId)
+      : null;
+    const { session, device } = native ? { session: null, device: 'cpu' as const } : await createSession(onnxPath, dir, options);
+    const inputNames = session?.inputNames ?? ['input_ids', 'attention_mask'];
+    const outputNames = session?.outputNames ?? ['sentence_embedding'];
     let dataFlow: GraphCodeBertEncoder | null = null;
     try {
-      const inputConfig = readModelInputConfig(dir);
-      if (inputConfig.input === 'graphcodebert-dfg') checkGraphCodeBertSignature(session.inputNames, dir);
+      if (inputConfig.input === 'graphcodebert-dfg') checkGraphCodeBertSignature(session!.inputNames, dir);
       const dataFlowInput = inputConfig.input === 'graphcodebert-dfg';
       let manifest = known!;
       // One tiny inference: the graph's real output widths (metadata may leave them symbolic), and proof that it runs at all.
-      const widths = await probeOutputWidths(session, hfPlan ? (hfPlan.derived['padTokenId'] as number) : manifest.padTokenId, dir, dataFlowInput);
-      if (hfPlan) manifest = completeHfManifest(hfPlan, session, (output) => widths.get(output) ?? 0);
-      if (!session.inputNames.includes('input_ids') || !session.outputNames.includes(manifest.outputName)) {
-        throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${session.inputNames.join(', ')}] and produces [${session.outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
+      // The TypeScript path read its width from the weights, and its window from the position table.
+      const widths = native
+        ? new Map([['sentence_embedding', native.weights.dimension]])
+        : await probeOutputWidths(session!, hfPlan ? (hfPlan.derived['padTokenId'] as number) : manifest.padTokenId, dir, dataFlowInput);
+      if (hfPlan) manifest = completeHfManifest(hfPlan, session!, (output) => widths.get(output) ?? 0);
+      if (!inputNames.includes('input_ids') || !outputNames.includes(manifest.outputName)) {
+        throw new ModelLoadError(`Model ${onnxPath} must take 'input_ids' and produce '${manifest.outputName}'; it takes [${inputNames.join(', ')}] and produces [${outputNames.join(', ')}]`, { modelDir: dir, file: onnxPath });
       }
       checkDimension(manifest, widths.get(manifest.outputName) ?? 0, dir, hfPlan ? 'override' : 'manifest');
-      if (!dataFlowInput) await checkWindow(session, manifest, dir);
+      // Data-flow graphs take a second, graph-shaped input whose size the encoder bounds itself; the probe covers plain token inputs.
+      if (native) checkNativeWindow(native, manifest, dir);
+      else if (!dataFlowInput) await checkWindow(session!, manifest, dir);
       const tokenizer = TextTokenizer.load(tokenizerPath, manifest, dir);
       const dimension = options.dimensions > 0 ? Math.min(options.dimensions, manifest.dimension) : manifest.dimension;
       const truncated = dimension !== manifest.dimension ? `/d${dimension}` : '';
@@ -112,10 +136,10 @@ export class Embedder {
       const modelId = `${manifest.id}@${createHash('sha256').update(digest).update(settings).digest('hex').slice(0, 12)}${truncated}`;
       const legacyModelId = `${manifest.id}@${digest.slice(0, 12)}${truncated}`;
       if (dataFlowInput) dataFlow = await GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
-      return new Embedder(dir, manifest, modelId, legacyModelId, dimension, device, session, tokenizer, options, dataFlow);
+      return new Embedder(dir, manifest, modelId, legacyModelId, dimension, device, session, tokenizer, options, dataFlow, native);
     } catch (error) {
       dataFlow?.dispose();
-      await session.release();
+      await session?.release();
       throw error;
     }
   }
@@ -139,6 +163,7 @@ export class Embedder {
   async embedDetailed(texts: readonly string[], role: 'query' | 'document' = 'document', languages: readonly (string | null)[] = []): Promise<{ vectors: Float32Array[]; truncated: boolean[] }> {
     const graphInputs = this.dataFlow ? await this.dataFlow.encodeAll(texts, role, languages) : null;
     const detailed = graphInputs ? null : texts.map((text) => this.tokenizer.encodeDetailed(text, role));
+    if (this.bagOfWords) return { vectors: this.embedInTypeScript(detailed!.map((entry) => entry.ids)), truncated: detailed!.map((entry) => entry.truncated) };
     const encoded = graphInputs ? graphInputs.map((input) => input.inputIds as number[]) : detailed!.map((entry) => entry.ids);
     // Data-flow inputs hold code tokens and graph nodes; the plain tokenization says whether the code itself fit.
     const truncated = detailed ? detailed.map((entry) => entry.truncated) : texts.map((text) => this.tokenizer.encodeDetailed(text, role).truncated);
@@ -156,14 +181,31 @@ export class Embedder {
     return { vectors: results, truncated };
   }
 
+  private embedInTypeScript(encoded: readonly (readonly number[])[]): Float32Array[] {
+    const model = this.bagOfWords!;
+    return encoded.map((ids) => {
+      let vector: Float32Array;
+      try {
+        vector = model.embed(ids);
+      } catch (error) {
+        throw new InferenceError(`Inference failed for a text of ${ids.length} tokens: ${(error as Error).message}`, { modelDir: this.modelDir, length: ids.length }, { cause: error });
+      }
+      this.stats.texts++;
+      this.stats.batches++;
+      this.stats.tokens += ids.length;
+      this.stats.paddedTokens += Math.max(1, ids.length);
+      return finalizeVector(vector, this.dimension, this.manifest.normalize);
+    });
+  }
+
   private async runBatch(rows: readonly number[][], length: number, graphInputs: readonly GraphCodeBertInput[] | null = null): Promise<Float32Array[]> {
     const width = Math.max(1, length);
     const { feeds, mask } = graphInputs
-      ? graphCodeBertFeeds(graphInputs, width, this.session.inputNames, this.dataFlow!.specialTokens.pad)
-      : buildModelInputs(rows, width, { inputNames: this.session.inputNames, padTokenId: this.manifest.padTokenId, paddingSide: this.manifest.paddingSide, positionOffset: this.manifest.positionOffset });
+      ? graphCodeBertFeeds(graphInputs, width, this.session!.inputNames, this.dataFlow!.specialTokens.pad)
+      : buildModelInputs(rows, width, { inputNames: this.session!.inputNames, padTokenId: this.manifest.padTokenId, paddingSide: this.manifest.paddingSide, positionOffset: this.manifest.positionOffset });
     let output: ort.Tensor;
     try {
-      const result = await this.session.run(feeds);
+      const result = await this.session!.run(feeds);
       output = result[this.manifest.outputName]!;
     } catch (error) {
       throw new InferenceError(`Inference failed for a batch of ${rows.length}×${width}: ${(error as Error).message}`, { modelDir: this.modelDir, batch: rows.length, length: width }, { cause: error });
@@ -174,7 +216,7 @@ export class Embedder {
 
   async dispose(): Promise<void> {
     this.dataFlow?.dispose();
-    await this.session.release();
+    await this.session?.release();
   }
 }
 
@@ -184,6 +226,9 @@ async function createSession(onnxPath: string, modelDir: string, options: Embedd
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    // A failing kernel also comes back as the rejected promise, whose message the engine logs and
+    // retries on; ONNX Runtime's own copy of it on stderr (red, per attempt) only repeats it raw.
+    logSeverityLevel: 4,
   };
   const missingCuda = options.device !== 'cpu' ? missingCudaProvider() : null;
   if (missingCuda) {
@@ -226,6 +271,8 @@ function missingCudaProvider(): string | null {
 
 interface GraphFacts {
   readonly digest: string;
+  /** The weights, when the graph is the exporter's bag of subwords. */
+  readonly bagOfWords: BagOfWordsWeights | null;
   readonly foreignDomains: readonly string[];
   readonly externalData: readonly string[];
 }
@@ -237,7 +284,7 @@ const graphFacts = new Map<string, GraphFacts>();
  * Runtime does not implement (they need a custom-op library) and external
  * data outside the model roots; returns the weights' digest.
  */
-function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): string {
+function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): GraphFacts {
   const { size, mtimeMs } = statSync(onnxPath);
   const key = `${onnxPath}:${size}:${mtimeMs}`;
   let facts = graphFacts.get(key);
@@ -245,7 +292,7 @@ function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): stri
     const bytes = readFileSync(onnxPath);
     try {
       const graph = inspectOnnxModel(bytes);
-      facts = { digest: createHash('sha256').update(bytes).digest('hex'), foreignDomains: foreignDomains(graph), externalData: graph.externalData };
+      facts = { digest: createHash('sha256').update(bytes).digest('hex'), bagOfWords: graph.externalData.length === 0 ? readBagOfWordsGraph(bytes) : null, foreignDomains: foreignDomains(graph), externalData: graph.externalData };
     } catch (error) {
       if (!(error instanceof OnnxFormatError)) throw error;
       throw new ModelLoadError(`Cannot load ONNX model ${onnxPath}: not a valid ONNX file (${error.message})`, { modelDir, file: onnxPath, hint: 'The file may be corrupt or truncated; re-install or re-export the model.' }, { cause: error });
@@ -260,7 +307,7 @@ function checkGraph(onnxPath: string, modelDir: string, roots: ModelRoots): stri
     });
   }
   for (const location of facts.externalData) roots.check(join(dirname(onnxPath), location), 'external weights', modelDir);
-  return facts.digest;
+  return facts;
 }
 
 /**
@@ -320,6 +367,19 @@ async function checkWindow(session: ort.InferenceSession, manifest: ModelManifes
     maxTokens: manifest.maxTokens,
     accepted: good,
     hint: good > 0 ? `The graph accepts at most ${good} tokens: set "maxTokens": ${good} (or less) in ${file}.` : `The graph fails on every length; check the model export.`,
+  });
+}
+
+/** `checkWindow` for the TypeScript path: its window is the graph's position table. */
+function checkNativeWindow(model: BagOfWordsModel, manifest: ModelManifest, modelDir: string): void {
+  if (manifest.maxTokens <= model.maxLength) return;
+  const file = join(modelDir, MANIFEST_FILE);
+  throw new ModelLoadError(`Model ${modelDir} cannot take maxTokens ${manifest.maxTokens}: the graph's position table covers ${model.maxLength} tokens`, {
+    modelDir,
+    file,
+    maxTokens: manifest.maxTokens,
+    accepted: model.maxLength,
+    hint: `The graph accepts at most ${model.maxLength} tokens: set "maxTokens": ${model.maxLength} (or less) in ${file}.`,
   });
 }
 

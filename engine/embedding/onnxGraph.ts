@@ -43,6 +43,8 @@ interface Field {
   readonly wire: number;
   /** For length-delimited fields: the payload. */
   readonly bytes?: Uint8Array;
+  /** For varint fields: the value (exact up to 2^53). */
+  readonly varint?: number;
 }
 
 export class OnnxFormatError extends Error {}
@@ -109,6 +111,11 @@ export function foreignDomains(facts: OnnxGraphFacts): string[] {
   return [...facts.domains].filter((domain) => !BUILT_IN_DOMAINS.has(domain) && !facts.functionDomains.has(domain)).sort();
 }
 
+/** The top-level fields of a protobuf message, in wire order. */
+export function* protobufFields(bytes: Uint8Array): Generator<Field> {
+  yield* fields(bytes);
+}
+
 function* fields(bytes: Uint8Array): Generator<Field> {
   let offset = 0;
   const varint = (): number => {
@@ -128,8 +135,7 @@ function* fields(bytes: Uint8Array): Generator<Field> {
     const number = Math.floor(key / 8);
     const wire = key % 8;
     if (wire === WIRE_VARINT) {
-      varint();
-      yield { number, wire };
+      yield { number, wire, varint: varint() };
     } else if (wire === WIRE_64BIT || wire === WIRE_32BIT) {
       offset += wire === WIRE_64BIT ? 8 : 4;
       if (offset > bytes.length) throw new OnnxFormatError('truncated fixed-width field');

@@ -1,4 +1,4 @@
-import { WorkspaceRules } from '../discovery/rules.js';
+import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import type { DiscoveredFile, SkippedFile, SkipReason } from '../discovery/types.js';
 import { checkPath, countSkipped, discoverFiles } from '../discovery/walk.js';
 import type { ChunkingOptions } from '../parsing/chunk.js';
@@ -24,6 +24,8 @@ export interface IndexProgress {
   readonly filesDone: number;
   readonly filesTotal: number;
   readonly chunksEmbedded: number;
+  /** Files read and chunked by the workers so far: ahead of filesDone, which counts files written. */
+  readonly filesAnalyzed?: number;
 }
 
 export interface IndexSummary {
@@ -164,10 +166,15 @@ export class Indexer {
 
     let filesDone = 0;
     let interrupted = false;
-    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded });
+    let filesAnalyzed = 0;
+    const report = () => options.onProgress?.({ phase: 'indexing', filesDone, filesTotal: candidates.length, chunksEmbedded: totals.embedded, filesAnalyzed });
+    const countAnalyzed = (files: number) => {
+      filesAnalyzed += files;
+      report();
+    };
     report();
     let current = takeBatch() ?? (toDelete.size > 0 ? [] : null);
-    let pendingAnalysis = current ? this.analyzeBatch(current, stored) : null;
+    let pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
     // Writes run in order behind the embedding of later batches (SQLite works off the JS thread);
     // hashes embedded but not yet written count as present, so nothing is embedded twice.
     const inFlightHashes = new Set<string>();
@@ -188,7 +195,7 @@ export class Indexer {
         }
         const batchFiles = current.length;
         current = takeBatch();
-        pendingAnalysis = current ? this.analyzeBatch(current, stored) : null;
+        pendingAnalysis = current ? this.analyzeBatch(current, stored, countAnalyzed) : null;
         const deletions = index === 0 ? [...toDelete] : [];
         const prepared = await this.prepareBatch(analyzed, deletions, skippedAll, stored, inFlightHashes);
         const previous = writes[writes.length - 1] ?? Promise.resolve();
@@ -274,7 +281,7 @@ export class Indexer {
     const skipped: SkippedFile[] = [];
     const deleted: string[] = [];
     const { root, discovery } = this.deps.config;
-    if (paths.some((path) => /(^|\/)\.(git|codegraph)ignore$/.test(path))) this.deps.rules.invalidate();
+    if (paths.some(isIgnoreFilePath)) this.deps.rules.invalidate();
     for (const path of new Set(paths)) {
       const checked = await checkPath(root, path, discovery, this.deps.rules);
       if (checked.kind === 'gone') {
@@ -297,7 +304,7 @@ export class Indexer {
     return { files: unique, skipped, deleted: [...new Set(deleted)].filter((path) => !present.has(path)) };
   }
 
-  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>): Promise<AnalyzedFile[]> {
+  private async analyzeBatch(batch: readonly DiscoveredFile[], stored: ReadonlyMap<string, StoredFile>, onAnalyzed: (files: number) => void = () => undefined): Promise<AnalyzedFile[]> {
     const tasks: Promise<AnalyzedFile[]>[] = [];
     for (let start = 0; start < batch.length; start += FILES_PER_ANALYZE_TASK) {
       const files = batch.slice(start, start + FILES_PER_ANALYZE_TASK).map((file) => ({
@@ -306,7 +313,12 @@ export class Indexer {
         language: file.language,
         knownHash: stored.get(file.path)?.contentHash ?? null,
       }));
-      tasks.push(this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => result.files));
+      tasks.push(
+        this.deps.pool.analyze({ files, chunking: this.deps.chunking }).then((result) => {
+          onAnalyzed(files.length);
+          return result.files;
+        }),
+      );
     }
     return (await Promise.all(tasks)).flat();
   }

@@ -1,24 +1,43 @@
-import { Histogram, Registry } from 'prom-client';
+/** Histogram bucket bounds in milliseconds: sub-millisecond embeds up to minute-long index batches. */
+export const LATENCY_BUCKETS_MS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
+
+/** Every sample ever recorded, by bucket: what a Prometheus histogram exposes. */
+export interface LatencyHistogram {
+  readonly bounds: readonly number[];
+  /** Cumulative: samples at or below each bound; the last entry (+Inf) is the total count. */
+  readonly cumulative: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
 
 /**
  * Latency samples in a fixed ring, so percentiles reflect recent behaviour in
- * bounded memory; each sample also goes to `observer` (a Prometheus histogram).
+ * bounded memory, plus cumulative bucket counts and a sum over all samples.
  */
 export class LatencyRecorder {
   private readonly samples: Float64Array;
   private count = 0;
+  private readonly bucketCounts = new Float64Array(LATENCY_BUCKETS_MS.length + 1);
+  private sum = 0;
 
-  constructor(
-    capacity = 2048,
-    private readonly observer: ((milliseconds: number) => void) | null = null,
-  ) {
+  constructor(capacity = 2048) {
     this.samples = new Float64Array(capacity);
   }
 
   record(milliseconds: number): void {
     this.samples[this.count % this.samples.length] = milliseconds;
     this.count++;
-    this.observer?.(milliseconds);
+    this.sum += milliseconds;
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS_MS.length && milliseconds > LATENCY_BUCKETS_MS[bucket]!) bucket++;
+    this.bucketCounts[bucket]!++;
+  }
+
+  histogram(): LatencyHistogram {
+    const cumulative: number[] = [];
+    let running = 0;
+    for (const value of this.bucketCounts) cumulative.push((running += value));
+    return { bounds: LATENCY_BUCKETS_MS, cumulative, sum: this.sum, count: this.count };
   }
 
   summary(): { count: number; p50: number; p95: number; max: number } {
@@ -48,9 +67,6 @@ export function memorySnapshot(): MemorySnapshot {
   return { rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external + usage.arrayBuffers) };
 }
 
-/** Histogram bucket bounds in milliseconds: sub-millisecond embeds up to minute-long index batches. */
-export const LATENCY_BUCKETS_MS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
-
 export type LatencySummary = ReturnType<LatencyRecorder['summary']>;
 
 /** What `CodeGraph.metrics()` returns; `status().metrics` is the same object. */
@@ -76,28 +92,15 @@ export interface EngineMetricsSnapshot {
 }
 
 /**
- * The engine's counters and latency recorders, read by `metrics()`, `status`
- * and the extension. Latencies also feed Prometheus histograms in `registry`
- * (prom-client), which `metrics/prometheus.ts` renders; nothing opens a socket.
+ * The engine's counters and latency recorders, read by `metrics()`, `status`,
+ * the extension and `metrics/prometheus.ts`; nothing opens a socket.
  */
 export class EngineMetrics {
-  /** One registry per engine, never prom-client's global one: several engines may share a process. */
-  readonly registry = new Registry();
-  readonly embedLatency: LatencyRecorder;
-  readonly searchLatency: LatencyRecorder;
-  readonly indexBatchLatency: LatencyRecorder;
+  readonly embedLatency = new LatencyRecorder();
+  readonly searchLatency = new LatencyRecorder();
+  readonly indexBatchLatency = new LatencyRecorder();
   readonly counters = { filesIndexed: 0, chunksEmbedded: 0, vectorsReused: 0, errors: 0, searches: 0, embeds: 0, queryCacheHits: 0, queryCacheLookups: 0 };
   readonly errorsByCode: Record<string, number> = {};
-
-  constructor() {
-    const histogram = (name: string, help: string) => {
-      const metric = new Histogram({ name, help, buckets: LATENCY_BUCKETS_MS, registers: [this.registry] });
-      return (ms: number) => metric.observe(ms);
-    };
-    this.embedLatency = new LatencyRecorder(2048, histogram('codegraph_embed_latency_ms', 'Embedding latency per text, in milliseconds'));
-    this.searchLatency = new LatencyRecorder(2048, histogram('codegraph_search_latency_ms', 'Search latency, in milliseconds'));
-    this.indexBatchLatency = new LatencyRecorder(2048, histogram('codegraph_index_batch_latency_ms', 'Wall time per committed indexing batch, in milliseconds'));
-  }
 
   /** Counts a failure under its error code (`CodeGraphError.code`, else the error's name). */
   recordError(error: unknown): void {

@@ -8,7 +8,7 @@ import type { AnalyzedFile, AnalyzeFileInput, AnalyzeResult, AnalyzeTask, EmbedR
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, seededRandom, sleep, type RetryPolicy } from './resilience.js';
 
 export interface PoolOptions {
-  /** Worker threads; default cores − 1, at least 1. */
+  /** Worker threads; default one per core (the main thread mostly waits on them and on SQLite). */
   readonly size?: number;
   /** Compiled worker entry; defaults to the `worker.js` beside this module. */
   readonly workerFile?: string;
@@ -31,8 +31,9 @@ export type PoolEvent =
   | { readonly kind: 'quarantine'; readonly path: string; readonly attempts: number; readonly error: string }
   | { readonly kind: 'inference-circuit-open'; readonly failures: number; readonly error: string };
 
+/** One worker per core: the coordinator's own work (writes, lookups) overlaps theirs. The extension keeps a core for the editor through its own setting. */
 export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 const INFERENCE_KEY = 'inference';

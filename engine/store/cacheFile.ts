@@ -30,8 +30,7 @@ export const QUICK_CHECK_ON_OPEN_BYTES = 8 * 1024 * 1024;
 /** Tables every CodeGraph cache has had since schema v1. */
 const CODEGRAPH_TABLES = ['meta', 'files', 'chunks', 'vectors'] as const;
 
-
-/** File-system types a cache can never live on: procfs (0x9fa0) and sysfs (0x62656572) refuse or fake file creation. */
+/** Kernel pseudo file systems (statfs magic numbers): a cache can never live there, they refuse or fake file creation. */
 const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
   [0x9fa0, 'procfs'],
   [0x62656572, 'sysfs'],
@@ -203,13 +202,12 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
     // Who owns the file is settled before anything writes to it (journal mode, migrations).
     // Wait for other processes' locks from the first statement on (this setting writes nothing).
     await db.exec('PRAGMA busy_timeout = 5000');
-    // One statement, so one snapshot: another process may be creating this cache right now, and tables
-    // read before its commit with a version read after it would look like another program's file.
-    const snapshot = await db.get<{ tables: string | null; userVersion: number }>(
-      "SELECT (SELECT json_group_array(name) FROM sqlite_schema WHERE type = 'table') AS tables, (SELECT user_version FROM pragma_user_version) AS userVersion",
+    // One statement, so one snapshot: another process may be creating this cache right now (tables and version commit together).
+    const found = await db.get<{ names: string | null; version: number }>(
+      "SELECT (SELECT group_concat(name, char(31)) FROM sqlite_schema WHERE type = 'table') AS names, (SELECT user_version FROM pragma_user_version) AS version",
     );
-    const tables = new Set(JSON.parse(snapshot?.tables ?? '[]') as string[]);
-    const userVersion = snapshot?.userVersion ?? 0;
+    const tables = new Set(found?.names ? found.names.split('\x1f') : []);
+    const userVersion = found?.version ?? 0;
     const owner = classifyOwner(header, tables, userVersion);
     if (owner === 'foreign') throw foreignDatabase(cachePath);
     if (userVersion > SCHEMA_VERSION) throw newerSchema(cachePath, userVersion, SCHEMA_VERSION);

@@ -187,7 +187,6 @@ export class WorkspaceStore {
       // the same file, then the oldest file. The unary + keeps SQLite on the name index: most
       // references are unresolved (library calls), so the target index would scan them all.
       const namesDefinedAnew = [...new Set(definitionRows.map((row) => row[2] as string))];
-      for (const row of await this.selectIn<{ file_id: number }>('SELECT DISTINCT file_id FROM refs WHERE +target_chunk_id IS NULL AND name IN', namesDefinedAnew)) dependents.add(row.file_id);
       for (const id of writtenFileIds) dependents.delete(id);
       for (const id of deletedFileIds) dependents.delete(id);
       // New files resolve every reference. A re-analysed file's kept references are still right unless
@@ -196,6 +195,13 @@ export class WorkspaceStore {
       let refreshedReferences = await this.resolveReferences(insertedFileIds, 'all');
       refreshedReferences += await this.resolveReferences(updatedFileIds, { unresolvedOrNamed: namesDefinedAnew });
       refreshedReferences += await this.resolveReferences([...dependents], 'unresolved');
+      // Unresolved references elsewhere to a name the batch newly defines resolve by name, through the
+      // partial index of unresolved references: the cost is the references that resolve, not every
+      // unresolved reference of every file that has one (a cold index re-resolved millions of rows).
+      const written = new Set(writtenFileIds);
+      const resolvedByName = await this.resolveUnresolvedNamed(namesDefinedAnew, written);
+      refreshedReferences += resolvedByName.references;
+      for (const id of resolvedByName.files) dependents.add(id);
       return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences };
     });
   }
@@ -267,6 +273,37 @@ export class WorkspaceStore {
       changes += result.changes;
     }
     return changes;
+  }
+
+  /**
+   * Points unresolved references to any of `names` (outside `skipFiles`, already resolved by file) at
+   * their definition, with the same preference as `resolveReferences`: the same file, then the oldest
+   * file. Returns how many resolved and the files they belong to.
+   */
+  private async resolveUnresolvedNamed(names: readonly string[], skipFiles: ReadonlySet<number>): Promise<{ references: number; files: Set<number> }> {
+    const files = new Set<number>();
+    let references = 0;
+    for (let start = 0; start < names.length; start += IN_LIST) {
+      const slice = names.slice(start, start + IN_LIST);
+      const rows = await this.db.all<{ file_id: number }>(
+        `UPDATE refs INDEXED BY refs_target_chunk_name SET
+           target_chunk_id = coalesce(
+             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
+             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1)),
+           target_file_id = coalesce(
+             (SELECT d.file_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id LIMIT 1),
+             (SELECT d.file_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
+         WHERE target_chunk_id IS NULL AND name IN (${slice.map(() => '?').join(',')})
+         RETURNING file_id`,
+        slice,
+      );
+      for (const row of rows) {
+        if (skipFiles.has(row.file_id)) continue;
+        files.add(row.file_id);
+        references++;
+      }
+    }
+    return { references, files };
   }
 
   /** Content hashes (with text) of indexed chunks that have no vector for `modelId`, e.g. after a model change. */

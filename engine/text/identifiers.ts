@@ -36,12 +36,24 @@ export function lexicalTokens(text: string): string[] {
   return tokens;
 }
 
+const SPLIT_CACHE_LIMIT = 100_000;
+const splitCache = new Map<string, string>();
+
+/** An identifier's parts joined by spaces, or the identifier itself when it has none (`_`, `$`); memoised: code repeats identifiers. */
+function splitForText(word: string): string {
+  let split = splitCache.get(word);
+  if (split === undefined) {
+    const parts = splitIdentifier(word);
+    split = parts.length > 0 ? parts.join(' ') : word;
+    if (splitCache.size >= SPLIT_CACHE_LIMIT) splitCache.clear();
+    splitCache.set(word, split);
+  }
+  return split;
+}
+
 /** Words of a text with identifiers split, in order, for the embedding model's pre-processing. */
 export function splitIdentifiersInText(text: string): string {
-  return text.replace(/[A-Za-z_$][A-Za-z0-9_$]*/g, (word) => {
-    const parts = splitIdentifier(word);
-    return parts.length > 0 ? parts.join(' ') : word;
-  });
+  return text.replace(/[A-Za-z_$][A-Za-z0-9_$]*/g, splitForText);
 }
 
 /** Distinct identifiers of a text, longest-first trimmed to `limit`, for per-chunk metadata. */

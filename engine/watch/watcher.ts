@@ -1,8 +1,9 @@
-import { relative, sep } from 'node:path';
+import { lstatSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { CodeGraph } from '../codegraph.js';
-import type { IndexSummary } from '../indexer/indexer.js';
-import { WorkspaceRules } from '../discovery/rules.js';
+import type { IndexRunOptions, IndexSummary } from '../indexer/indexer.js';
+import { isIgnoreFilePath, WorkspaceRules } from '../discovery/rules.js';
 import { ChangeCoalescer } from './coalescer.js';
 
 /**
@@ -21,6 +22,8 @@ export interface WatchOptions {
   readonly stormPaths?: number;
   /** After a storm, or a watcher error, a full walk runs once events have been quiet this long (default 3 s). */
   readonly settleMs?: number;
+  /** Passed to every indexing run the watcher starts (e.g. the language selection of `watch --lang`). */
+  readonly run?: Pick<IndexRunOptions, 'languages'>;
   readonly onBatch?: (summary: IndexSummary, paths: readonly string[]) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -35,7 +38,8 @@ export class WorkspaceWatcher {
 
   static async start(graph: CodeGraph, options: WatchOptions = {}): Promise<WorkspaceWatcher> {
     const root = graph.config.root;
-    const rules = new WorkspaceRules(root, graph.config.discovery);
+    const discovery = graph.config.discovery;
+    const rules = new WorkspaceRules(root, discovery);
     const stormPaths = options.stormPaths ?? STORM_PATHS;
     const settleMs = options.settleMs ?? 3000;
     // Set after a storm or an error: events may have been lost, so the tree is walked again once quiet.
@@ -44,7 +48,7 @@ export class WorkspaceWatcher {
     const index = async (paths: string[], full: boolean) => {
       try {
         // A full walk finds what dropped events would have named; the stat fast path keeps it cheap.
-        const summary = await graph.index(full ? {} : { paths });
+        const summary = await graph.index(full ? { ...options.run } : { ...options.run, paths });
         options.onBatch?.(summary, paths);
       } catch (error) {
         options.onError?.(error);
@@ -58,24 +62,46 @@ export class WorkspaceWatcher {
         void index([], true);
       }, settleMs);
     };
+    // Directories an ignore file kept unwatched; a rule change that reveals one adds it to the watcher
+    // (`watcher` is created below, before any event can flush).
+    const hiddenByIgnoreFiles = new Set<string>();
+    const reloadRules = () => {
+      rules.invalidate();
+      for (const path of [...hiddenByIgnoreFiles]) {
+        if (rules.checkDirectoryPath(path) !== null) continue;
+        hiddenByIgnoreFiles.delete(path);
+        watcher.add(join(root, path));
+      }
+    };
     const coalescer = new ChangeCoalescer(
       async (paths) => {
         const storm = paths.length >= stormPaths;
-        await index(paths, storm);
+        // An edited ignore file changes what is indexed anywhere below it: a full walk adds what became visible and removes what became hidden.
+        const rulesChanged = paths.some(isIgnoreFilePath);
+        if (rulesChanged) reloadRules();
+        await index(paths, storm || rulesChanged);
         if (storm) armSettle();
       },
       options.quietMs,
       options.maxWaitMs,
     );
     const toRelative = (path: string) => relative(root, path).split(sep).join('/');
+    const rootReal = realPathOrNull(root) ?? root;
+    const followedRoots = discovery.allowedSymlinkRoots.flatMap((dir) => realPathOrNull(dir) ?? []);
     const watcher = watch(root, {
       ignoreInitial: true,
-      followSymlinks: graph.config.discovery.followSymlinks,
+      followSymlinks: discovery.followSymlinks,
       // Excluded directories are never watched: node_modules alone can exhaust inotify watches.
       ignored: (path, stats) => {
         const relativePath = toRelative(path);
-        if (!relativePath || relativePath.startsWith('..')) return false;
-        return stats?.isDirectory() === true && rules.checkDirectory(relativePath) !== null;
+        if (!relativePath || relativePath.startsWith('..') || stats?.isDirectory() !== true) return false;
+        const reason = rules.checkDirectory(relativePath);
+        if (reason === 'gitignore' || reason === 'codegraphignore') hiddenByIgnoreFiles.add(relativePath);
+        if (reason) return true;
+        // A linked directory is watched only where discovery may walk it: inside the workspace or an allowed outside root.
+        if (!discovery.followSymlinks || !isSymlink(path)) return false;
+        const real = realPathOrNull(path);
+        return ![rootReal, ...followedRoots].some((base) => isWithin(base, real));
       },
     });
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
@@ -96,9 +122,32 @@ export class WorkspaceWatcher {
     });
   }
 
+  /** Changed paths seen but not yet handed to the index (they wait for events to go quiet). */
+  get pendingPaths(): number {
+    return this.coalescer.pendingCount;
+  }
+
   async close(): Promise<void> {
     this.stopSettling();
     this.coalescer.dispose();
     await this.watcher.close();
   }
 }
+
+function realPathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+const isWithin = (base: string, path: string | null): boolean => path !== null && (path === base || path.startsWith(base + sep));

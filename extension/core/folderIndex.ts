@@ -6,6 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { CodeGraph, EngineConfigInput, EngineStatus, IndexProgress, IndexSummary, ModelFallback, OpenOptions, SearchHit, SearchOptions } from '../../engine/index.js';
+import { isIgnoreFilePath } from '../../engine/discovery/rules.js';
 import { ChangeCoalescer } from '../../engine/watch/coalescer.js';
 import type { DisposableLike } from './disposable.js';
 import { Emitter } from './emitter.js';
@@ -347,6 +348,13 @@ export class FolderIndex implements DisposableLike {
     // Without an engine a full index follows its opening, which reads the disk afresh.
     if (!engine || this.#disposed) {
       if (!this.#disposed) this.#emit();
+      return;
+    }
+    // An edited ignore file changes what is indexed anywhere below it: only a full walk adds what it reveals and drops what it hides.
+    const ignoreFile = paths.find(isIgnoreFilePath);
+    if (ignoreFile) {
+      this.#options.log.info(`[${this.folder.name}] ${ignoreFile} changed; re-walking the folder with the new rules`);
+      await this.#runFullIndex();
       return;
     }
     this.#options.log.debug(`[${this.folder.name}] Indexing ${paths.length} changed paths: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`);

@@ -5,6 +5,7 @@
  */
 import type { SearchHit } from '../../engine/index.js';
 import type { FolderIndex } from './folderIndex.js';
+import * as l10n from '@vscode/l10n';
 import { PromiseCache, similarKey } from './similarCache.js';
 
 /** Chunk kinds that get a lens: definitions, not grouped top-level code or line windows. */
@@ -30,7 +31,24 @@ export function countable(hits: readonly SearchHit[], threshold: number | null):
 }
 
 export function lensTitle(count: number): string {
-  return count === 0 ? 'no similar code' : `${count} similar`;
+  return count === 1 ? l10n.t('1 similar') : l10n.t('{0} similar', count);
+}
+
+/** The definitions of a file that may get a lens: one per start line, and one per definition split into parts. */
+export function lensLines(chunks: readonly { readonly kind: string; readonly symbol: string | null; readonly startLine: number; readonly endLine: number }[], lineCount: number): { startLine: number; endLine: number }[] {
+  const lines: { startLine: number; endLine: number }[] = [];
+  const seen = new Set<number>();
+  const symbolEnds = new Map<string, number>();
+  for (const chunk of chunks) {
+    if (!LENS_KINDS.has(chunk.kind) || chunk.startLine > lineCount || seen.has(chunk.startLine)) continue;
+    // A long definition is split into consecutive parts with one symbol: one lens, on the first part.
+    const previousEnd = chunk.symbol ? symbolEnds.get(chunk.symbol) : undefined;
+    if (chunk.symbol) symbolEnds.set(chunk.symbol, chunk.endLine);
+    if (previousEnd !== undefined && previousEnd >= chunk.startLine - 1) continue;
+    seen.add(chunk.startLine);
+    lines.push({ startLine: chunk.startLine, endLine: chunk.endLine });
+  }
+  return lines;
 }
 
 /** Lookups keyed by folder, index generation, path and line; each runs once while cached. */

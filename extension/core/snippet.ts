@@ -59,9 +59,16 @@ export function highlight(text: string, terms: readonly string[]): SnippetSegmen
 export interface SnippetOptions {
   readonly maxLines: number;
   readonly maxLineLength: number;
+  /**
+   * The leading whitespace of the chunk's first line in its file. A chunk's
+   * text starts where its definition starts, so a method's first line comes
+   * without the indentation its body lines keep; restoring it keeps the
+   * indentation relative before the common part is removed.
+   */
+  readonly firstLineIndent: string;
 }
 
-const DEFAULT_OPTIONS: SnippetOptions = { maxLines: 8, maxLineLength: 200 };
+const DEFAULT_OPTIONS: SnippetOptions = { maxLines: 8, maxLineLength: 200, firstLineIndent: '' };
 
 /**
  * The `maxLines` consecutive lines of `text` (which starts at `startLine`)
@@ -69,9 +76,10 @@ const DEFAULT_OPTIONS: SnippetOptions = { maxLines: 8, maxLineLength: 200 };
  * context. Without any match the window starts at the top: the signature.
  */
 export function buildSnippet(text: string, startLine: number, query: string, options: Partial<SnippetOptions> = {}): Snippet {
-  const { maxLines, maxLineLength } = { ...DEFAULT_OPTIONS, ...options };
+  const { maxLines, maxLineLength, firstLineIndent } = { ...DEFAULT_OPTIONS, ...options };
   const terms = queryTerms(query);
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  if (/^[ \t]*$/.test(firstLineIndent) && !/^\s/.test(lines[0]!)) lines[0] = firstLineIndent + lines[0]!;
   while (lines.length > 1 && lines[lines.length - 1]!.trim() === '') lines.pop();
   const hits = lines.map((line) => {
     const lower = line.toLowerCase();
@@ -116,4 +124,15 @@ function clip(line: string, maxLength: number, terms: readonly string[]): string
   const first = Math.min(...terms.map((term) => lower.indexOf(term)).filter((at) => at >= 0), Infinity);
   const start = Number.isFinite(first) && first > maxLength - 20 ? Math.max(0, first - 20) : 0;
   return `${start > 0 ? '…' : ''}${line.slice(start, start + maxLength)}…`;
+}
+
+/** The whitespace that line `line` (1-based) of `source` starts with; '' past the end. */
+export function lineIndent(source: string, line: number): string {
+  let start = 0;
+  for (let current = 1; current < line; current++) {
+    const next = source.indexOf('\n', start);
+    if (next === -1) return '';
+    start = next + 1;
+  }
+  return /^[ \t]*/.exec(source.slice(start, start + 4096))![0];
 }

@@ -3,6 +3,7 @@
  * the status bar shows. Pure, so every state's text is unit-tested.
  */
 import type { FolderSnapshot } from './folderIndex.js';
+import * as l10n from '@vscode/l10n';
 
 export type WorkspaceStatus =
   | { readonly kind: 'noFolder' }
@@ -23,7 +24,7 @@ export interface ModelFallbackView {
 
 /** A model id without its weights digest: `codegraph-rp-v0@1a2b…/d128` → `codegraph-rp-v0/d128`. */
 export function displayModel(modelId: string | null): string {
-  if (!modelId) return 'no model (lexical-only)';
+  if (!modelId) return l10n.t('no model (lexical-only)');
   return modelId.replace(/@[0-9a-f]+/, '');
 }
 
@@ -74,44 +75,57 @@ export interface StatusPresentation {
 
 const SHOW_STATUS = 'codegraph.showStatus';
 
+/** "1 chunk" / "1,334 chunks", with the number grouped as in English (the status bar's tests pin it). */
+function countOf(n: number, noun: 'chunk' | 'file' | 'change'): string {
+  const shown = n.toLocaleString('en-US');
+  switch (noun) {
+    case 'chunk':
+      return n === 1 ? l10n.t('1 chunk') : l10n.t('{0} chunks', shown);
+    case 'file':
+      return n === 1 ? l10n.t('1 file') : l10n.t('{0} files', shown);
+    case 'change':
+      return n === 1 ? l10n.t('1 change') : l10n.t('{0} changes', shown);
+  }
+}
+
 export function presentStatus(status: WorkspaceStatus): StatusPresentation {
   const make = (text: string, tooltip: string[], background: StatusPresentation['background'] = null, visible = true): StatusPresentation => ({
     visible,
     text,
-    tooltip: [...tooltip, '', '[Status and metrics](command:codegraph.showStatus) · [Search](command:codegraph.search) · [Log](command:codegraph.showLog)'].join('\n\n'),
+    tooltip: [...tooltip, '', `[${l10n.t('Status and metrics')}](command:codegraph.showStatus) · [${l10n.t('Search')}](command:codegraph.search) · [${l10n.t('Log')}](command:codegraph.showLog)`].join('\n\n'),
     background,
     command: SHOW_STATUS,
     accessibilityLabel: text.replace(/\$\([^)]*\)\s*/g, ''),
   });
-  const count = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+  const count = countOf;
   switch (status.kind) {
     case 'noFolder':
-      return make('$(search) CodeGraph', ['Open a folder to index it.'], null, false);
+      return make('$(search) CodeGraph', [l10n.t('Open a folder to index it.')], null, false);
     case 'untrusted':
-      return make('$(shield) CodeGraph: restricted', ['**Restricted mode.** CodeGraph indexes only trusted workspaces, and ignores a workspace-supplied model path until then.', '[Manage Workspace Trust](command:workbench.trust.manage)']);
+      return make(`$(shield) CodeGraph: ${l10n.t('restricted')}`, [l10n.t('**Restricted mode.** CodeGraph indexes only trusted workspaces, and ignores a workspace-supplied model path until then.'), `[${l10n.t('Manage Workspace Trust')}](command:workbench.trust.manage)`]);
     case 'starting':
-      return make('$(sync~spin) CodeGraph: starting', ['Opening the index…']);
+      return make(`$(sync~spin) CodeGraph: ${l10n.t('starting')}`, [l10n.t('Opening the index…')]);
     case 'indexing':
       return status.phase === 'discovering'
-        ? make('$(sync~spin) CodeGraph: scanning files', ['Looking for changed files…', `${count(status.chunks, 'chunk')} indexed so far.`, '[Pause indexing](command:codegraph.pause)'])
-        : make(`$(sync~spin) CodeGraph: ${status.filesDone}/${status.filesTotal} files`, [`Indexing: ${status.filesDone} of ${status.filesTotal} changed files done.`, '[Pause indexing](command:codegraph.pause)']);
+        ? make(`$(sync~spin) CodeGraph: ${l10n.t('scanning files')}`, [l10n.t('Looking for changed files…'), l10n.t('{0} indexed so far.', count(status.chunks, 'chunk')), `[${l10n.t('Pause indexing')}](command:codegraph.pause)`])
+        : make(`$(sync~spin) CodeGraph: ${l10n.t('{0}/{1} files', status.filesDone, status.filesTotal)}`, [l10n.t('Indexing: {0} of {1} changed files done.', status.filesDone, status.filesTotal), `[${l10n.t('Pause indexing')}](command:codegraph.pause)`]);
     case 'paused':
-      return make(`$(debug-pause) CodeGraph: paused${status.pendingChanges > 0 ? ` (${count(status.pendingChanges, 'change')} held)` : ''}`, [
-        'Indexing is paused; changes are recorded and indexed on resume. Search still works on the current index.',
-        '[Resume indexing](command:codegraph.resume)',
+      return make(`$(debug-pause) CodeGraph: ${status.pendingChanges > 0 ? l10n.t('paused ({0} held)', count(status.pendingChanges, 'change')) : l10n.t('paused')}`, [
+        l10n.t('Indexing is paused; changes are recorded and indexed on resume. Search still works on the current index.'),
+        `[${l10n.t('Resume indexing')}](command:codegraph.resume)`,
       ], 'warning');
     case 'error':
-      return make('$(error) CodeGraph: error', [`**Indexing failed** in ${status.folder}: ${status.message}`, '[Reindex](command:codegraph.reindex) · [Show log](command:codegraph.showLog)'], 'error');
+      return make(`$(error) CodeGraph: ${l10n.t('error')}`, [l10n.t('**Indexing failed** in {0}: {1}', status.folder, status.message), `[${l10n.t('Reindex')}](command:codegraph.reindex) · [${l10n.t('Show log')}](command:codegraph.showLog)`], 'error');
     case 'lexicalOnly':
-      return make('$(warning) CodeGraph: lexical-only', [`**lexical-only: model failed to load.** ${status.reason}`, `${count(status.chunks, 'chunk')} indexed for keyword search.`, '[Select embedding model](command:codegraph.selectModel)'], 'warning');
+      return make(`$(warning) CodeGraph: ${l10n.t('lexical-only')}`, [l10n.t('**lexical-only: model failed to load.** {0}', status.reason), l10n.t('{0} indexed for keyword search.', count(status.chunks, 'chunk')), `[${l10n.t('Select embedding model')}](command:codegraph.selectModel)`], 'warning');
     case 'idle':
       if (status.fallback) {
-        return make(`$(warning) CodeGraph: ${count(status.chunks, 'chunk')} · ${status.model ?? 'no model'} (default)`, [
-          `**Using the default model ${status.model ?? ''}:** the configured model \`${status.fallback.requested}\` is not working. ${status.fallback.reason}`,
-          `${count(status.chunks, 'chunk')} in ${count(status.files, 'file')}.`,
-          '[Select embedding model](command:codegraph.selectModel) · [Reindex](command:codegraph.reindex)',
+        return make(`$(warning) CodeGraph: ${count(status.chunks, 'chunk')} · ${l10n.t('{0} (default)', status.model ?? l10n.t('no model'))}`, [
+          l10n.t('**Using the default model {0}:** the configured model `{1}` is not working. {2}', status.model ?? '', status.fallback.requested, status.fallback.reason),
+          l10n.t('{0} in {1}.', count(status.chunks, 'chunk'), count(status.files, 'file')),
+          `[${l10n.t('Select embedding model')}](command:codegraph.selectModel) · [${l10n.t('Reindex')}](command:codegraph.reindex)`,
         ], 'warning');
       }
-      return make(`$(search) CodeGraph: ${count(status.chunks, 'chunk')} · ${status.model ?? 'no model'}`, [`${count(status.chunks, 'chunk')} in ${count(status.files, 'file')}, model **${status.model ?? 'none'}**.`]);
+      return make(`$(search) CodeGraph: ${count(status.chunks, 'chunk')} · ${status.model ?? l10n.t('no model')}`, [l10n.t('{0} in {1}, model **{2}**.', count(status.chunks, 'chunk'), count(status.files, 'file'), status.model ?? l10n.t('none'))]);
   }
 }

@@ -5,6 +5,7 @@
  * never as inline script.
  */
 import { randomBytes } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 
 /** A fresh, unguessable nonce for one render. */
 export function createNonce(): string {
@@ -25,6 +26,8 @@ export interface SearchHtmlInput {
   readonly codiconUri: string;
   readonly initialState: unknown;
   readonly title: string;
+  /** The display language (`vscode.env.language`). */
+  readonly language?: string;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -41,8 +44,9 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 export function renderSearchHtml(input: SearchHtmlInput): string {
   const attribute = (value: string) => escapeHtml(value);
+  const text = (value: string) => escapeHtml(value);
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${attribute(input.language ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attribute(contentSecurityPolicy(input.cspSource, input.nonce))}">
@@ -55,19 +59,19 @@ export function renderSearchHtml(input: SearchHtmlInput): string {
 <main id="app" class="app">
   <div class="query-row">
     <span class="codicon codicon-search query-icon" aria-hidden="true"></span>
-    <input id="query" class="query" type="text" spellcheck="false" autocomplete="off" placeholder="Describe the code you are looking for" aria-label="Search code semantically" aria-controls="results">
+    <input id="query" class="query" type="text" spellcheck="false" autocomplete="off" placeholder="${attribute(l10n.t('Describe the code you are looking for'))}" aria-label="${attribute(l10n.t('Search code semantically'))}" aria-controls="results">
   </div>
   <details id="filters" class="filters">
-    <summary><span class="codicon codicon-filter" aria-hidden="true"></span> Filters</summary>
-    <label class="filter">Language
-      <select id="language" aria-label="Language filter"><option value="">All languages</option></select>
+    <summary><span class="codicon codicon-filter" aria-hidden="true"></span> ${text(l10n.t('Filters'))}</summary>
+    <label class="filter">${text(l10n.t('Language'))}
+      <select id="language" aria-label="${attribute(l10n.t('Language filter'))}"><option value="">${text(l10n.t('All languages'))}</option></select>
     </label>
-    <label class="filter">Paths
-      <input id="paths" type="text" spellcheck="false" placeholder="e.g. src/**, !**/*.test.ts" aria-label="Path globs, comma-separated">
+    <label class="filter">${text(l10n.t('Paths'))}
+      <input id="paths" type="text" spellcheck="false" placeholder="${attribute(l10n.t('e.g. src/**, !**/*.test.ts'))}" aria-label="${attribute(l10n.t('Path globs, comma-separated'))}">
     </label>
   </details>
   <div id="state" class="state" role="status" aria-live="polite"></div>
-  <ul id="results" class="results" role="listbox" aria-label="Search results"></ul>
+  <ul id="results" class="results" role="listbox" aria-label="${attribute(l10n.t('Search results'))}"></ul>
 </main>
 <script nonce="${attribute(input.nonce)}" src="${attribute(input.scriptUri)}"></script>
 </body>

@@ -35,7 +35,15 @@ export interface SearchResultView {
   readonly symbol: string | null;
   readonly kind: string;
   readonly language: string;
+  /** The engine's raw score (a fused rank value, not comparable across queries); shown only in the tooltip. */
   readonly score: number;
+  /** How relevant the hit is, 0–1, as the panel shows it. */
+  readonly relevance: number;
+  /**
+   * Where `relevance` comes from: the engine's normalised relevance, or, where
+   * the engine gives none, the score relative to the best hit of the list.
+   */
+  readonly relevanceBasis: 'engine' | 'relative';
   readonly snippet: { readonly lines: readonly SnippetLineView[]; readonly moreAbove: boolean; readonly moreBelow: boolean };
 }
 
@@ -49,8 +57,28 @@ export interface IndexStateView {
   readonly generation: number;
 }
 
+/** The panel's own words, translated by the host (`vscode.l10n`) and sent with `init`; `{0}` marks a value. */
+export interface PanelStrings {
+  readonly allLanguages: string;
+  readonly noResults: string;
+  readonly oneResult: string;
+  /** `{0}` results. */
+  readonly manyResults: string;
+  /** `{0}` is the result count text, `{1}` the milliseconds. */
+  readonly resultsIn: string;
+  readonly keywordOnly: string;
+  /** `{0}` is the reason. */
+  readonly searchFailed: string;
+  /** `{0}` is the percentage. */
+  readonly relevanceEngine: string;
+  /** `{0}` is the percentage. */
+  readonly relevanceRelative: string;
+  readonly linesAbove: string;
+  readonly linesBelow: string;
+}
+
 export type HostToWebview =
-  | { readonly type: 'init'; readonly languages: readonly string[]; readonly multiRoot: boolean; readonly state: IndexStateView }
+  | { readonly type: 'init'; readonly languages: readonly string[]; readonly multiRoot: boolean; readonly state: IndexStateView; readonly strings: PanelStrings }
   | { readonly type: 'indexState'; readonly state: IndexStateView }
   | {
       readonly type: 'results';
@@ -71,6 +99,11 @@ export type WebviewToHost =
   | { readonly type: 'search'; readonly requestId: number; readonly query: string; readonly filters: SearchFilters }
   | { readonly type: 'open'; readonly folder: string; readonly path: string; readonly startLine: number; readonly endLine: number; readonly preview: boolean }
   | { readonly type: 'cspViolation'; readonly directive: string; readonly blockedUri: string };
+
+/** Fills `{0}`, `{1}`… in a translated string. */
+export function fillPlaceholders(template: string, ...values: readonly (string | number)[]): string {
+  return template.replace(/\{(\d+)\}/g, (whole, index: string) => (Number(index) < values.length ? String(values[Number(index)]) : whole));
+}
 
 export const LIMITS = {
   queryLength: 1000,

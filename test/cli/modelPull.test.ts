@@ -45,7 +45,8 @@ describe('codegraph model pull / list, and --model <installed id>', () => {
     assert.deepEqual(models.filter((model) => model.source === 'user').map((model) => [model.id, model.repo]), [['test-org--tiny', 'test-org/tiny']]);
     assert.equal(models.filter((model) => model.isDefault).length, 1);
 
-    // Indexed first with a bundled model (named by id), then switched to the pulled one: every chunk is re-embedded.
+    // Indexed first with a bundled model (named by id), then with the pulled one: each model has an index of its own
+    // (one per model and settings), so the second run builds a fresh one and embeds every chunk.
     const before = await codegraph({}, 'index', workspace.root, '--model', 'codegraph-rp-v0', '--workers', '1', '--json');
     assert.equal(before.status, 0, before.stderr);
     assert.match((JSON.parse(before.stdout) as { modelId: string }).modelId, /^codegraph-rp-v0@/);
@@ -53,8 +54,10 @@ describe('codegraph model pull / list, and --model <installed id>', () => {
     assert.equal(indexed.status, 0, indexed.stderr);
     const summary = JSON.parse(indexed.stdout) as { modelId: string; filesChanged: number; chunksEmbedded: number; chunksTotal: number };
     assert.match(summary.modelId, /^codegraph-tiny-test@/);
-    assert.equal(summary.filesChanged, 0);
+    assert.equal(summary.filesChanged, 14);
     assert.equal(summary.chunksEmbedded, summary.chunksTotal);
+    const again = await codegraph({}, 'index', workspace.root, '--model', 'codegraph-rp-v0', '--workers', '1', '--json');
+    assert.equal((JSON.parse(again.stdout) as { chunksEmbedded: number }).chunksEmbedded, 0, "the first model's index was left as it was");
 
     // The repo id names the same model; the index is current, so nothing is re-embedded.
     const searched = await codegraph({}, 'search', 'token bucket rate limiter', '--dir', workspace.root, '--model', 'test-org/tiny', '--workers', '1', '--json', '-n', '3');

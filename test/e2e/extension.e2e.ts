@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { startFakeHub, type FakeHub } from '../fakeHub.js';
 import { defaultModelId, REPO_ROOT, tempDir, TINY_MODEL } from '../helpers.js';
+import { packApiProbe, runProbe } from './harness/apiProbe.js';
 import { BASE_SETTINGS, openSession, type Session } from './harness/session.js';
 import { until, type Workbench } from './harness/workbench.js';
 import { CodeGraph } from '../../engine/index.js';
@@ -43,6 +44,83 @@ async function closestSimilarChunk(sessionWorkspace: string, path: string, line:
   }
 }
 
+/** What the API probe recorded: each call's value, or its error and code. */
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string; code: string | null };
+interface ProbeHit {
+  path: string;
+  uri: string;
+  fsPath: string;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: string;
+  relevance: number;
+  score: number;
+}
+interface ProbeReport {
+  found: boolean;
+  apiVersion: number;
+  members: string[];
+  status: { kind: string };
+  dimension: number | null;
+  modelId: string | null;
+  search: Attempt<ProbeHit[]>;
+  searchFiltered: Attempt<string[]>;
+  searchBadLimit: Attempt<unknown>;
+  searchEmpty: Attempt<unknown>;
+  similar: Attempt<{ origin: ProbeHit; hits: ProbeHit[] }>;
+  similarOutside: Attempt<unknown>;
+  embed: Attempt<{ length: number; isFloat32: boolean; language: string; languageFallback: boolean; truncated: boolean; modelId: string }>;
+  embedLanguage: Attempt<{ known: [string, boolean]; unknown: [string, boolean] }>;
+  embedEmpty: Attempt<unknown>;
+  embedHuge: Attempt<{ truncated: boolean; length: number }>;
+  similarity: Attempt<{ same: number; related: number; unrelated: number; vectors: number }>;
+  similarityBad: Attempt<unknown>;
+  events: { index: { folder: string; generation: number; chunks: number }[]; statusKinds: string[] };
+  searchAdded: Attempt<ProbeHit[]>;
+  lmApi: { invokeTool: boolean; tools: { name: string; tags: string[] }[] };
+  toolSearch: Attempt<string[]>;
+  toolSimilar: Attempt<string[]>;
+  toolBadInput: Attempt<string[]>;
+}
+
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+interface PanelLayout {
+  overflowing: number;
+  snippets: number;
+  codeStyles: string[];
+  results: { symbol: string; path: string; lines: string[]; relevance: string; meter: number | null; snippetBox: Box; codeLeft: number | null; markers: Box[] }[];
+}
+/** Reads the search panel's layout in its webview. */
+const PANEL_LAYOUT_SCRIPT = `(() => {
+  const box = (element) => { const r = element.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+  const snippets = Array.from(document.querySelectorAll('li.result .snippet'));
+  return {
+    overflowing: snippets.filter((snippet) => snippet.scrollWidth > snippet.clientWidth + 1).length,
+    snippets: snippets.length,
+    codeStyles: Array.from(document.querySelectorAll('.snippet .code')).map((code) => { const style = getComputedStyle(code); return style.textOverflow + '/' + style.overflowX + '/' + style.whiteSpace; }),
+    results: Array.from(document.querySelectorAll('li.result')).map((item) => {
+      const firstCode = item.querySelector('.line:not(.elided) .code');
+      const meter = item.querySelector('.relevance meter');
+      return {
+        symbol: item.querySelector('.symbol')?.textContent ?? '',
+        path: item.querySelector('.path')?.textContent ?? '',
+        lines: Array.from(item.querySelectorAll('.line:not(.elided) .code')).map((code) => code.textContent ?? ''),
+        relevance: item.querySelector('.relevance-value')?.textContent ?? '',
+        meter: meter ? meter.value : null,
+        snippetBox: box(item.querySelector('.snippet')),
+        codeLeft: firstCode ? box(firstCode).left : null,
+        markers: Array.from(item.querySelectorAll('.line.elided .ellipsis')).map(box),
+      };
+    }),
+  };
+})()`;
+
 const DOC_IMAGES = join(REPO_ROOT, 'docs', 'images');
 const PULLED_REPO = 'test-org/tiny-pulled';
 
@@ -61,6 +139,7 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
   let failed = false;
   let hub: FakeHub | undefined;
   const pulledModels = join(mkdtempSync(join(tmpdir(), 'codegraph-e2e-models-')), 'models');
+  const probeOut = join(pulledModels, '..', 'api-probe.json');
 
   /** Runs a step; on failure keeps a screenshot of the whole window. */
   const step = async (name: string, body: (workbench: Workbench) => Promise<void>): Promise<void> => {
@@ -90,14 +169,49 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
   };
   const resultPaths = async (frame: Frame) => frame.locator('li.result .path').allInnerTexts();
 
+  /**
+   * The panel's layout, measured in its DOM: no code line is cut off unmarked
+   * (the snippet box never overflows sideways, and every code line clips with
+   * an ellipsis), a method's body keeps its indentation relative to its first
+   * line, the elided-lines marker lies inside the code box in the code column,
+   * and relevance reads as a percentage.
+   */
+  const assertPanelLayout = async (frame: Frame): Promise<void> => {
+    // Measured in the webview (a string: the test project has no DOM typings).
+    const layout = (await frame.evaluate(PANEL_LAYOUT_SCRIPT)) as PanelLayout;
+    assert.ok(layout.snippets > 0);
+    assert.equal(layout.overflowing, 0, 'no snippet box overflows sideways');
+    assert.ok(layout.codeStyles.length > 0 && layout.codeStyles.every((style) => style === 'ellipsis/hidden/pre'), `every code line clips with an ellipsis and keeps its spaces: ${[...new Set(layout.codeStyles)].join(', ')}`);
+    // __init__ is a method: its text starts at `def`, its body is indented twice in the file.
+    const method = layout.results.find((result) => result.symbol === '__init__' && result.path.startsWith('python/rate_limiter.py:'));
+    assert.ok(method, `the __init__ method is among the results: ${layout.results.map((result) => result.symbol).join(', ')}`);
+    assert.match(method.lines[0]!, /^def __init__\(/);
+    assert.match(method.lines[1]!, /^ {4}\S/, `the body is one level deeper than the signature: ${JSON.stringify(method.lines.slice(0, 2))}`);
+    const withMarkers = layout.results.filter((result) => result.markers.length > 0);
+    assert.ok(withMarkers.length > 0, 'some result elides lines');
+    for (const result of withMarkers) {
+      for (const marker of result.markers) {
+        assert.ok(marker.left >= result.snippetBox.left && marker.right <= result.snippetBox.right && marker.top >= result.snippetBox.top && marker.bottom <= result.snippetBox.bottom, `the marker of ${result.symbol} lies inside its code box`);
+        assert.ok(result.codeLeft !== null && Math.abs(marker.left - result.codeLeft) <= 1, `the marker of ${result.symbol} starts in the code column (${marker.left} vs ${result.codeLeft})`);
+      }
+    }
+    for (const result of layout.results) {
+      assert.match(result.relevance, /^(100|[1-9]?\d)%$/, `relevance reads as a percentage: ${result.relevance}`);
+      assert.ok(result.meter !== null && result.meter >= 0 && result.meter <= 1);
+    }
+  };
+
   before(async () => {
     // Trust prompts are the subject of trust.e2e.ts; here the workspace is trusted.
     // The extension host inherits these through code-server: pulls go to the local hub and a private model folder.
     hub = await startFakeHub({ repo: PULLED_REPO, files: pulledRepoFiles(), redirect: ['model.onnx'] });
     process.env['HF_ENDPOINT'] = hub.endpoint;
     process.env['CODEGRAPH_MODEL_HOME'] = pulledModels;
+    // The test-only extension that calls CodeGraph's API writes what it saw here.
+    process.env['CODEGRAPH_E2E_PROBE_OUT'] = probeOut;
+    const probe = packApiProbe(join(pulledModels, '..'));
     // The tiny test model is chosen with the folder dialog below; models load only from configured folders.
-    session = await openSession('main', { ...BASE_SETTINGS, 'codegraph.modelDirectories': [dirname(TINY_MODEL)] });
+    session = await openSession('main', { ...BASE_SETTINGS, 'codegraph.modelDirectories': [dirname(TINY_MODEL)] }, { extraExtensions: [probe] });
   });
 
   after(async () => {
@@ -121,9 +235,14 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
     const installed = readdirSync(extensionsDir).filter((name) => name.startsWith('codegraph.codegraph-'));
     assert.equal(installed.length, 1, `expected the extension in ${extensionsDir}, found ${readdirSync(extensionsDir).join(', ')}`);
     const root = join(extensionsDir, installed[0]!);
-    for (const file of ['dist/extension.js', 'dist/worker.js', 'dist/webview/main.js', 'grammars/grammars.json', 'models/default.json']) {
+    for (const file of ['dist/extension.js', 'dist/worker.js', 'dist/webview/main.js', 'dist/api.d.ts', 'grammars/grammars.json', 'models/default.json', 'package.nls.json', 'l10n/bundle.l10n.json']) {
       assert.ok(existsSync(join(root, file)), `packaged extension lacks ${file}`);
     }
+    // It ships what a user runs: the default model alone, without the list of packages it was trained on.
+    const defaultModel = (JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'default.json'), 'utf8')) as { default: string }).default;
+    assert.deepEqual(readdirSync(join(root, 'models')).sort(), [defaultModel, 'default.json'].sort());
+    assert.ok(!existsSync(join(root, 'models', defaultModel, 'corpus-packages.tsv')), 'the training corpus list is not packaged');
+    assert.ok(existsSync(join(root, 'models', defaultModel, 'model.onnx')));
   });
 
   it('reports indexing done in the status bar', async () => {
@@ -146,6 +265,14 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       await workbench.resizeSideBar(620);
       await workbench.page.mouse.move(0, 0);
       await workbench.screenshot('search-panel');
+      await assertPanelLayout(frame);
+      // Narrow: long lines end in an ellipsis inside the code box.
+      await workbench.resizeSideBar(360);
+      await workbench.page.mouse.move(0, 0);
+      await until(() => frame.evaluate("Array.from(document.querySelectorAll('.snippet .code')).some((code) => code.scrollWidth > code.clientWidth)"), (clipped) => clipped === true, 10_000, 'a line too long for the narrow panel');
+      await workbench.screenshot('search-panel-narrow');
+      await assertPanelLayout(frame);
+      await workbench.resizeSideBar(620);
       const input = frame.locator('#query');
       for (let press = 0; press <= index; press++) await input.press('ArrowDown');
       assert.equal(await frame.locator('li.result.selected').count(), 1);
@@ -164,6 +291,11 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       await frame.locator('#language').selectOption('');
       await frame.locator('#paths').fill('go/**, rust/**');
       await until(() => resultPaths(frame), (paths) => paths.length > 0 && paths.every((path) => path.startsWith('go/') || path.startsWith('rust/')), 20_000, 'only go/ and rust/ results');
+      // No file matches: the panel says so.
+      await frame.locator('#paths').fill('no-such-folder/**');
+      await frame.locator('#state', { hasText: 'No results' }).waitFor({ timeout: 20_000 });
+      assert.equal(await frame.locator('li.result').count(), 0);
+      await workbench.screenshot('search-panel-no-results');
       await frame.locator('#paths').fill('');
       await frame.locator('#filters summary').click();
 
@@ -230,6 +362,9 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       await lens.waitFor({ timeout: 60_000 });
       const lensCount = Number(/(\d+) similar/.exec(await lens.innerText())![1]);
       assert.ok(lensCount >= 1);
+      // A lens appears only where there is similar code: none says there is none.
+      const lensTexts = await workbench.page.locator('.codelens-decoration a').allInnerTexts();
+      assert.ok(lensTexts.every((text) => /^\d+ similar$/.test(text.trim())), `only "N similar" lenses: ${lensTexts.join(' | ')}`);
       await workbench.page.mouse.move(0, 0);
       await workbench.screenshot('similar-codelens', { selector: '.part.editor' });
 
@@ -278,10 +413,18 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       const rows = await workbench.quickPickRows('Index Status');
       const text = rows.join('\n');
       assert.ok(text.includes(`Model: ${defaultModelId()}`), text);
-      assert.match(text, /Embedding latency p50/);
+      assert.match(text, /Embedding p50 .* search p50/);
       assert.match(text, /Cache hit ratio/);
-      assert.match(text, /Memory: RSS/);
+      // Whose memory: the extension host process, which every extension shares.
+      assert.match(text, /Extension host process: RSS \d+/);
+      assert.match(text, /last indexed (now|\d+ (seconds?|minutes?) ago)/);
+      assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT\d\d:/, 'no raw ISO timestamp');
       assert.match(text, /Pause Indexing/);
+      // Every row fits: the last one, Show Log, is not cut off by the list's edge.
+      const list = await workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list').first().boundingBox();
+      const lastRow = await workbench.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Show Log' }).first().boundingBox();
+      assert.ok(list && lastRow, 'the Show Log row is rendered');
+      assert.ok(lastRow.y >= list.y && lastRow.y + lastRow.height <= list.y + list.height + 1, `Show Log (${lastRow.y}+${lastRow.height}) fits in the list (${list.y}+${list.height})`);
       await workbench.screenshot('status-pick');
       await workbench.page.keyboard.press('Escape');
     });
@@ -303,6 +446,63 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       await toast.waitFor({ timeout: 30_000 });
       assert.match(await toast.innerText(), /CodeGraph health: OK/);
       await workbench.page.keyboard.press('Escape');
+    });
+  });
+
+  it('serves a second extension through its API, and chat through its language-model tools', async () => {
+    await step('api', async (workbench) => {
+      const report = await runProbe<ProbeReport>(workbench, 'CodeGraph Probe: Run API Checks', probeOut);
+      writeFileSync(join(session!.artifacts, 'api-probe.json'), JSON.stringify(report, null, 2));
+      assert.ok(report.found);
+      assert.equal(report.apiVersion, 1);
+      assert.deepEqual(report.members, ['apiVersion', 'dimension', 'embed', 'modelId', 'onDidChangeStatus', 'onDidIndex', 'search', 'similar', 'similarity', 'status', 'whenIndexed']);
+      assert.ok(report.modelId?.startsWith(defaultModelId()), `the bundled default model serves: ${report.modelId}`);
+      assert.ok(report.dimension !== null && report.dimension > 0);
+
+      assert.ok(report.search.ok, JSON.stringify(report.search));
+      const top = report.search.value.findIndex((hit) => hit.path === 'python/rate_limiter.py');
+      assert.ok(top >= 0 && top < 3, `rate_limiter.py in the top 3: ${report.search.value.map((hit) => hit.path).join(', ')}`);
+      const hit = report.search.value[top]!;
+      assert.ok(hit.fsPath.endsWith('/python/rate_limiter.py') && hit.uri.startsWith('file:///'));
+      assert.ok(hit.startLine >= 1 && hit.endLine >= hit.startLine && hit.relevance > 0 && hit.relevance <= 1);
+      assert.ok(report.searchFiltered.ok && report.searchFiltered.value.length > 0 && report.searchFiltered.value.every((language) => language === 'go'), JSON.stringify(report.searchFiltered));
+      assert.ok(!report.searchBadLimit.ok && report.searchBadLimit.code === 'INVALID_INPUT', JSON.stringify(report.searchBadLimit));
+      assert.ok(!report.searchEmpty.ok && report.searchEmpty.code === 'INVALID_INPUT', JSON.stringify(report.searchEmpty));
+      assert.ok(report.similar.ok, JSON.stringify(report.similar));
+      assert.equal(report.similar.value.origin.path, 'python/rate_limiter.py');
+      assert.ok(report.similar.value.origin.startLine <= 17 && report.similar.value.origin.endLine >= 17);
+      assert.ok(!report.similarOutside.ok && report.similarOutside.code === 'OUTSIDE_WORKSPACE', JSON.stringify(report.similarOutside));
+
+      // Embeddings: the active model's vectors, flags for an unknown language and for truncation, typed errors.
+      assert.ok(report.embed.ok, JSON.stringify(report.embed));
+      assert.equal(report.embed.value.length, report.dimension);
+      assert.equal(report.embed.value.isFloat32, true);
+      assert.equal(report.embed.value.modelId, report.modelId);
+      assert.ok(report.embedLanguage.ok, JSON.stringify(report.embedLanguage));
+      assert.deepEqual(report.embedLanguage.value, { known: ['python', false], unknown: ['text', true] });
+      assert.ok(!report.embedEmpty.ok && report.embedEmpty.code === 'INVALID_INPUT', JSON.stringify(report.embedEmpty));
+      assert.ok(report.embedHuge.ok && report.embedHuge.value.truncated && report.embedHuge.value.length === report.dimension, JSON.stringify(report.embedHuge));
+      assert.ok(report.similarity.ok, JSON.stringify(report.similarity));
+      assert.ok(Math.abs(report.similarity.value.same - 1) < 1e-4 && Math.abs(report.similarity.value.vectors - 1) < 1e-4, JSON.stringify(report.similarity.value));
+      assert.ok(report.similarity.value.related > report.similarity.value.unrelated, JSON.stringify(report.similarity.value));
+      assert.ok(!report.similarityBad.ok && report.similarityBad.code === 'INVALID_INPUT', JSON.stringify(report.similarityBad));
+
+      // Events: the file the probe wrote was indexed and announced, and is searchable.
+      assert.ok(report.events.index.length > 0, 'onDidIndex fired for the new file');
+      assert.ok(report.events.statusKinds.includes('idle'), `onDidChangeStatus fired: ${report.events.statusKinds.join(', ')}`);
+      assert.ok(report.searchAdded.ok && report.searchAdded.value.some((added) => added.path === 'python/probe_added.py'), JSON.stringify(report.searchAdded));
+
+      // Language-model tools, invoked as an agent would.
+      assert.ok(report.lmApi.invokeTool, 'this VS Code has vscode.lm.invokeTool');
+      assert.deepEqual(report.lmApi.tools.map((tool) => tool.name).sort(), ['codegraph_search', 'codegraph_similar']);
+      assert.ok(report.toolSearch.ok, JSON.stringify(report.toolSearch));
+      assert.match(report.toolSearch.value[0]!, /results from the local CodeGraph index for "token bucket rate limiter"/);
+      assert.ok(report.toolSearch.value.slice(1).some((part) => /^python\/rate_limiter\.py:\d+-\d+ /.test(part) && /file:\/\/\/\S+rate_limiter\.py#L\d+-L\d+/.test(part)), report.toolSearch.value.join('\n---\n'));
+      assert.ok(report.toolSimilar.ok, JSON.stringify(report.toolSimilar));
+      assert.match(report.toolSimilar.value[0]!, /similar to refill|No code in the index is similar to refill/);
+      // A method's code keeps its indentation: the signature is indented as in the file.
+      assert.ok(report.toolSimilar.value.slice(1).every((part) => !/```python\ndef __init__/.test(part)), report.toolSimilar.value.join('\n---\n'));
+      assert.ok(!report.toolBadInput.ok && /needs a file path and a 1-based line/.test(report.toolBadInput.error), JSON.stringify(report.toolBadInput));
     });
   });
 

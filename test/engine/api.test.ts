@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CodeEmbedder, CodeGraph, cosine, isCodeGraphError, prometheusText, type FilesIndexedEvent } from '../../engine/index.js';
+import { CodeEmbedder, CodeGraph, cosine, EngineMetrics, isCodeGraphError, prometheusText, type FilesIndexedEvent, type ModelDegradedEvent } from '../../engine/index.js';
 import { copyFixtureWorkspace, tempDir, TINY_MODEL } from '../helpers.js';
 
 const RATE_LIMITER = `def acquire(self, tokens):\n    """Take tokens from the bucket, refilling it by elapsed time."""\n    now = time.monotonic()\n    self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)\n    self.updated = now\n    if self.tokens < tokens:\n        return False\n    self.tokens -= tokens\n    return True\n`;
@@ -228,8 +229,65 @@ describe('engine library API: events and metrics', () => {
     assert.match(text, /^codegraph_index_batch_latency_ms_bucket\{le="\+Inf"\} [1-9]\d*$/m);
     assert.match(text, /^codegraph_errors_total\{code="NOT_FOUND"\} 1$/m);
     assert.match(text, /^codegraph_index_files 14$/m);
-    // Rendering twice neither duplicates metrics nor double-counts.
-    assert.equal((await prometheusText(graph.meters, { files: 1, chunks: 1, vectors: 1, cacheBytes: 1, hybrid: true, lastIndexedAt: null })).match(/^# TYPE codegraph_errors_total counter$/gm)!.length, 1);
+    // Rendering again neither duplicates metrics nor double-counts.
+    const again = await graph.prometheusMetrics();
+    assert.equal(again.match(/^# TYPE codegraph_errors_total counter$/gm)!.length, 1);
+    assert.match(again, /^codegraph_errors_total\{code="NOT_FOUND"\} 1$/m);
+  });
+});
+
+describe('Prometheus rendering', () => {
+  it('renders every recorded latency in cumulative buckets with the exact sum and count', async () => {
+    const metrics = new EngineMetrics();
+    for (const ms of [0.3, 3, 3, 70_000]) metrics.searchLatency.record(ms);
+    metrics.recordError(new Error('x'));
+    const text = await prometheusText(metrics, { files: 0, chunks: 0, vectors: 0, cacheBytes: 0, hybrid: false, lastIndexedAt: null });
+    assert.match(text, /^codegraph_search_latency_ms_bucket\{le="0\.25"\} 0$/m);
+    assert.match(text, /^codegraph_search_latency_ms_bucket\{le="0\.5"\} 1$/m);
+    assert.match(text, /^codegraph_search_latency_ms_bucket\{le="5"\} 3$/m);
+    assert.match(text, /^codegraph_search_latency_ms_bucket\{le="60000"\} 3$/m);
+    assert.match(text, /^codegraph_search_latency_ms_bucket\{le="\+Inf"\} 4$/m);
+    assert.match(text, /^codegraph_search_latency_ms_sum 70006\.3$/m);
+    assert.match(text, /^codegraph_search_latency_ms_count 4$/m);
+    assert.match(text, /^codegraph_errors_total\{code="Error"\} 1$/m);
+    assert.match(text, /^codegraph_search_hybrid 0$/m);
+  });
+
+  it('is not loaded with the engine (prom-client is required on first rendering)', () => {
+    // This process rendered above; a fresh one shows that loading the engine alone does not load prom-client.
+    const probe = `require(${JSON.stringify(join(__dirname, '..', '..', 'engine', 'index.js'))}); console.log(Object.keys(require.cache).some((p) => p.includes('/prom-client/')))`;
+    assert.equal(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).trim(), 'false');
+  });
+});
+
+describe('engine library API: model-degraded event', () => {
+  it('announces the step down the recovery chain, and embedding then uses the model that serves', async () => {
+    const workspace = copyFixtureWorkspace();
+    // A copy of the tiny model that loads but fails at inference: every word id is past the embedding table.
+    const failing = join(workspace.cache, '..', 'failing-model');
+    cpSync(TINY_MODEL, failing, { recursive: true });
+    const tokenizer = JSON.parse(readFileSync(join(failing, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+    for (const token of Object.keys(tokenizer.model.vocab)) if (!token.startsWith('[')) tokenizer.model.vocab[token]! += 1_000_000;
+    writeFileSync(join(failing, 'tokenizer.json'), JSON.stringify(tokenizer));
+    const manifest = JSON.parse(readFileSync(join(failing, 'codegraph-model.json'), 'utf8')) as { id: string };
+    writeFileSync(join(failing, 'codegraph-model.json'), JSON.stringify({ ...manifest, id: 'failing-model-test' }));
+    const graph = await CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: failing, workers: 1 }, { onModelError: 'fallback', fallbackModelDir: TINY_MODEL });
+    try {
+      const events: ModelDegradedEvent[] = [];
+      graph.events.on('model-degraded', (event) => events.push(event));
+      await rejectsWith(graph.embedCode('x = 1'), 'INFERENCE', /Inference failed/);
+      await graph.index();
+      assert.equal(events.length, 1);
+      assert.match(events[0]!.from, /^failing-model-test@/);
+      assert.match(events[0]!.to ?? '', /^codegraph-tiny-test@/);
+      assert.match(events[0]!.reason, /inference kept failing/);
+      assert.equal(events[0]!.serviceLevel, 'hybrid');
+      assert.equal((await graph.embedCode('x = 1')).length, 32);
+      assert.ok(graph.metrics().errorsByCode['INFERENCE']! >= 1);
+    } finally {
+      await graph.dispose();
+      workspace.cleanup();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeSourceText, readSourceBytes, type FileOpener } from '../../engine/discovery/content.js';
+import { isIgnoreFilePath } from '../../engine/discovery/rules.js';
 import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
 import { countSkipped, discoverFiles, printableName } from '../../engine/discovery/walk.js';
 import { tempDir } from '../helpers.js';
@@ -102,6 +103,10 @@ describe('discovery', () => {
     assert.equal(printableName(Buffer.from('ünï.py')), 'ünï.py');
     assert.equal(printableName(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x70, 0x79])), 'caf\\xE9.py');
     assert.equal(printableName(Buffer.concat([Buffer.from('é'), Buffer.from([0xe2, 0x82])])), 'é\\xE2\\x82');
+  });
+
+  it('recognises ignore files at any depth, and only them', () => {
+    assert.deepEqual(['.gitignore', 'pkg/deep/.codegraphignore', 'x.gitignore', '.gitignore.bak', 'src/gitignore'].map(isIgnoreFilePath), [true, true, false, false, false]);
   });
 
   it('applies exclude globs and the language filter', async () => {

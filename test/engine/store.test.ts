@@ -164,3 +164,44 @@ describe('cache corruption', () => {
     }
   });
 });
+
+describe('reference resolution across batches', () => {
+  it('resolves each reference about once on a cold index, however many batches define names earlier files use', async () => {
+    const dir = tempDir();
+    const store = await WorkspaceStore.open(join(dir.path, 'index.sqlite'));
+    try {
+      // Ten batches of ten files. Every file calls 25 library functions defined nowhere and one function
+      // from each batch; each batch defines its function, so every batch resolves calls in every earlier file.
+      const batches = 10;
+      const library = Array.from({ length: 25 }, (_, index) => `library_call_${index}`);
+      const project = Array.from({ length: batches }, (_, index) => `project_step_${index}`);
+      let refreshed = 0;
+      let references = 0;
+      for (let batch = 0; batch < batches; batch++) {
+        const files = Array.from({ length: 10 }, (_, index) => {
+          const calls = [...library, ...project];
+          references += calls.length;
+          const symbol = index === 0 ? project[batch]! : `local_${batch}_${index}`;
+          return file(`b${batch}/f${index}.py`, [chunk(symbol, `def ${symbol}(): ${calls.join('(); ')}()`, calls)]);
+        });
+        refreshed += (await store.writeBatch('m1', files, [], [])).refreshedReferences;
+      }
+      const resolved = await store.db.all<{ name: string; unresolved: number; target: string | null }>(
+        `SELECT r.name, sum(r.target_chunk_id IS NULL) AS unresolved, min(f.path) AS target FROM refs r LEFT JOIN files f ON f.id = r.target_file_id
+         WHERE r.name IN ('library_call_0', 'project_step_0', 'project_step_9') GROUP BY r.name ORDER BY r.name`,
+      );
+      assert.deepEqual(resolved, [
+        { name: 'library_call_0', unresolved: 100, target: null },
+        { name: 'project_step_0', unresolved: 0, target: 'b0/f0.py' },
+        { name: 'project_step_9', unresolved: 0, target: 'b9/f0.py' },
+      ]);
+      // Each batch's own references once, plus each earlier call once when its name gets defined;
+      // re-resolving every unresolved reference of every earlier file would be about five times that.
+      assert.ok(refreshed <= 2 * references, `${refreshed} refreshed for ${references} references`);
+      assert.deepEqual(await store.orphanCounts(), {});
+    } finally {
+      await store.close();
+      dir.cleanup();
+    }
+  });
+});

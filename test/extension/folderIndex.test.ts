@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph, defaultModelDir } from '../../engine/index.js';
 import { EngineUnavailableError } from '../../extension/core/errors.js';
 import { FolderIndex, type EngineOpener, type FolderActivity, type FolderEngineSettings } from '../../extension/core/folderIndex.js';
 import type { Logger } from '../../extension/core/logger.js';
-import { copyFixtureWorkspace, defaultModelId, TINY_MODEL } from '../helpers.js';
+import { copyFixtureWorkspace, defaultModelId, tempDir, TINY_MODEL } from '../helpers.js';
 
 const open: EngineOpener = (input, options) => CodeGraph.open(input, options);
 
@@ -141,5 +141,43 @@ describe('a folder index that cannot open', () => {
     await index.close();
     assert.equal(index.snapshot().activity.kind, 'disposed');
     await assert.rejects(index.search('x', {}), /the folder was closed/);
+  });
+});
+
+describe('a folder index when an ignore file changes', () => {
+  const dir = tempDir('codegraph-folder-ignore-');
+  const root = join(dir.path, 'workspace');
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  };
+  after(() => dir.cleanup());
+
+  it('re-walks the folder with the new rules when only the ignore file is reported changed', async () => {
+    write('.gitignore', 'docs/\n');
+    write('src/app.py', 'def run_app():\n    return 1\n');
+    write('docs/guide.py', 'def guide_example():\n    return 2\n');
+    write('tests/test_app.py', 'def test_app():\n    assert True\n');
+    write('pkg/gen/out.py', 'def generated_output():\n    return 3\n');
+    const log = recordingLogger();
+    const index = new FolderIndex({ folder: { key: 'file:///ignore', name: 'ignore', root }, open, log, quietMs: 20, maxWaitMs: 200 });
+    const stored = async () => [...(await index.engine!.store.files()).keys()].sort();
+    try {
+      await index.start({ input: { root, cacheDir: join(dir.path, 'cache'), modelDir: null, workers: 1 }, modelNotes: [] });
+      await index.whenSettled();
+      assert.deepEqual(await stored(), ['pkg/gen/out.py', 'src/app.py', 'tests/test_app.py']);
+      // VS Code's watcher reports the ignore file itself; nothing under docs/ or tests/ changed.
+      write('.gitignore', 'tests/\n');
+      index.notifyChanged('.gitignore');
+      await index.whenSettled();
+      assert.deepEqual(await stored(), ['docs/guide.py', 'pkg/gen/out.py', 'src/app.py']);
+      write('pkg/.codegraphignore', 'gen/\n');
+      index.notifyChanged('pkg/.codegraphignore');
+      await index.whenSettled();
+      assert.deepEqual(await stored(), ['docs/guide.py', 'src/app.py']);
+      assert.ok(log.lines.some((line) => /pkg\/\.codegraphignore changed; re-walking/.test(line)));
+    } finally {
+      await index.close();
+    }
   });
 });

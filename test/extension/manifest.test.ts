@@ -22,7 +22,11 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+const rawManifest = readFileSync(join(REPO_ROOT, 'package.json'), 'utf8');
+/** Contributed strings live in package.nls.json (`%key%` in package.json), so they can be translated. */
+const nls = JSON.parse(readFileSync(join(REPO_ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+/** The manifest as VS Code reads it in English: every `%key%` replaced from package.nls.json. */
+const manifest = JSON.parse(rawManifest, (_key, value: unknown) => (typeof value === 'string' && /^%[^%]+%$/.test(value) ? (nls[value.slice(1, -1)] ?? value) : value)) as Manifest;
 
 describe('package.json extension manifest', () => {
   it('declares exactly the settings the Config reads, with the same schema', () => {
@@ -78,6 +82,14 @@ describe('package.json extension manifest', () => {
     }
   });
 
+  it('takes every contributed string from package.nls.json, and package.nls.json holds nothing unused', () => {
+    const keys = [...rawManifest.matchAll(/"%([^%"]+)%"/g)].map((match) => match[1]!);
+    assert.ok(keys.length >= 35, 'command titles, view names and setting descriptions are localisable');
+    for (const key of keys) assert.equal(typeof nls[key], 'string', `package.nls.json lacks ${key}`);
+    assert.deepEqual(Object.keys(nls).filter((key) => !keys.includes(key)), []);
+    for (const command of (JSON.parse(rawManifest) as Manifest).contributes.commands) assert.match(command.title, /^%.+%$/, `${command.command} title is localisable`);
+  });
+
   it('requires the commands the issue lists', () => {
     const titles = manifest.contributes.commands.map((command) => command.title);
     for (const title of ['Search Code Semantically', 'Find Similar Code', 'Reindex Workspace', 'Pause Indexing', 'Resume Indexing', 'Show Index Status', 'Clear Index', 'Select Embedding Model']) {
@@ -120,7 +132,8 @@ describe('package.json extension manifest', () => {
     const allowed = lines.filter((line) => line.startsWith('!')).map((line) => line.slice(1));
     for (const pattern of allowed) {
       assert.ok(!/^(engine|cli|test|scripts|webview|training|bench|out)\b/.test(pattern), `${pattern} must not re-include sources`);
-      assert.ok(!pattern.endsWith('.ts') && !pattern.endsWith('.map'), `${pattern} must not re-include TypeScript or maps`);
+      // The one declaration file is the public API's, for other extensions to type against.
+      assert.ok((!pattern.endsWith('.ts') || pattern === 'dist/api.d.ts') && !pattern.endsWith('.map'), `${pattern} must not re-include TypeScript or maps`);
     }
   });
 });

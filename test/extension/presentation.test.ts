@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { indexStateView, parsePathFilter, toResultViews } from '../../extension/core/searchResults.js';
+import type { SearchHit } from '../../engine/index.js';
+import { firstLineIndents, hitRelevance, indexStateView, parsePathFilter, toResultViews } from '../../extension/core/searchResults.js';
 import { displayModel, presentStatus, summarize, type WorkspaceStatus } from '../../extension/core/statusModel.js';
-import { statusPickEntries } from '../../extension/core/statusReport.js';
+import { relativeTime, statusPickEntries } from '../../extension/core/statusReport.js';
 import { folderSnapshot as snapshot } from './snapshots.js';
 
 describe('workspace status', () => {
@@ -110,10 +111,39 @@ describe('search results for the panel', () => {
       kind: 'class',
       language: 'python',
       score: 0.0412,
+      relevance: 1,
+      relevanceBasis: 'relative',
       snippet: undefined,
     });
     assert.equal(view!.snippet.lines[0]!.line, 5);
     assert.ok(view!.snippet.lines.some((line) => line.segments.some((segment) => segment.match && segment.text.toLowerCase() === 'token')));
+  });
+
+  it('shows relevance relative to the best hit, or the engine\'s normalised relevance where a hit has one', () => {
+    const folder = { key: 'file:///w', name: 'w', root: '/w' };
+    const base = { chunkId: 1, path: 'a.py', startLine: 1, endLine: 1, symbol: null, kind: 'block', language: 'python', text: 'x', doc: null };
+    const views = toResultViews([{ folder, hit: { ...base, score: 0.04 } }, { folder, hit: { ...base, chunkId: 2, score: 0.03 } }], 'x');
+    assert.deepEqual(views.map((view) => [view.relevance, view.relevanceBasis]), [[1, 'relative'], [0.75, 'relative']]);
+    assert.deepEqual(hitRelevance({ ...base, score: 0.04, relevance: 0.62 } as SearchHit, 0.04), { relevance: 0.62, basis: 'engine' });
+    assert.deepEqual(hitRelevance({ ...base, score: 0 }, 0), { relevance: 0, basis: 'relative' });
+  });
+
+  it('restores the indentation of a method\'s first line from its file, so the snippet keeps it relative', async () => {
+    const folder = { key: 'file:///w', name: 'w', root: '/w' };
+    // A method's chunk text starts at `def`: its first line has lost the four spaces its body lines keep.
+    const method = { chunkId: 3, path: 'py/rl.py', startLine: 2, endLine: 3, score: 1, symbol: 'refill', kind: 'method', language: 'python', text: 'def refill(self):\n        self.tokens = 1', doc: null };
+    const topLevel = { ...method, chunkId: 4, startLine: 1, text: 'class Bucket:\n    pass' };
+    const files: Record<string, string> = { '/w/py/rl.py': 'class Bucket:\n    def refill(self):\n        self.tokens = 1\n' };
+    const reads: string[] = [];
+    const indents = await firstLineIndents([{ folder, hit: method }, { folder, hit: topLevel }], async (path) => {
+      reads.push(path);
+      return files[path] ?? Promise.reject(new Error('ENOENT'));
+    });
+    assert.deepEqual(reads, ['/w/py/rl.py'], 'each file is read once');
+    const [view] = toResultViews([{ folder, hit: method }], 'unrelated', indents);
+    assert.deepEqual(view!.snippet.lines.map((line) => line.segments.map((segment) => segment.text).join('')), ['def refill(self):', '    self.tokens = 1']);
+    const unread = await firstLineIndents([{ folder, hit: { ...method, path: 'gone.py' } }], async () => Promise.reject(new Error('ENOENT')));
+    assert.equal(unread.size, 0, 'an unreadable file only loses the indentation');
   });
 
   it('splits the path filter on commas', () => {
@@ -153,19 +183,30 @@ describe('status quick pick', () => {
       lastIndexedAt: '2026-01-01T00:00:00Z',
       metrics,
     };
-    const entries = statusPickEntries([{ snapshot: snapshot('a', { kind: 'idle' }), status }], false);
+    const entries = statusPickEntries([{ snapshot: snapshot('a', { kind: 'idle' }), status }], false, { now: Date.parse('2026-01-01T00:05:00Z') });
     const labels = entries.map((entry) => entry.label);
     assert.equal(entries[0]!.kind, 'separator');
     assert.ok(labels.includes('$(symbol-namespace) Model: m'));
     assert.ok(labels.includes('$(database) 3 files, 50 chunks, 50 vectors'));
-    assert.ok(labels.includes('$(dashboard) Embedding latency p50 1.50 ms, p95 12 ms per chunk'));
-    assert.ok(labels.includes('$(archive) Cache hit ratio 20.0%'));
-    assert.ok(labels.includes('$(warning) 2 errors'));
-    assert.ok(labels.includes('$(server) Memory: RSS 300 MB, heap 80 MB'));
+    assert.ok(labels.includes('$(dashboard) Embedding p50 1.50 ms, p95 12 ms per chunk · search p50 3.00 ms, p95 8.00 ms'));
+    assert.ok(labels.includes('$(warning) Cache hit ratio 20.0% · 2 errors'));
+    // The memory row names the process it measures: the extension host, which all extensions share.
+    assert.ok(labels.includes('$(server) Extension host process: RSS 300 MB, heap 80 MB'), labels.join('\n'));
+    assert.equal(entries[1]!.kind === 'info' ? entries[1].description : '', 'last indexed 5 minutes ago');
     const actions = entries.filter((entry) => entry.kind === 'action').map((entry) => (entry.kind === 'action' ? entry.command : ''));
     assert.ok(actions.includes('codegraph.pause') && !actions.includes('codegraph.resume'));
     const paused = statusPickEntries([{ snapshot: snapshot('a', { kind: 'paused', pendingChanges: 1, fullIndexPending: true }), status: null }], true);
     assert.ok(paused.some((entry) => entry.kind === 'info' && entry.label.includes('paused, 1 changes held, full index pending')));
     assert.ok(paused.some((entry) => entry.kind === 'action' && entry.command === 'codegraph.resume'));
+  });
+
+  it('says when the index was last built as a relative time, not an ISO timestamp', () => {
+    const now = Date.parse('2026-03-10T12:00:00Z');
+    assert.equal(relativeTime('2026-03-10T11:59:58Z', now), 'now');
+    assert.equal(relativeTime('2026-03-10T11:59:15Z', now), '45 seconds ago');
+    assert.equal(relativeTime('2026-03-10T09:00:00Z', now), '3 hours ago');
+    assert.equal(relativeTime('2026-03-09T11:00:00Z', now), 'yesterday');
+    assert.equal(relativeTime('2026-03-10T11:00:00Z', now, 'de'), 'vor 1 Stunde');
+    assert.equal(relativeTime('not a time', now), 'not a time');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SearchHit } from '../../engine/index.js';
 import { PromiseCache, similarKey } from '../../extension/core/similarCache.js';
-import { countable, lensTitle } from '../../extension/core/similarity.js';
+import { countable, lensLines, lensTitle } from '../../extension/core/similarity.js';
 
 const hit = (score: number): SearchHit => ({ chunkId: 1, path: 'a.py', startLine: 1, endLine: 2, score, symbol: 'f', kind: 'function', language: 'python', text: '', doc: null });
 
@@ -57,7 +57,19 @@ describe('what counts as similar', () => {
   });
 
   it('titles the lens by the count', () => {
-    assert.equal(lensTitle(0), 'no similar code');
+    assert.equal(lensTitle(1), '1 similar');
     assert.equal(lensTitle(3), '3 similar');
+  });
+
+  it('offers one lens per definition: not for blocks, not past the document, once for a definition split in parts', () => {
+    const chunk = (kind: string, symbol: string | null, startLine: number, endLine: number) => ({ kind, symbol, startLine, endLine });
+    const lines = lensLines(
+      [chunk('block', null, 1, 3), chunk('function', 'f', 5, 40), chunk('function', 'f', 41, 70), chunk('method', 'g', 72, 80), chunk('class', 'K', 72, 90), chunk('function', 'h', 200, 210)],
+      100,
+    );
+    assert.deepEqual(lines, [
+      { startLine: 5, endLine: 40 },
+      { startLine: 72, endLine: 80 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildSnippet, highlight, queryTerms } from '../../extension/core/snippet.js';
+import { buildSnippet, highlight, lineIndent, queryTerms } from '../../extension/core/snippet.js';
 
 const text = (segments: readonly { text: string; match: boolean }[]) => segments.map((segment) => (segment.match ? `[${segment.text}]` : segment.text)).join('');
 
@@ -49,5 +49,21 @@ describe('result snippets', () => {
     assert.ok(shown.startsWith('…') && shown.endsWith('…'));
     assert.match(shown, /\[needle\]/);
     assert.ok(shown.length < 60);
+  });
+
+  it('keeps indentation relative when the first line comes without its own', () => {
+    const snippet = buildSnippet('def refill(self):\n        now = 1\n        return now', 11, 'unrelated', { firstLineIndent: '    ' });
+    assert.deepEqual(
+      snippet.lines.map((line) => text(line.segments)),
+      ['def refill(self):', '    now = 1', '    return now'],
+    );
+    // Text that already starts indented is left as it is.
+    assert.equal(text(buildSnippet('  x = 1', 1, 'unrelated', { firstLineIndent: '    ' }).lines[0]!.segments), 'x = 1');
+  });
+
+  it('reads the leading whitespace of a line', () => {
+    assert.equal(lineIndent('a\n\t  b\nc', 2), '\t  ');
+    assert.equal(lineIndent('a', 1), '');
+    assert.equal(lineIndent('a', 5), '');
   });
 });

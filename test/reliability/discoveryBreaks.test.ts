@@ -13,6 +13,7 @@ import { CodeGraph } from '../../engine/codegraph.js';
 import type { EngineConfigInput } from '../../engine/config/config.js';
 import type { IndexSummary } from '../../engine/indexer/indexer.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from './engineProbe.js';
 import { recordFault } from './faultRecord.js';
 
 const SECRET_TOKEN = 'sk_live_4f9a8b7c6d5e';
@@ -64,6 +65,12 @@ describe('symbolic links and the workspace boundary', { timeout: 120_000 }, () =
     write(join(outside, 'lib', 'id_rsa'), `${PRIVATE_KEY}\n`);
     symlinkSync(join(outside, 'lib'), join(root, 'vendored'));
     symlinkSync('/etc', join(root, 'etc'));
+    // Sources kept where the built-in exclusions never look (a git-annex store, a build tree), linked into the tree.
+    write(join(root, '.git', 'annex', 'objects', 'ab', 'notes.py'), 'def annexed_notes():\n    return "annexed"\n');
+    symlinkSync('.git/annex/objects/ab/notes.py', join(root, 'notes.py'));
+    write(join(root, 'build', 'gen', 'api.py'), 'def generated_api():\n    return "generated"\n');
+    write(join(root, 'build', 'gen', '.env'), `API_KEY=${SECRET_TOKEN}\n`);
+    symlinkSync('../build/gen', join(root, 'src', 'gen'));
   });
   after(() => dir.cleanup());
 
@@ -107,6 +114,39 @@ describe('symbolic links and the workspace boundary', { timeout: 120_000 }, () =
     assert.equal(reasonOf(allowed.summary, 'etc')?.reason, 'symlink-outside-root');
     assert.equal(allowed.eventRun!.filesChanged, 0, 'the event paths are already indexed, and the secret stays out');
     assert.ok(!allowed.stored.some((path) => path.includes('id_rsa')));
+  });
+
+  it('indexes sources linked in from where the built-in exclusions never look, under the link name, by default', async () => {
+    const run = await indexOnce({ root, cacheDir: join(dir.path, 'cache-hidden-sources') }, ['notes.py', 'src/gen/api.py', 'src/gen/.env']);
+    const found = ['notes.py', 'src/gen/api.py'].filter((path) => run.stored.includes(path));
+    const ok = found.length === 2 && reasonOf(run.summary, 'src/gen/.env')?.reason === 'secret' && run.hits.length === 0;
+    recordFault({
+      fault: 'hostile-symlinked-sources',
+      description: 'Sources reachable only through links: a file link into a .git/annex store and a directory link into build/ (which also holds a .env), with default options',
+      trials: 2,
+      survived: ok ? 2 : found.length,
+      lost: ok ? 'nothing (both indexed under the link names, once; the .env refused)' : `stored ${run.stored.join(', ')}; .env ${reasonOf(run.summary, 'src/gen/.env')?.reason}`,
+      details: { stored: run.stored },
+    });
+    assert.ok(run.stored.includes('notes.py') && run.stored.includes('src/gen/api.py'), run.stored.join(', '));
+    assert.ok(!run.stored.some((path) => path.startsWith('.git/') || path.startsWith('build/')));
+    assert.equal(reasonOf(run.summary, 'src/gen/.env')?.reason, 'secret');
+    assert.equal(run.eventRun!.filesChanged, 0, 'file events through the links find them already indexed');
+    assert.deepEqual(run.hits, []);
+  });
+
+  it('takes the outside roots and the off switch from the CLI', () => {
+    const run = (...flags: string[]) => {
+      const result = runCli(['index', root, '--cache', join(dir.path, `cli-cache${flags.join('')}`), '--model', 'none', '--workers', '1', '--json', '--list-skipped', ...flags]);
+      assert.equal(result.status, 0, result.stderr);
+      return new Map((JSON.parse(result.stdout) as { skipped: { path: string; reason: string }[] }).skipped.map((entry) => [entry.path, entry.reason]));
+    };
+    const outsideAllowed = run('--follow-symlinks-outside', outside);
+    assert.equal(outsideAllowed.get('vendored'), undefined, 'vendored/ is followed');
+    assert.equal(outsideAllowed.get('vendored/id_rsa'), 'secret');
+    assert.equal(outsideAllowed.get('etc'), 'symlink-outside-root');
+    const off = run('--no-follow-symlinks');
+    assert.deepEqual(['app/settings.py', 'vendored', 'etc', 'src-alias', 'notes.py', 'src/gen'].map((path) => off.get(path)), ['symlink', 'symlink', 'symlink', 'symlink', 'symlink', 'symlink']);
   });
 });
 

@@ -57,7 +57,12 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(name: string, settings: Record<string, unknown>): Promise<Session> {
+export interface SessionOptions {
+  /** Further .vsix files to install beside CodeGraph's (test-only extensions). */
+  readonly extraExtensions?: readonly string[];
+}
+
+export async function openSession(name: string, settings: Record<string, unknown>, options: SessionOptions = {}): Promise<Session> {
   const artifacts = join(ARTIFACTS_ROOT, name);
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
@@ -78,6 +83,7 @@ export async function openSession(name: string, settings: Record<string, unknown
   writeSettings(settings);
   const tools = locateTools(TOOLS_DIR);
   installExtension(tools, findVsix(), extensionsDir, userDataDir);
+  for (const vsix of options.extraExtensions ?? []) installExtension(tools, vsix, extensionsDir, userDataDir);
   let server: RunningCodeServer | undefined;
   let workbench: Workbench | undefined;
   const close = async () => {

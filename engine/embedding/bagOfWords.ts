@@ -1,0 +1,328 @@
+/**
+ * Inference for the bag-of-subword-embeddings graph that
+ * training/export_bow_onnx.py writes, in plain TypeScript: a weighted mean of
+ * token vectors, L2-normalised. Through ONNX Runtime the same arithmetic costs
+ * a padded int64 batch, a native call and copies per batch; here it is one
+ * pass over each text's ids. The weights are read from the ONNX file's own
+ * initializers, and a graph is only taken when every node matches the
+ * exporter's, so any other model goes to ONNX Runtime.
+ */
+import { OnnxFormatError, protobufFields } from './onnxGraph.js';
+
+export interface BagOfWordsWeights {
+  readonly vocab: number;
+  readonly dimension: number;
+  /**
+   * `[vocab, dimension]`, widened once from the graph's float16 (exact): reading halves through a
+   * conversion table cost twice the time of the whole sum.
+   */
+  readonly embeddings: Float32Array;
+  readonly tokenWeights: Float32Array;
+  /** Weight of each position (inputs are at most this long), or null when the graph has none. */
+  readonly positionWeights: Float32Array | null;
+  readonly epsilon: number;
+}
+
+// Field numbers from onnx.proto.
+const MODEL_GRAPH = 7;
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+const NODE = { input: 1, output: 2, opType: 4, attribute: 5, domain: 7 } as const;
+const ATTRIBUTE = { name: 1, i: 3 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
+const VALUE_INFO_NAME = 1;
+const DATA_TYPE = { float: 1, int64: 7, float16: 10 } as const;
+
+interface NodeShape {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attributes: Readonly<Record<string, number>>;
+}
+
+const node = (op: string, inputs: string[], outputs: string[], attributes: Record<string, number> = {}): NodeShape => ({ op, inputs, outputs, attributes });
+
+/** The exporter's graph, node for node (`build_graph` in training/export_bow_onnx.py). */
+function expectedNodes(withPositions: boolean): NodeShape[] {
+  const weights = withPositions ? 'positioned_weights' : 'masked_weights';
+  return [
+    node('Gather', ['token_embeddings', 'input_ids'], ['embedded16'], { axis: 0 }),
+    node('Cast', ['embedded16'], ['embedded'], { to: DATA_TYPE.float }),
+    node('Gather', ['token_weights', 'input_ids'], ['weights'], { axis: 0 }),
+    node('Cast', ['attention_mask'], ['mask'], { to: DATA_TYPE.float }),
+    node('Mul', ['weights', 'mask'], ['masked_weights']),
+    ...(withPositions
+      ? [
+          node('Shape', ['input_ids'], ['ids_shape']),
+          node('Slice', ['ids_shape', 'one', 'two'], ['length']),
+          node('Slice', ['position_weights', 'zero', 'length', 'zero'], ['positions_used']),
+          node('Mul', ['masked_weights', 'positions_used'], ['positioned_weights']),
+        ]
+      : []),
+    node('Unsqueeze', [weights, 'axis_last'], ['weights3']),
+    node('Mul', ['embedded', 'weights3'], ['weighted']),
+    node('ReduceSum', ['weighted', 'axis_length'], ['summed'], { keepdims: 0 }),
+    node('ReduceSum', [weights, 'axis_length'], ['total'], { keepdims: 1 }),
+    node('Add', ['total', 'epsilon'], ['total_safe']),
+    node('Div', ['summed', 'total_safe'], ['mean']),
+    node('Mul', ['mean', 'mean'], ['squared']),
+    node('ReduceSum', ['squared', 'axis_last'], ['norm_squared'], { keepdims: 1 }),
+    node('Sqrt', ['norm_squared'], ['norm']),
+    node('Add', ['norm', 'epsilon'], ['norm_safe']),
+    node('Div', ['mean', 'norm_safe'], ['sentence_embedding']),
+  ];
+}
+
+interface Tensor {
+  readonly dims: number[];
+  readonly dataType: number;
+  readonly raw: Uint8Array | null;
+}
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+function readVarints(bytes: Uint8Array): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let scale = 1;
+  for (const byte of bytes) {
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+    if (byte < 0x80) {
+      values.push(value);
+      value = 0;
+      scale = 1;
+    }
+  }
+  return values;
+}
+
+function readNode(bytes: Uint8Array): NodeShape & { domain: string } {
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  const attributes: Record<string, number> = {};
+  let op = '';
+  let domain = '';
+  for (const field of protobufFields(bytes)) {
+    if (field.number === NODE.input && field.bytes) inputs.push(text(field.bytes));
+    else if (field.number === NODE.output && field.bytes) outputs.push(text(field.bytes));
+    else if (field.number === NODE.opType && field.bytes) op = text(field.bytes);
+    else if (field.number === NODE.domain && field.bytes) domain = text(field.bytes);
+    else if (field.number === NODE.attribute && field.bytes) {
+      let name = '';
+      let value = Number.NaN;
+      for (const part of protobufFields(field.bytes)) {
+        if (part.number === ATTRIBUTE.name && part.bytes) name = text(part.bytes);
+        // Any other attribute value (floats, strings, tensors) makes the node unknown: NaN never matches.
+        else if (part.number === ATTRIBUTE.i && part.varint !== undefined) value = part.varint;
+      }
+      attributes[name] = value;
+    }
+  }
+  return { op, inputs, outputs, attributes, domain };
+}
+
+function readTensor(bytes: Uint8Array): Tensor & { name: string } {
+  const dims: number[] = [];
+  let dataType = 0;
+  let name = '';
+  let raw: Uint8Array | null = null;
+  for (const field of protobufFields(bytes)) {
+    if (field.number === TENSOR.dims) {
+      if (field.bytes) dims.push(...readVarints(field.bytes));
+      else if (field.varint !== undefined) dims.push(field.varint);
+    } else if (field.number === TENSOR.dataType && field.varint !== undefined) dataType = field.varint;
+    else if (field.number === TENSOR.name && field.bytes) name = text(field.bytes);
+    else if (field.number === TENSOR.rawData && field.bytes) raw = field.bytes;
+  }
+  return { name, dims, dataType, raw };
+}
+
+function sameNode(actual: NodeShape & { domain: string }, expected: NodeShape): boolean {
+  const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((value, index) => value === b[index]);
+  const names = Object.keys(expected.attributes);
+  return (
+    actual.domain === '' && actual.op === expected.op && sameList(actual.inputs, expected.inputs) && sameList(actual.outputs, expected.outputs) &&
+    Object.keys(actual.attributes).length === names.length && names.every((name) => actual.attributes[name] === expected.attributes[name])
+  );
+}
+
+/** A copy of a raw little-endian tensor payload, aligned for a typed-array view. */
+function copyRaw(tensor: Tensor, bytesPerValue: number, count: number): ArrayBuffer | null {
+  if (!tensor.raw || tensor.raw.byteLength !== bytesPerValue * count) return null;
+  // A copy (not Buffer#slice, which is a view into the file's bytes).
+  return new Uint8Array(tensor.raw).buffer;
+}
+
+/**
+ * The weights of a bag-of-subwords graph as the exporter writes it, or null
+ * for any other graph (the caller then runs it through ONNX Runtime).
+ */
+export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null {
+  try {
+    let graph: Uint8Array | undefined;
+    for (const field of protobufFields(model)) if (field.number === MODEL_GRAPH && field.bytes) graph = field.bytes;
+    if (!graph) return null;
+    const nodes: (NodeShape & { domain: string })[] = [];
+    const tensors = new Map<string, Tensor>();
+    const inputs: string[] = [];
+    const outputs: string[] = [];
+    for (const field of protobufFields(graph)) {
+      if (!field.bytes) continue;
+      if (field.number === GRAPH.node) nodes.push(readNode(field.bytes));
+      else if (field.number === GRAPH.initializer) {
+        const tensor = readTensor(field.bytes);
+        tensors.set(tensor.name, tensor);
+      } else if (field.number === GRAPH.input || field.number === GRAPH.output) {
+        let name = '';
+        for (const part of protobufFields(field.bytes)) if (part.number === VALUE_INFO_NAME && part.bytes) name = text(part.bytes);
+        (field.number === GRAPH.input ? inputs : outputs).push(name);
+      }
+    }
+    const withPositions = tensors.has('position_weights');
+    const expected = expectedNodes(withPositions);
+    if (nodes.length !== expected.length || !nodes.every((actual, index) => sameNode(actual, expected[index]!))) return null;
+    if (inputs.join() !== 'input_ids,attention_mask' || outputs.join() !== 'sentence_embedding') return null;
+
+    const embeddings = tensors.get('token_embeddings');
+    const tokenWeights = tensors.get('token_weights');
+    const epsilon = tensors.get('epsilon');
+    if (!embeddings || embeddings.dataType !== DATA_TYPE.float16 || embeddings.dims.length !== 2) return null;
+    const [vocab, dimension] = embeddings.dims as [number, number];
+    if (!tokenWeights || tokenWeights.dataType !== DATA_TYPE.float || tokenWeights.dims.join() !== String(vocab)) return null;
+    if (!epsilon || epsilon.dataType !== DATA_TYPE.float || epsilon.dims.length !== 0) return null;
+    const integerConstant = (name: string, value: number) => {
+      const tensor = tensors.get(name);
+      const buffer = tensor && tensor.dataType === DATA_TYPE.int64 && tensor.dims.join() === '1' ? copyRaw(tensor, 8, 1) : null;
+      return buffer !== null && new BigInt64Array(buffer)[0] === BigInt(value);
+    };
+    if (!integerConstant('axis_length', 1) || !integerConstant('axis_last', -1)) return null;
+    if (withPositions && !(integerConstant('zero', 0) && integerConstant('one', 1) && integerConstant('two', 2))) return null;
+    const positions = withPositions ? tensors.get('position_weights')! : null;
+    if (positions && (positions.dataType !== DATA_TYPE.float || positions.dims.length !== 1)) return null;
+
+    const embeddingBuffer = copyRaw(embeddings, 2, vocab * dimension);
+    const weightBuffer = copyRaw(tokenWeights, 4, vocab);
+    const epsilonBuffer = copyRaw(epsilon, 4, 1);
+    const positionBuffer = positions ? copyRaw(positions, 4, positions.dims[0]!) : null;
+    if (!embeddingBuffer || !weightBuffer || !epsilonBuffer || (positions && !positionBuffer)) return null;
+    return {
+      vocab,
+      dimension,
+      embeddings: widenHalves(new Uint16Array(embeddingBuffer)),
+      tokenWeights: new Float32Array(weightBuffer),
+      positionWeights: positionBuffer ? new Float32Array(positionBuffer) : null,
+      epsilon: new Float32Array(epsilonBuffer)[0]!,
+    };
+  } catch (error) {
+    if (error instanceof OnnxFormatError) return null;
+    throw error;
+  }
+}
+
+/** float16 bits → float32 value, for all 65,536 patterns. */
+const HALF_TO_FLOAT = (() => {
+  const table = new Float32Array(65536);
+  for (let bits = 0; bits < 65536; bits++) {
+    const sign = bits & 0x8000 ? -1 : 1;
+    const exponent = (bits >> 10) & 0x1f;
+    const fraction = bits & 0x3ff;
+    table[bits] = exponent === 0 ? sign * 2 ** -14 * (fraction / 1024) : exponent === 31 ? (fraction ? Number.NaN : sign * Infinity) : sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  }
+  return table;
+})();
+
+function widenHalves(halves: Uint16Array): Float32Array {
+  const values = new Float32Array(halves.length);
+  for (let index = 0; index < halves.length; index++) values[index] = HALF_TO_FLOAT[halves[index]!]!;
+  return values;
+}
+
+/**
+ * The graph's arithmetic for one text: `sum_i w_i · E[id_i] / (sum_i w_i + ε)`,
+ * with `w_i` the token's weight times its position's, then divided by its L2
+ * norm plus ε. Float32 throughout, as in the graph; only the order of the
+ * additions may differ from ONNX Runtime's (a few ulps). An empty input reads
+ * as one padding token, as the batched graph input does.
+ */
+export class BagOfWordsModel {
+  /** Summed weight of each token id in the text being embedded; zero between calls. */
+  private readonly idWeight: Float64Array;
+  private readonly idSeen: Uint8Array;
+  private readonly sum: Float64Array;
+
+  constructor(
+    readonly weights: BagOfWordsWeights,
+    private readonly padTokenId: number,
+  ) {
+    this.idWeight = new Float64Array(weights.vocab);
+    this.idSeen = new Uint8Array(weights.vocab);
+    this.sum = new Float64Array(weights.dimension);
+  }
+
+  /** Longest input the graph accepts (its position table), or Infinity. */
+  get maxLength(): number {
+    return this.weights.positionWeights?.length ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Code repeats tokens, so the weights of each distinct id are summed first
+   * and each embedding row is read once. Sums are kept in float64 and rounded
+   * to float32 where the graph stores a tensor; the result differs from ONNX
+   * Runtime's sequential float32 sums by rounding only (see the parity test).
+   */
+  embed(ids: readonly number[]): Float32Array {
+    const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
+    const table = this.weights.embeddings;
+    const tokens = ids.length > 0 ? ids : [this.padTokenId];
+    if (positionWeights && tokens.length > positionWeights.length) throw new RangeError(`Input of ${tokens.length} tokens exceeds the graph's ${positionWeights.length} positions`);
+    const { idWeight, idSeen, sum } = this;
+    const distinct: number[] = [];
+    let total = 0;
+    for (let position = 0; position < tokens.length; position++) {
+      const id = tokens[position]!;
+      if (!(id >= 0 && id < vocab)) {
+        for (const seen of distinct) (idWeight[seen] = 0), (idSeen[seen] = 0);
+        throw new RangeError(`Token id ${id} is outside the vocabulary (${vocab})`);
+      }
+      const weight = Math.fround(tokenWeights[id]! * (positionWeights ? positionWeights[position]! : 1));
+      if (idSeen[id] === 0) {
+        idSeen[id] = 1;
+        distinct.push(id);
+      }
+      idWeight[id]! += weight;
+      total += weight;
+    }
+    sum.fill(0);
+    for (const id of distinct) {
+      const weight = idWeight[id]!;
+      idWeight[id] = 0;
+      idSeen[id] = 0;
+      if (weight === 0) continue;
+      const row = id * dimension;
+      let d = 0;
+      // Unrolled by eight: V8 does not vectorise, and the loop overhead is half the time otherwise.
+      for (; d + 8 <= dimension; d += 8) {
+        sum[d]! += table[row + d]! * weight;
+        sum[d + 1]! += table[row + d + 1]! * weight;
+        sum[d + 2]! += table[row + d + 2]! * weight;
+        sum[d + 3]! += table[row + d + 3]! * weight;
+        sum[d + 4]! += table[row + d + 4]! * weight;
+        sum[d + 5]! += table[row + d + 5]! * weight;
+        sum[d + 6]! += table[row + d + 6]! * weight;
+        sum[d + 7]! += table[row + d + 7]! * weight;
+      }
+      for (; d < dimension; d++) sum[d]! += table[row + d]! * weight;
+    }
+    const denominator = Math.fround(Math.fround(total) + epsilon);
+    const mean = new Float32Array(dimension);
+    let squares = 0;
+    for (let d = 0; d < dimension; d++) {
+      const value = Math.fround(Math.fround(sum[d]!) / denominator);
+      mean[d] = value;
+      squares += value * value;
+    }
+    const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
+    for (let d = 0; d < dimension; d++) mean[d]! /= norm;
+    return mean;
+  }
+}
