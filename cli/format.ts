@@ -6,7 +6,10 @@ export interface JsonHit {
   readonly path: string;
   readonly startLine: number;
   readonly endLine: number;
+  /** Raw ranking score (fusion units; a cosine for `similar`). */
   readonly score: number;
+  /** The score normalised to 0–1. */
+  readonly relevance: number;
   /** The definition's name; null for `block` chunks (top-level statements) and for line windows. */
   readonly symbol: string | null;
   readonly kind: string;
@@ -22,6 +25,7 @@ export function toJsonHit(hit: SearchHit): JsonHit {
     startLine: hit.startLine,
     endLine: hit.endLine,
     score: Math.round(hit.score * 1e6) / 1e6,
+    relevance: Math.round(hit.relevance * 1000) / 1000,
     symbol: hit.symbol,
     kind: hit.kind,
     language: hit.language,
@@ -53,7 +57,7 @@ export function formatHits(hits: readonly SearchHit[], color: boolean, firstLine
   return hits
     .map((hit, index) => {
       // Repository text is made visible before our own colouring is added around it.
-      const title = `${index + 1}. ${bold(`${visible(hit.path)}:${hit.startLine}-${hit.endLine}`)}  ${visible(hit.kind)}${hit.symbol ? ` ${visible(hit.symbol)}` : ''}  ${dim(hit.score.toFixed(4))}`;
+      const title = `${index + 1}. ${bold(`${visible(hit.path)}:${hit.startLine}-${hit.endLine}`)}  ${visible(hit.kind)}${hit.symbol ? ` ${visible(hit.symbol)}` : ''}  ${dim(`relevance ${hit.relevance.toFixed(2)}`)}`;
       const newline = hit.text.indexOf('\n');
       const firstLine = newline < 0 ? hit.text : hit.text.slice(0, newline);
       const snippet = relativeLines(hit.text, firstLineIndent(hit.path, hit.startLine, firstLine))

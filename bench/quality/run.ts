@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { packageRoot } from '../../engine/config/paths.js';
-import type { SearchOptions } from '../../engine/search/searcher.js';
+import { RANKING_FEATURES } from '../../engine/search/ranking.js';
+import { RAW_SEARCH, type SearchOptions } from '../../engine/search/searcher.js';
 import { mean, ndcgAt, percentileOf, reciprocalRank, targetRanks, type Target } from './metrics.js';
 
 interface RepoSpec {
@@ -32,15 +33,26 @@ interface Annotation {
   readonly category: string;
 }
 
-/** The four reported modes, plus score-blend fusion for the RRF-versus-blend measurement. */
+/**
+ * The raw modes (no ranking layer), score-blend fusion for the RRF-versus-blend
+ * measurement, `ranked` (the default search) and one ablation per ranking
+ * feature: `ranked` with that feature removed.
+ */
 const MODES: Record<string, Partial<SearchOptions>> = {
-  bm25: { mode: 'lexical', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
-  dense: { mode: 'dense', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
-  hybrid: { mode: 'hybrid', fusion: 'rrf', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
-  'hybrid-blend': { mode: 'hybrid', fusion: 'blend', symbolBoost: 0, maxPerFile: 1000, testPenalty: 1 },
+  bm25: { ...RAW_SEARCH, mode: 'lexical' },
+  dense: { ...RAW_SEARCH, mode: 'dense' },
+  hybrid: { ...RAW_SEARCH, mode: 'hybrid', fusion: 'rrf' },
+  'hybrid-blend': { ...RAW_SEARCH, mode: 'hybrid', fusion: 'blend' },
   ranked: {},
-  'ranked-no-test-penalty': { testPenalty: 1 },
+  ...Object.fromEntries(RANKING_FEATURES.map((feature) => [`ranked-no-${feature}`, { ranking: { disabled: [feature] } }])),
+  ...variants(),
 };
+
+/** Extra modes from `CODEGRAPH_BENCH_VARIANTS` (a JSON object of name → search options), for choosing constants in one run. */
+function variants(): Record<string, Partial<SearchOptions>> {
+  const raw = process.env['CODEGRAPH_BENCH_VARIANTS'];
+  return raw ? (JSON.parse(raw) as Record<string, Partial<SearchOptions>>) : {};
+}
 const CHUNKS_PER_QUERY = 60;
 
 /** Published NDCG@10 on the full 62-repo semble set (from the environment notes), for context only. */
@@ -61,9 +73,12 @@ interface QueryResult {
   readonly query: string;
   readonly ndcg: Record<string, number>;
   readonly latencyMs: number;
+  /** False for a checkout at another revision than the annotations' (`--allow-revision-mismatch`): scored apart. */
+  readonly annotatedRevision: boolean;
+  readonly top: readonly string[];
 }
 
-async function runSemble(benchDir: string, reposDir: string, modelDir: string | undefined, only: Set<string> | null, workDir: string, allowRevisionMismatch: boolean) {
+async function runSemble(benchDir: string, reposDir: string, modelDir: string | undefined, only: Set<string> | null, workDir: string, allowRevisionMismatch: boolean, indexCache: string | undefined) {
   const repos = JSON.parse(readFileSync(join(benchDir, 'repos.json'), 'utf8')) as RepoSpec[];
   const results: QueryResult[] = [];
   const perRepo: Record<string, unknown>[] = [];
@@ -81,13 +96,15 @@ async function runSemble(benchDir: string, reposDir: string, modelDir: string | 
     const revisionFile = join(checkout, '.bench-revision');
     const revision = existsSync(revisionFile) ? readFileSync(revisionFile, 'utf8').trim() : 'unknown';
     // Annotations name paths at one revision; another revision can move the files and score 0 for no fault of the engine.
-    if (revision.includes('unavailable') && !allowRevisionMismatch) {
+    const annotatedRevision = !revision.includes('unavailable');
+    if (!annotatedRevision && !allowRevisionMismatch) {
       missing.push(`${repo.name} (checkout is not at the annotated revision ${repo.revision})`);
       continue;
     }
     const annotations = JSON.parse(readFileSync(annotationFile, 'utf8')) as Annotation[];
-    const cacheDir = join(workDir, 'cache', repo.name);
-    rmSync(cacheDir, { recursive: true, force: true });
+    // A kept index cache (`--index-cache`) makes a re-run query-only; index times are then not comparable.
+    const cacheDir = join(indexCache ?? workDir, 'cache', repo.name);
+    if (!indexCache) rmSync(cacheDir, { recursive: true, force: true });
     const graph = await CodeGraph.open({ root, cacheDir, ...(modelDir ? { modelDir } : {}) });
     try {
       const started = performance.now();
@@ -99,14 +116,19 @@ async function runSemble(benchDir: string, reposDir: string, modelDir: string | 
         const targets = [...annotation.relevant, ...annotation.secondary];
         const ndcg: Record<string, number> = {};
         let latencyMs = 0;
+        let top: string[] = [];
         for (const [mode, options] of Object.entries(MODES)) {
           const begun = performance.now();
           const hits = await graph.search(annotation.query, { ...options, limit: CHUNKS_PER_QUERY });
-          if (mode === 'ranked') latencyMs = performance.now() - begun;
+          if (mode === 'ranked') {
+            latencyMs = performance.now() - begun;
+            // The first files ranked, to read the misses by.
+            top = [...new Set(hits.map((hit) => prefix + hit.path))].slice(0, 5);
+          }
           ndcg[mode] = ndcgAt(hits.map((hit) => ({ path: prefix + hit.path, startLine: hit.startLine, endLine: hit.endLine })), targets);
         }
         latencies.push(latencyMs);
-        results.push({ repo: repo.name, language: repo.language, category: annotation.category, query: annotation.query, ndcg, latencyMs });
+        results.push({ repo: repo.name, language: repo.language, category: annotation.category, query: annotation.query, ndcg, latencyMs, annotatedRevision, top });
       }
       perRepo.push({
         repo: repo.name,
@@ -124,14 +146,19 @@ async function runSemble(benchDir: string, reposDir: string, modelDir: string | 
       await graph.dispose();
     }
   }
+  // Headline slices cover the checkouts at their annotated revisions only; the others are reported apart.
+  const scored = results.filter((result) => result.annotatedRevision);
+  const elsewhere = results.filter((result) => !result.annotatedRevision);
   const group = (key: (result: QueryResult) => string) => {
-    const keys = [...new Set(results.map(key))].sort();
-    return Object.fromEntries(keys.map((value) => [value, { queries: results.filter((result) => key(result) === value).length, ...Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(results.filter((result) => key(result) === value).map((result) => result.ndcg[mode]!)))])) }]));
+    const keys = [...new Set(scored.map(key))].sort();
+    return Object.fromEntries(keys.map((value) => [value, { queries: scored.filter((result) => key(result) === value).length, ...Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(scored.filter((result) => key(result) === value).map((result) => result.ndcg[mode]!)))])) }]));
   };
+  const overallOf = (slice: readonly QueryResult[]) => Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(slice.map((result) => result.ndcg[mode]!)))]));
   return {
-    queries: results.length,
+    queries: scored.length,
     missing,
-    overall: Object.fromEntries(Object.keys(MODES).map((mode) => [mode, round(mean(results.map((result) => result.ndcg[mode]!)))])),
+    overall: overallOf(scored),
+    otherRevision: elsewhere.length === 0 ? null : { repos: [...new Set(elsewhere.map((result) => result.repo))], queries: elsewhere.length, overall: overallOf(elsewhere) },
     byCategory: group((result) => result.category),
     byLanguage: group((result) => result.language),
     perRepo,
@@ -146,17 +173,17 @@ interface CosqaEntry {
 }
 
 /** CoSQA dev: the positive queries ranked over the distinct code snippets, each snippet one file. */
-async function runCosqa(file: string, modelDir: string | undefined, workDir: string) {
+async function runCosqa(file: string, modelDir: string | undefined, workDir: string, indexCache: string | undefined) {
   const entries = JSON.parse(readFileSync(file, 'utf8')) as CosqaEntry[];
   const snippets = [...new Set(entries.map((entry) => entry.code))];
-  const root = join(workDir, 'cosqa-workspace');
+  const root = join(indexCache ?? workDir, 'cosqa-workspace');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   snippets.forEach((code, index) => writeFileSync(join(root, `snippet_${index}.py`), code));
   const fileOf = new Map(snippets.map((code, index) => [code, `snippet_${index}.py`]));
   const positives = entries.filter((entry) => entry.label === 1);
-  const cacheDir = join(workDir, 'cache', 'cosqa');
-  rmSync(cacheDir, { recursive: true, force: true });
+  const cacheDir = join(indexCache ?? workDir, 'cache', 'cosqa');
+  if (!indexCache) rmSync(cacheDir, { recursive: true, force: true });
   const graph = await CodeGraph.open({ root, cacheDir, ...(modelDir ? { modelDir } : {}), discovery: { maxFileBytes: 1 << 20 } });
   try {
     await graph.index();
@@ -186,11 +213,27 @@ function round(value: number): number {
 }
 
 function markdown(report: Awaited<ReturnType<typeof runSemble>>, cosqa: Awaited<ReturnType<typeof runCosqa>> | null, modelId: string | null): string {
-  const modes = Object.keys(MODES);
+  // The main table: raw modes and ranked; ablations and variants get a table of their own below.
+  const modes = Object.keys(MODES).filter((mode) => !mode.startsWith('ranked-no-') && !(mode in variants()));
   const lines = [`### Semble-format set: NDCG@10 (${report.queries} queries, model ${modelId ?? 'none'})`, '', `| slice | ${modes.join(' | ')} |`, `|---|${modes.map(() => '---').join('|')}|`];
   lines.push(`| **overall** | ${modes.map((mode) => (report.overall as Record<string, number>)[mode]!.toFixed(3)).join(' | ')} |`);
   for (const [name, slice] of [...Object.entries(report.byCategory), ...Object.entries(report.byLanguage)]) {
     lines.push(`| ${name} (${(slice as { queries: number }).queries}) | ${modes.map((mode) => ((slice as Record<string, number>)[mode] ?? 0).toFixed(3)).join(' | ')} |`);
+  }
+  if (report.otherRevision) {
+    const other = report.otherRevision;
+    lines.push(`| *not at annotated revision: ${other.repos.join(', ')}* (${other.queries}) | ${modes.map((mode) => (other.overall as Record<string, number>)[mode]!.toFixed(3)).join(' | ')} |`);
+  }
+  const ablations = Object.keys(MODES).filter((mode) => mode.startsWith('ranked-no-') || mode in variants());
+  const categories = Object.keys(report.byCategory).filter((category) => (report.byCategory[category] as { queries: number }).queries >= 10);
+  const cell = (slice: Record<string, number> | undefined, mode: string) => (slice?.[mode] ?? 0).toFixed(3);
+  lines.push('', '#### Ranking ablations: `ranked` with one feature removed (engine/search/ranking.ts)', '');
+  lines.push(`| ranked without | overall | Δ | ${categories.join(' | ')} |${cosqa ? ' CoSQA MRR |' : ''}`, `|---|---|---|${categories.map(() => '---').join('|')}|${cosqa ? '---|' : ''}`);
+  for (const mode of ['ranked', ...ablations]) {
+    const overall = report.overall as Record<string, number>;
+    const delta = overall[mode]! - overall['ranked']!;
+    const name = mode === 'ranked' ? '(nothing: ranked)' : mode.replace(/^ranked-no-/, '');
+    lines.push(`| ${name} | ${cell(overall, mode)} | ${mode === 'ranked' ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`} | ${categories.map((category) => cell(report.byCategory[category] as Record<string, number>, mode)).join(' | ')} |${cosqa ? ` ${cosqa.scores[mode]?.mrr.toFixed(3) ?? ''} |` : ''}`);
   }
   lines.push('', '| repo | files | chunks | index ms | query p50 ms | query p95 ms | ranked NDCG@10 |', '|---|---|---|---|---|---|---|');
   for (const repo of report.perRepo as Record<string, unknown>[]) {
@@ -217,14 +260,15 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       out: { type: 'string', default: join(root, 'bench-results') },
       'allow-revision-mismatch': { type: 'boolean', default: false },
+      'index-cache': { type: 'string' },
     },
   });
   const workDir = join(tmpdir(), `codegraph-bench-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
   try {
     const only = values.only ? new Set(values.only.split(',')) : null;
-    const semble = await runSemble(values.bench!, values.repos!, values.model, only, workDir, values['allow-revision-mismatch']!);
-    const cosqa = existsSync(values.cosqa!) ? await runCosqa(values.cosqa!, values.model, workDir) : null;
+    const semble = await runSemble(values.bench!, values.repos!, values.model, only, workDir, values['allow-revision-mismatch']!, values['index-cache']);
+    const cosqa = existsSync(values.cosqa!) ? await runCosqa(values.cosqa!, values.model, workDir, values['index-cache']) : null;
     const probe = await CodeGraph.open({ root: workDir, cacheDir: join(workDir, 'probe'), ...(values.model ? { modelDir: values.model } : {}) });
     const modelId = probe.modelId;
     await probe.dispose();
@@ -247,7 +291,7 @@ async function main(): Promise<void> {
     const stamp = report.date.replace(/[:.]/g, '-');
     writeFileSync(join(values.out!, `quality-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(values.out!, 'quality-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const table = `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}; commit ${commit.slice(0, 10)}; \`npm run bench:quality\`.\n\n${markdown(semble, cosqa, modelId)}`;
+    const table = `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}; commit ${commit.slice(0, 10)}; \`npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.\n\n${markdown(semble, cosqa, modelId)}`;
     writeFileSync(join(values.out!, 'quality-latest.md'), `${table}\n`);
     console.log(table);
     console.log(`\nResults: ${join(values.out!, `quality-${stamp}.json`)}`);

@@ -4,7 +4,26 @@ import type { ChunkRecord } from '../store/records.js';
 import type { WorkspaceStore } from '../store/store.js';
 import type { DenseIndex } from './denseIndex.js';
 import { fuse, RRF_K, type FusionMethod, type RankedList } from './fusion.js';
-import { parseQuery, symbolMatch } from './query.js';
+import { parseQuery } from './query.js';
+import {
+  type Candidate,
+  classifyQuery,
+  constantsOf,
+  DEFAULT_RANKING,
+  definitionBoost,
+  enabled,
+  scoreAwareFusion,
+  isTestPath,
+  mergeSplitPieces,
+  passesFloor,
+  pathMatch,
+  pathPrior,
+  RANKING_FEATURES,
+  type RankingOptions,
+  relevanceOf,
+  saturateByFile,
+} from './ranking.js';
+
 
 export type SearchMode = 'hybrid' | 'dense' | 'lexical';
 
@@ -16,14 +35,14 @@ export interface SearchOptions {
   readonly languages: readonly string[];
   /** Only paths matching one of these globs, when non-empty. */
   readonly paths: readonly string[];
-  /** At most this many results from one file before other files get a turn. */
+  /** At most this many results from one file before other files get a turn (the ranking's file saturation already spreads files). */
   readonly maxPerFile: number;
-  /** Weight of the symbol-name match, in units of a first-rank RRF vote. */
-  readonly symbolBoost: number;
   /** Candidates taken from each retriever before fusion. */
   readonly candidates: number;
-  /** Score multiplier for test files when the query does not ask about tests (1 = no penalty). */
+  /** Score multiplier for tests and other secondary paths when the query does not ask about them (1 = no penalty). */
   readonly testPenalty: number;
+  /** The ranking layer's features (engine/search/ranking.ts); an ablation switches one off. */
+  readonly ranking: RankingOptions;
 }
 
 export const DEFAULT_SEARCH: SearchOptions = {
@@ -32,26 +51,26 @@ export const DEFAULT_SEARCH: SearchOptions = {
   fusion: 'rrf',
   languages: [],
   paths: [],
-  maxPerFile: 2,
-  symbolBoost: 0.5,
+  maxPerFile: Number.MAX_SAFE_INTEGER,
   candidates: 200,
   testPenalty: 0.7,
+  ranking: DEFAULT_RANKING,
 };
 
-const TEST_PATH = /(^|\/)(tests?|spec|specs|__tests__|testdata|test_?utils?)(\/|$)|(^|\/)test_[^/]*$|[._-](test|spec|tests)\.[a-z]+$|Tests?\.(java|cs|kt|swift|scala|php)$/i;
-const TEST_QUERY = /\b(tests?|testing|spec|specs|unit|mock|mocks|fixture|fixtures|assert\w*)\b/i;
+/** Every ranking feature off, with no name or path adjustments: the raw retrievers, for benchmarks. */
+export const RAW_SEARCH: Partial<SearchOptions> = { maxPerFile: Number.MAX_SAFE_INTEGER, testPenalty: 1, ranking: { disabled: [...RANKING_FEATURES] } };
 
-/** Whether a path looks like test code: test directories, `test_x.py`, `x_test.go`, `x.spec.ts`, `XTest.java`. */
-export function isTestPath(path: string): boolean {
-  return TEST_PATH.test(path);
-}
+export { isTestPath };
 
 export interface SearchHit {
   readonly chunkId: number;
   readonly path: string;
   readonly startLine: number;
   readonly endLine: number;
+  /** The raw ranking score (fusion units); comparable only within one result list. */
   readonly score: number;
+  /** The score normalised to 0–1: 1 for a chunk that every retriever ranks first. */
+  readonly relevance: number;
   readonly symbol: string | null;
   readonly kind: string;
   readonly language: string;
@@ -69,7 +88,7 @@ export interface SearchSources {
 
 /**
  * Hybrid retrieval over one workspace: exact dense scan, FTS5 BM25, fusion,
- * a symbol-name boost, filters and per-file diversity.
+ * then the ranking layer (ranking.ts), filters and per-file diversity.
  */
 export class Searcher {
   constructor(private readonly sources: SearchSources) {}
@@ -80,39 +99,64 @@ export class Searcher {
 
   async search(text: string, partial: Partial<SearchOptions> = {}): Promise<SearchHit[]> {
     const options = { ...DEFAULT_SEARCH, ...partial };
+    const ranking = options.ranking;
     const query = parseQuery(text);
+    const shape = classifyQuery(text, query.terms);
+    const constants = constantsOf(ranking);
     const acceptFile = await this.fileFilter(options);
     const mode = this.hasDense ? options.mode : 'lexical';
     const lists: RankedList[] = [];
+    const cosines = new Map<number, number>();
+    const lexical = new Set<number>();
 
     if (mode !== 'lexical') {
       const vector = await this.sources.embedQuery!(text);
       const hits = this.sources.dense!.search(vector, options.candidates, acceptFile ?? undefined);
+      for (const hit of hits) cosines.set(hit.index, hit.score);
       lists.push({ ids: hits.map((hit) => hit.index), scores: hits.map((hit) => hit.score), weight: 1 });
     }
     if (mode !== 'dense') {
       const raw = await this.sources.store.lexicalSearch(query.match, acceptFile ? options.candidates * 4 : options.candidates);
       const files = acceptFile ? await this.chunkFiles(raw.map((hit) => hit.id)) : null;
       const hits = files ? raw.filter((hit) => acceptFile!(files.get(hit.id) ?? -1)).slice(0, options.candidates) : raw;
+      for (const hit of hits) lexical.add(hit.id);
       lists.push({ ids: hits.map((hit) => hit.id), scores: hits.map((hit) => hit.score), weight: 1 });
     }
 
-    const fused = lists.length === 1 ? singleList(lists[0]!) : fuse(options.fusion, lists);
+    // A single list is fused too (RRF keeps its order), so that the ranking's boosts are in the same units in every mode.
+    const rrf = options.fusion === 'rrf';
+    const voteUnit = rrf ? 1 / (RRF_K + 1) : 1;
+    const blended = rrf && enabled(ranking, 'scoreFusion');
+    const fused = blended ? scoreAwareFusion(fuse('rrf', lists), fuse('blend', lists), voteUnit, constants.scoreFusionVotes) : fuse(options.fusion, lists);
     if (fused.size === 0) return [];
     const records = await this.sources.store.chunksByIds([...fused.keys()]);
-    const boostUnit = options.fusion === 'rrf' || lists.length === 1 ? 1 / (RRF_K + 1) : 1;
-    const scored: { record: ChunkRecord; score: number }[] = [];
-    // Implementation usually answers a question better than its tests, unless tests are what is asked for.
-    const penalizeTests = options.testPenalty !== 1 && !TEST_QUERY.test(text);
-    for (const [id, score] of fused) {
+    // A first-rank vote on the fused scale: with the score blend added, first in one list is worth 1 + scoreFusionVotes votes.
+    const vote = voteUnit * (blended ? 1 + constants.scoreFusionVotes : 1);
+    const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * vote;
+    const floor = enabled(ranking, 'relevanceFloor');
+    let candidates: Candidate<ChunkRecord>[] = [];
+    const pathFeatures = new Map<string, { named: number; prior: number }>();
+    for (const [id, fusedScore] of fused) {
       const record = records.get(id);
       if (!record) continue;
-      const boost = options.symbolBoost * boostUnit * symbolMatch(record.symbol, query);
-      const boosted = score + (lists.length === 1 && mode === 'dense' ? 0 : boost);
-      scored.push({ record, score: penalizeTests && isTestPath(record.path) ? boosted * options.testPenalty : boosted });
+      const defined = enabled(ranking, 'definitionBoost') ? definitionBoost(record, shape, constants) : 0;
+      if (floor && !passesFloor({ lexical: lexical.has(id), named: defined > 0, cosine: cosines.get(id) ?? null }, constants.cosineFloor)) continue;
+      // Path features depend on the path alone, and candidates crowd into few files: once per path.
+      let byPath = pathFeatures.get(record.path);
+      if (!byPath) {
+        byPath = {
+          named: enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0,
+          prior: enabled(ranking, 'pathPriors') ? pathPrior(record.path, text, options.testPenalty) : 1,
+        };
+        pathFeatures.set(record.path, byPath);
+      }
+      const score = (fusedScore + vote * (defined + byPath.named)) * byPath.prior;
+      candidates.push({ record, score, startLine: record.startLine, endLine: record.endLine });
     }
-    scored.sort((a, b) => b.score - a.score || a.record.id - b.record.id);
-    return diversify(scored, options.limit, options.maxPerFile).map(({ record, score }) => toHit(record, score));
+    candidates.sort((a, b) => b.score - a.score || a.record.id - b.record.id);
+    if (enabled(ranking, 'splitMerge')) candidates = mergeSplitPieces(candidates);
+    if (enabled(ranking, 'fileSaturation')) candidates = saturateByFile(candidates, constants.fileDecay, constants.fileCoherence);
+    return diversify(candidates, options.limit, options.maxPerFile).map((candidate) => toHit(candidate.record, candidate.score, relevanceOf(candidate.score, ideal), candidate));
   }
 
   /** Chunks nearest to the chunk covering `path:line`, excluding that chunk. */
@@ -121,21 +165,22 @@ export class Searcher {
     const options = { ...DEFAULT_SEARCH, maxPerFile: Number.MAX_SAFE_INTEGER, ...partial };
     const origin = await this.sources.store.chunkAt(path, line);
     if (!origin) throw new NotFoundError(`No indexed code at ${path}:${line}`, { path, line });
-    const originHit = toHit(origin, 1);
+    const originHit = toHit(origin, 1, 1);
     const acceptFile = await this.fileFilter(options);
     const vector = this.sources.dense?.vectorOf(origin.id);
     if (!vector) {
       // Lexical fallback: the origin's own identifiers as the query.
       const hits = await this.search(`${origin.symbol ?? ''} ${origin.text.slice(0, 2000)}`, { ...options, mode: 'lexical', limit: options.limit + 1 });
-      return { origin: originHit, hits: hits.filter((hit) => hit.chunkId !== origin.id).slice(0, options.limit) };
+      return { origin: originHit, hits: hits.filter((hit) => hit.chunkId !== origin.id && !isOwnFamily(origin, hit)).slice(0, options.limit) };
     }
     const dense = this.sources.dense!.search(vector, options.limit * 4 + 1, acceptFile ?? undefined, origin.id);
     const records = await this.sources.store.chunksByIds(dense.map((hit) => hit.index));
     const scored = dense.flatMap((hit) => {
       const record = records.get(hit.index);
-      return record ? [{ record, score: hit.score }] : [];
+      return record && !isOwnFamily(origin, record) ? [{ record, score: hit.score }] : [];
     });
-    return { origin: originHit, hits: diversify(scored, options.limit, options.maxPerFile).map(({ record, score }) => toHit(record, score)) };
+    // Dense scores here are cosines between two chunks, already readable as a 0–1 relevance.
+    return { origin: originHit, hits: diversify(scored, options.limit, options.maxPerFile).map(({ record, score }) => toHit(record, score, relevanceOf(score, 1))) };
   }
 
   private async fileFilter(options: SearchOptions): Promise<((fileId: number) => boolean) | null> {
@@ -158,8 +203,21 @@ export class Searcher {
   }
 }
 
-function singleList(list: RankedList): Map<number, number> {
-  return new Map(list.ids.map((id, index) => [id, list.scores[index]!]));
+/**
+ * Whether `other` is part of `origin` itself rather than code like it: the
+ * class that encloses it, its own members, or another piece of it. Such
+ * chunks share the origin's words by construction and say nothing about
+ * similar code elsewhere.
+ */
+export function isOwnFamily(
+  origin: { readonly path: string; readonly symbol: string | null; readonly parent: string | null; readonly startLine: number; readonly endLine: number },
+  other: { readonly path: string; readonly symbol: string | null; readonly startLine: number; readonly endLine: number; readonly parent?: string | null },
+): boolean {
+  if (origin.path !== other.path) return false;
+  const nests = (outer: { startLine: number; endLine: number }, inner: { startLine: number; endLine: number }) => outer.startLine <= inner.startLine && inner.endLine <= outer.endLine;
+  if (nests(other, origin) || nests(origin, other)) return true;
+  if (origin.parent !== null && other.symbol === origin.parent) return true;
+  return origin.symbol !== null && other.parent !== undefined && other.parent === origin.symbol;
 }
 
 /** Best-first, but no file takes more than `maxPerFile` places until every other candidate is placed. */
@@ -184,13 +242,14 @@ export function diversify<T extends { record: { path: string } }>(scored: readon
   return picked;
 }
 
-function toHit(record: ChunkRecord, score: number): SearchHit {
+function toHit(record: ChunkRecord, score: number, relevance: number, span: { startLine: number; endLine: number } = record): SearchHit {
   return {
     chunkId: record.id,
     path: record.path,
-    startLine: record.startLine,
-    endLine: record.endLine,
+    startLine: span.startLine,
+    endLine: span.endLine,
     score,
+    relevance,
     symbol: record.symbol,
     kind: record.kind,
     language: record.language,

@@ -47,7 +47,7 @@ describe('codegraph CLI', () => {
     assert.equal(result.status, 0, result.stderr);
     const hits = JSON.parse(result.stdout) as Record<string, unknown>[];
     assert.equal(hits.length, 3);
-    assert.deepEqual(Object.keys(hits[0]!).sort(), ['doc', 'endLine', 'kind', 'language', 'path', 'score', 'startLine', 'symbol', 'text']);
+    assert.deepEqual(Object.keys(hits[0]!).sort(), ['doc', 'endLine', 'kind', 'language', 'path', 'relevance', 'score', 'startLine', 'symbol', 'text']);
     assert.equal(hits[0]!['path'], 'python/rate_limiter.py');
     assert.ok(hits.every((hit) => !String(hit['path']).startsWith('/')));
   });

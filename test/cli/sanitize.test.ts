@@ -25,7 +25,7 @@ describe('visible', () => {
 });
 
 describe('formatHits', () => {
-  const hit: SearchHit = { chunkId: 1, path: `a\x1b[2J.py`, startLine: 1, endLine: 2, score: 0.5, symbol: 'f\x1b]0;t\x07', kind: 'function', language: 'python', text: 'def f():\n    return "\x1b]52;c;eA==\x07"', doc: null };
+  const hit: SearchHit = { chunkId: 1, path: `a\x1b[2J.py`, startLine: 1, endLine: 2, score: 0.5, relevance: 0.5, symbol: 'f\x1b]0;t\x07', kind: 'function', language: 'python', text: 'def f():\n    return "\x1b]52;c;eA==\x07"', doc: null };
 
   it('keeps its own colouring and makes repository text visible', () => {
     const output = formatHits([hit], true);

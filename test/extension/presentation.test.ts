@@ -98,7 +98,7 @@ describe('workspace status', () => {
 describe('search results for the panel', () => {
   it('carries folder, location and a highlighted snippet per hit', () => {
     const folder = { key: 'file:///w', name: 'w', root: '/w' };
-    const hit = { chunkId: 9, path: 'py/rl.py', startLine: 5, endLine: 7, score: 0.041234, symbol: 'TokenBucket', kind: 'class', language: 'python', text: 'class TokenBucket:\n    """Token bucket."""\n    pass', doc: null };
+    const hit = { chunkId: 9, path: 'py/rl.py', startLine: 5, endLine: 7, score: 0.041234, relevance: 0.5, symbol: 'TokenBucket', kind: 'class', language: 'python', text: 'class TokenBucket:\n    """Token bucket."""\n    pass', doc: null };
     const [view] = toResultViews([{ folder, hit }], 'token bucket');
     assert.deepEqual({ ...view!, snippet: undefined }, {
       id: '0:9',
@@ -111,8 +111,8 @@ describe('search results for the panel', () => {
       kind: 'class',
       language: 'python',
       score: 0.0412,
-      relevance: 1,
-      relevanceBasis: 'relative',
+      relevance: 0.5,
+      relevanceBasis: 'engine',
       snippet: undefined,
     });
     assert.equal(view!.snippet.lines[0]!.line, 5);
@@ -122,16 +122,17 @@ describe('search results for the panel', () => {
   it('shows relevance relative to the best hit, or the engine\'s normalised relevance where a hit has one', () => {
     const folder = { key: 'file:///w', name: 'w', root: '/w' };
     const base = { chunkId: 1, path: 'a.py', startLine: 1, endLine: 1, symbol: null, kind: 'block', language: 'python', text: 'x', doc: null };
-    const views = toResultViews([{ folder, hit: { ...base, score: 0.04 } }, { folder, hit: { ...base, chunkId: 2, score: 0.03 } }], 'x');
+    // Hits without an engine relevance (an engine from before the field) fall back to the relative figure.
+    const views = toResultViews([{ folder, hit: { ...base, score: 0.04 } as SearchHit }, { folder, hit: { ...base, chunkId: 2, score: 0.03 } as SearchHit }], 'x');
     assert.deepEqual(views.map((view) => [view.relevance, view.relevanceBasis]), [[1, 'relative'], [0.75, 'relative']]);
     assert.deepEqual(hitRelevance({ ...base, score: 0.04, relevance: 0.62 } as SearchHit, 0.04), { relevance: 0.62, basis: 'engine' });
-    assert.deepEqual(hitRelevance({ ...base, score: 0 }, 0), { relevance: 0, basis: 'relative' });
+    assert.deepEqual(hitRelevance({ ...base, score: 0 } as SearchHit, 0), { relevance: 0, basis: 'relative' });
   });
 
   it('restores the indentation of a method\'s first line from its file, so the snippet keeps it relative', async () => {
     const folder = { key: 'file:///w', name: 'w', root: '/w' };
     // A method's chunk text starts at `def`: its first line has lost the four spaces its body lines keep.
-    const method = { chunkId: 3, path: 'py/rl.py', startLine: 2, endLine: 3, score: 1, symbol: 'refill', kind: 'method', language: 'python', text: 'def refill(self):\n        self.tokens = 1', doc: null };
+    const method = { chunkId: 3, path: 'py/rl.py', startLine: 2, endLine: 3, score: 1, relevance: 1, symbol: 'refill', kind: 'method', language: 'python', text: 'def refill(self):\n        self.tokens = 1', doc: null };
     const topLevel = { ...method, chunkId: 4, startLine: 1, text: 'class Bucket:\n    pass' };
     const files: Record<string, string> = { '/w/py/rl.py': 'class Bucket:\n    def refill(self):\n        self.tokens = 1\n' };
     const reads: string[] = [];

@@ -4,7 +4,7 @@ import type { SearchHit } from '../../engine/index.js';
 import { PromiseCache, similarKey } from '../../extension/core/similarCache.js';
 import { countable, lensLines, lensTitle } from '../../extension/core/similarity.js';
 
-const hit = (score: number): SearchHit => ({ chunkId: 1, path: 'a.py', startLine: 1, endLine: 2, score, symbol: 'f', kind: 'function', language: 'python', text: '', doc: null });
+const hit = (score: number): SearchHit => ({ chunkId: 1, path: 'a.py', startLine: 1, endLine: 2, score, relevance: score, symbol: 'f', kind: 'function', language: 'python', text: '', doc: null });
 
 describe('similar-code cache', () => {
   it('computes each key once, also while the first computation runs', async () => {
