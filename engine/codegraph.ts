@@ -139,6 +139,13 @@ export class CodeGraph {
       batchSize: config.embedBatchSize,
       queryVector: (text) => this.queryVector(text),
       modelError: () => this.modelError,
+      onInference: async (outcome) => {
+        if (outcome.ok) return this.queryInference.recordSuccess('query');
+        // The same breaker as query embeddings: three failures in a row step down the chain.
+        if (!this.queryInference.recordFailure('query', outcome.error.message)) return;
+        await this.indexing?.catch(() => undefined); // the pool is replaced; let a running index finish first
+        await this.degrade(`embedding kept failing: ${outcome.error.message}`, outcome.failed);
+      },
     });
     this.queryCache = new LRUCache<string, Float32Array>({
       maxSize: Math.max(1, Math.floor(config.cacheBudgetMb * 1024 * 1024 * 0.25)),

@@ -39,6 +39,12 @@ export interface EmbeddingApiDeps {
   readonly queryVector?: (text: string) => Promise<Float32Array>;
   /** Why there is no model, for the error when asked to embed without one. */
   readonly modelError?: () => string | null;
+  /**
+   * Told of each inference outcome (`failed` is the model that failed), so
+   * the engine can step down its recovery chain when embedding keeps failing,
+   * as it does for searches.
+   */
+  readonly onInference?: (outcome: { readonly ok: true } | { readonly ok: false; readonly error: Error; readonly failed: Embedder }) => Promise<void>;
 }
 
 /**
@@ -146,13 +152,16 @@ export class EmbeddingApi {
 
   private async measured<T>(texts: number, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    const embedder = this.deps.embedder();
     try {
       const result = await work();
       this.deps.metrics.counters.embeds += texts;
       this.deps.metrics.embedLatency.record((performance.now() - started) / texts);
+      await this.deps.onInference?.({ ok: true });
       return result;
     } catch (error) {
       this.deps.metrics.recordError(error);
+      if ((error as { code?: unknown }).code === 'INFERENCE' && embedder) await this.deps.onInference?.({ ok: false, error: error as Error, failed: embedder });
       throw error;
     }
   }

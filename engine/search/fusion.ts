@@ -24,17 +24,16 @@ export interface RankedList {
 export const RRF_K = 60;
 
 /**
- * RRF; candidates a retriever scores equally share the rank of the first of
- * them, so the order storage happens to return ties in (rowids, which differ
- * between an incrementally maintained index and a clean one) never changes a
- * vote. Lists are best-first.
+ * Equal scores share the better rank ("1224" ranking): the order among them is
+ * the store's row order, which depends on the index's history, and a clean and
+ * an incrementally updated index of the same tree must rank alike.
  */
 export function reciprocalRankFusion(lists: readonly RankedList[], k = RRF_K): Map<number, number> {
   const fused = new Map<number, number>();
   for (const list of lists) {
     let rank = 0;
     list.ids.forEach((id, index) => {
-      if (index > 0 && list.scores[index] !== list.scores[index - 1]) rank = index;
+      if (index === 0 || list.scores[index] !== list.scores[index - 1]) rank = index;
       fused.set(id, (fused.get(id) ?? 0) + list.weight / (k + rank + 1));
     });
   }

@@ -347,7 +347,7 @@ export function mergeSplitPieces<R extends RankedChunkInfo & { readonly startLin
  * 0 / 0.25 / 0.5 gave 0.789 / 0.807 / 0.805; without the feature (the old
  * hard cap off too) 0.804 → 0.788.
  */
-export function saturateByFile<C extends { readonly record: { readonly path: string }; readonly score: number }>(candidates: readonly C[], decay = 0.5, coherence = 0.25): C[] {
+export function saturateByFile<C extends { readonly record: { readonly path: string; readonly startLine: number }; readonly score: number }>(candidates: readonly C[], decay = 0.5, coherence = 0.25): C[] {
   const byFile = new Map<string, C[]>();
   for (const candidate of candidates) {
     const list = byFile.get(candidate.record.path);
@@ -356,7 +356,8 @@ export function saturateByFile<C extends { readonly record: { readonly path: str
   }
   const out: C[] = [];
   for (const list of byFile.values()) {
-    list.sort((a, b) => b.score - a.score);
+    // Equal scores decay in file order, not in row-id order (which depends on the index's history).
+    list.sort((a, b) => b.score - a.score || a.record.startLine - b.record.startLine);
     let further = 0;
     list.forEach((candidate, index) => {
       if (index > 0) further += candidate.score * decay ** index;

@@ -200,6 +200,8 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
   const db = await Database.open(cachePath);
   try {
     // Who owns the file is settled before anything writes to it (journal mode, migrations).
+    // Wait for other processes' locks from the first statement on (this setting writes nothing).
+    await db.exec('PRAGMA busy_timeout = 5000');
     // One statement, so one snapshot: another process may be creating this cache right now (tables and version commit together).
     const found = await db.get<{ names: string | null; version: number }>(
       "SELECT (SELECT group_concat(name, char(31)) FROM sqlite_schema WHERE type = 'table') AS names, (SELECT user_version FROM pragma_user_version) AS version",
@@ -209,7 +211,8 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
     const owner = classifyOwner(header, tables, userVersion);
     if (owner === 'foreign') throw foreignDatabase(cachePath);
     if (userVersion > SCHEMA_VERSION) throw newerSchema(cachePath, userVersion, SCHEMA_VERSION);
-    await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;');
+    await useWriteAheadLog(db);
+    await db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;');
     await migrate(db);
     if ((header?.applicationId ?? 0) !== CODEGRAPH_APPLICATION_ID) await db.exec(`PRAGMA application_id = ${CODEGRAPH_APPLICATION_ID}`);
     await checkStructure(db, cachePath);
@@ -221,6 +224,25 @@ export async function openCacheDatabase(cachePath: string): Promise<Database> {
     throw error;
   }
   return db;
+}
+
+/**
+ * Switches a new cache to WAL (a cache keeps the mode). The switch needs the file to
+ * itself and SQLite answers SQLITE_BUSY at once, without waiting, while another
+ * process opening the same new cache holds it: retry for a while.
+ */
+async function useWriteAheadLog(db: Database): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode');
+      if (mode?.journal_mode === 'wal') return;
+      await db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + attempt * 5));
+    }
+  }
 }
 
 /**

@@ -260,17 +260,42 @@ describe('Prometheus rendering', () => {
   });
 });
 
+/** A copy of the tiny model that loads but fails at inference: every word id is past the embedding table. */
+function failingModel(dir: string): string {
+  cpSync(TINY_MODEL, dir, { recursive: true });
+  const tokenizer = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+  for (const token of Object.keys(tokenizer.model.vocab)) if (!token.startsWith('[')) tokenizer.model.vocab[token]! += 1_000_000;
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  const manifest = JSON.parse(readFileSync(join(dir, 'codegraph-model.json'), 'utf8')) as { id: string };
+  writeFileSync(join(dir, 'codegraph-model.json'), JSON.stringify({ ...manifest, id: 'failing-model-test' }));
+  return dir;
+}
+
 describe('engine library API: model-degraded event', () => {
+  it('steps down the recovery chain after three failed embeddings in a row, as for searches', async () => {
+    const workspace = copyFixtureWorkspace();
+    const failing = failingModel(join(workspace.cache, '..', 'failing-model'));
+    const graph = await CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: failing, workers: 1 }, { onModelError: 'fallback', fallbackModelDir: TINY_MODEL });
+    try {
+      const events: ModelDegradedEvent[] = [];
+      graph.events.on('model-degraded', (event) => events.push(event));
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await rejectsWith(graph.embedCode('x = 1'), 'INFERENCE', /Inference failed/);
+        assert.equal(events.length, attempt < 3 ? 0 : 1, `after failure ${attempt}`);
+      }
+      assert.match(events[0]!.reason, /embedding kept failing/);
+      assert.match(events[0]!.to ?? '', /^codegraph-tiny-test@/);
+      assert.equal((await graph.embedCode('x = 1')).length, 32);
+      assert.match((await graph.status()).modelId ?? '', /^codegraph-tiny-test@/);
+    } finally {
+      await graph.dispose();
+      workspace.cleanup();
+    }
+  });
+
   it('announces the step down the recovery chain, and embedding then uses the model that serves', async () => {
     const workspace = copyFixtureWorkspace();
-    // A copy of the tiny model that loads but fails at inference: every word id is past the embedding table.
-    const failing = join(workspace.cache, '..', 'failing-model');
-    cpSync(TINY_MODEL, failing, { recursive: true });
-    const tokenizer = JSON.parse(readFileSync(join(failing, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
-    for (const token of Object.keys(tokenizer.model.vocab)) if (!token.startsWith('[')) tokenizer.model.vocab[token]! += 1_000_000;
-    writeFileSync(join(failing, 'tokenizer.json'), JSON.stringify(tokenizer));
-    const manifest = JSON.parse(readFileSync(join(failing, 'codegraph-model.json'), 'utf8')) as { id: string };
-    writeFileSync(join(failing, 'codegraph-model.json'), JSON.stringify({ ...manifest, id: 'failing-model-test' }));
+    const failing = failingModel(join(workspace.cache, '..', 'failing-model'));
     const graph = await CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: failing, workers: 1 }, { onModelError: 'fallback', fallbackModelDir: TINY_MODEL });
     try {
       const events: ModelDegradedEvent[] = [];
