@@ -80,7 +80,9 @@ run(process.execPath, [join(root, 'esbuild.config.mjs'), '--production']);
 const stage = mkdtempSync(join(tmpdir(), 'codegraph-vsix-'));
 try {
   const copy = (path, to = path) => cpSync(join(root, path), join(stage, to), { recursive: true });
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // `files` lists what the npm package (the CLI) ships; the .vsix is chosen by .vscodeignore, and vsce refuses both at once.
+  const { files: _npmFiles, ...extensionManifest } = manifest;
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(extensionManifest, null, 2)}\n`);
   copy('.vscodeignore');
   copy(join('extension', 'README.md'), 'README.md');
   copy(join('extension', 'media'), join('extension', 'media'));
