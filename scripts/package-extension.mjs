@@ -100,7 +100,7 @@ try {
   copy(join('extension', 'api.d.ts'), join('dist', 'api.d.ts'));
   copy('package.nls.json');
   if (existsSync(join(root, 'l10n'))) copy('l10n');
-  for (const license of ['LICENSE', 'LICENSE.md', 'LICENSE.txt']) if (existsSync(join(root, license))) copy(license);
+  for (const license of ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md']) if (existsSync(join(root, license))) copy(license);
   const stageModules = join(stage, 'dist', 'node_modules');
   mkdirSync(stageModules, { recursive: true });
   for (const [name, keep] of Object.entries(RUNTIME_PACKAGES)) stagePackage(name, keep, stageModules);
