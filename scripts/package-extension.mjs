@@ -85,9 +85,6 @@ try {
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(extensionManifest, null, 2)}\n`);
   copy('.vscodeignore');
   copy(join('extension', 'README.md'), 'README.md');
-  // The licence, and the notices for what the .vsix bundles: ONNX Runtime, the grammars, the model's data sources.
-  copy('LICENSE');
-  copy('THIRD_PARTY_NOTICES.md');
   copy(join('extension', 'media'), join('extension', 'media'));
   copy('dist');
   copy('grammars');
@@ -103,7 +100,7 @@ try {
   copy(join('extension', 'api.d.ts'), join('dist', 'api.d.ts'));
   copy('package.nls.json');
   if (existsSync(join(root, 'l10n'))) copy('l10n');
-  for (const license of ['LICENSE', 'LICENSE.md', 'LICENSE.txt']) if (existsSync(join(root, license))) copy(license);
+  for (const license of ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md']) if (existsSync(join(root, license))) copy(license);
   const stageModules = join(stage, 'dist', 'node_modules');
   mkdirSync(stageModules, { recursive: true });
   for (const [name, keep] of Object.entries(RUNTIME_PACKAGES)) stagePackage(name, keep, stageModules);

@@ -235,7 +235,7 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
     const installed = readdirSync(extensionsDir).filter((name) => name.startsWith('codegraph.codegraph-'));
     assert.equal(installed.length, 1, `expected the extension in ${extensionsDir}, found ${readdirSync(extensionsDir).join(', ')}`);
     const root = join(extensionsDir, installed[0]!);
-    for (const file of ['dist/extension.js', 'dist/worker.js', 'dist/webview/main.js', 'dist/api.d.ts', 'grammars/grammars.json', 'models/default.json', 'package.nls.json', 'l10n/bundle.l10n.json']) {
+    for (const file of ['LICENSE.txt', 'THIRD_PARTY_NOTICES.md', 'dist/extension.js', 'dist/worker.js', 'dist/webview/main.js', 'dist/api.d.ts', 'grammars/grammars.json', 'models/default.json', 'package.nls.json', 'l10n/bundle.l10n.json']) {
       assert.ok(existsSync(join(root, file)), `packaged extension lacks ${file}`);
     }
     // It ships what a user runs: the default model alone, without the list of packages it was trained on.
