@@ -289,6 +289,8 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       const badges = await until(() => frame.locator('li.result .language').allInnerTexts(), (values) => values.length > 0 && values.every((value) => value === 'csharp'), 20_000, 'only C# results');
       assert.ok(badges.length > 0);
       await frame.locator('#language').selectOption('');
+      // A question that Go and Rust code answers: the relevance floor leaves out code that matches nothing.
+      await search(workbench, 'insert a route, multiply a matrix');
       await frame.locator('#paths').fill('go/**, rust/**');
       await until(() => resultPaths(frame), (paths) => paths.length > 0 && paths.every((path) => path.startsWith('go/') || path.startsWith('rust/')), 20_000, 'only go/ and rust/ results');
       // No file matches: the panel says so.
