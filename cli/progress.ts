@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { IndexProgress } from '../engine/index.js';
+import { restoreTerminal } from './interrupt.js';
 
 export interface ProgressReporter {
   readonly update: (progress: IndexProgress) => void;
@@ -12,7 +13,10 @@ export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): 
   // The bar hides the cursor and turns line wrap off while it draws; whatever ends the
   // process (Ctrl-C, SIGTERM, an error, a normal exit) must turn both back on.
   const restore = () => {
-    if (active) stream.write('\x1b[?25h\x1b[?7h\n');
+    if (active) {
+      restoreTerminal(stream);
+      stream.write('\n');
+    }
     active = false;
   };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -28,3 +28,15 @@ export function defaultModelId(): string {
   const { default: name } = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'default.json'), 'utf8')) as { default: string };
   return (JSON.parse(readFileSync(join(REPO_ROOT, 'models', name, 'codegraph-model.json'), 'utf8')) as { id: string }).id;
 }
+
+/** A Python function the fixture workspace does not have: tests add it and expect search to find it. */
+export const LEVENSHTEIN_PY = `def levenshtein_distance(source, target):
+    """Edit distance: the fewest insertions, deletions and substitutions turning source into target."""
+    previous = list(range(len(target) + 1))
+    for i, left in enumerate(source, 1):
+        current = [i]
+        for j, right in enumerate(target, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+        previous = current
+    return previous[-1]
+`;

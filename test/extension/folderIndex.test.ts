@@ -6,7 +6,7 @@ import { CodeGraph, defaultModelDir } from '../../engine/index.js';
 import { EngineUnavailableError } from '../../extension/core/errors.js';
 import { FolderIndex, type EngineOpener, type FolderActivity, type FolderEngineSettings } from '../../extension/core/folderIndex.js';
 import type { Logger } from '../../extension/core/logger.js';
-import { copyFixtureWorkspace, defaultModelId, tempDir, TINY_MODEL } from '../helpers.js';
+import { copyFixtureWorkspace, defaultModelId, LEVENSHTEIN_PY, tempDir, TINY_MODEL } from '../helpers.js';
 
 const open: EngineOpener = (input, options) => CodeGraph.open(input, options);
 
@@ -16,18 +16,6 @@ function recordingLogger(): Logger & { lines: string[] } {
   return { lines, trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: (message) => lines.push(`error ${message}`) };
 }
 
-const LEVENSHTEIN = `
-
-def levenshtein_distance(source, target):
-    """Edit distance between two strings."""
-    previous = list(range(len(target) + 1))
-    for i, left in enumerate(source, 1):
-        current = [i]
-        for j, right in enumerate(target, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
-        previous = current
-    return previous[-1]
-`;
 
 describe('a folder index on the real engine', () => {
   const workspace = copyFixtureWorkspace();
@@ -64,7 +52,7 @@ describe('a folder index on the real engine', () => {
 
   it('indexes a changed file reported by an event, and bumps the generation', async () => {
     const before = index.generation;
-    appendFileSync(join(workspace.root, 'python', 'app.py'), LEVENSHTEIN);
+    appendFileSync(join(workspace.root, 'python', 'app.py'), `\n\n${LEVENSHTEIN_PY}`);
     index.notifyChanged('python/app.py');
     const snapshot = await index.whenSettled();
     assert.equal(snapshot.lastSummary?.filesChanged, 1);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { copyFixtureWorkspace, FIXTURES, REPO_ROOT, TINY_MODEL } from '../helpers.js';
+import { copyFixtureWorkspace, FIXTURES, LEVENSHTEIN_PY, REPO_ROOT, TINY_MODEL } from '../helpers.js';
 
 interface Hit {
   path: string;
@@ -16,16 +16,6 @@ interface Hit {
   snippet: string;
 }
 
-const LEVENSHTEIN = `def levenshtein_distance(source, target):
-    """Edit distance: the fewest insertions, deletions and substitutions turning source into target."""
-    previous = list(range(len(target) + 1))
-    for i, left in enumerate(source, 1):
-        current = [i]
-        for j, right in enumerate(target, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
-        previous = current
-    return previous[-1]
-`;
 
 describe('codegraph mcp (SDK client over stdio)', () => {
   const workspace = copyFixtureWorkspace();
@@ -117,7 +107,7 @@ describe('codegraph mcp (SDK client over stdio)', () => {
     const initial = await status();
     assert.equal(initial.stale, false);
     assert.equal(initial.initialIndex, 'ready');
-    writeFileSync(join(workspace.root, 'python', 'strings.py'), LEVENSHTEIN);
+    writeFileSync(join(workspace.root, 'python', 'strings.py'), LEVENSHTEIN_PY);
     let sawStale = false;
     const deadline = Date.now() + 20_000;
     for (;;) {
