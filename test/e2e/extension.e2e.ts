@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { startFakeHub, type FakeHub } from '../fakeHub.js';
-import { defaultModelId, REPO_ROOT, tempDir, TINY_MODEL } from '../helpers.js';
+import { defaultModelId, LEVENSHTEIN_PY, REPO_ROOT, tempDir, TINY_MODEL } from '../helpers.js';
 import { packApiProbe, runProbe } from './harness/apiProbe.js';
 import { BASE_SETTINGS, openSession, type Session } from './harness/session.js';
 import { until, type Workbench } from './harness/workbench.js';
@@ -316,23 +316,7 @@ describe('CodeGraph in VS Code (code-server)', { timeout: 600_000 }, () => {
       // Before the edit, no such function exists anywhere.
       await frame.locator('#state', { hasText: /result/ }).waitFor({ timeout: 30_000 });
       assert.equal(await frame.locator('li.result .symbol', { hasText: 'levenshtein_distance' }).count(), 0);
-      appendFileSync(
-        join(session!.workspace, 'python', 'app.py'),
-        [
-          '',
-          '',
-          'def levenshtein_distance(source, target):',
-          '    """Edit distance: the fewest insertions, deletions and substitutions turning source into target."""',
-          '    previous = list(range(len(target) + 1))',
-          '    for i, left in enumerate(source, 1):',
-          '        current = [i]',
-          '        for j, right in enumerate(target, 1):',
-          '            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))',
-          '        previous = current',
-          '    return previous[-1]',
-          '',
-        ].join('\n'),
-      );
+      appendFileSync(join(session!.workspace, 'python', 'app.py'), `\n\n${LEVENSHTEIN_PY}`);
       // No retyping: the watcher re-indexes the file and the panel refreshes its results.
       const hit = frame.locator('li.result', { has: frame.locator('.symbol', { hasText: 'levenshtein_distance' }) }).first();
       await hit.waitFor({ timeout: 60_000 });
