@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError, TokenizationError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
-import { preprocessText } from './preprocess.js';
+import { preprocessIntoCodes, preprocessText } from './preprocess.js';
 import { FastWordPiece } from './wordpiece.js';
 
 /** Characters kept per token before tokenizing; bounds work on huge inputs without changing results. */
@@ -13,13 +13,24 @@ const CHAR_GUARD_PER_TOKEN = 16;
  * pre-processing and prefixes applied first and truncation to the window.
  */
 export class TextTokenizer {
+  /** Scratch for the pre-processed text as UTF-16 code units (one tokenizer per thread). */
+  private codes = new Uint16Array(16384);
+  /**
+   * True when no pre-processed text can hold an added token: each has an ASCII capital, and
+   * splitting identifiers or lower-casing leaves none in the text (the prefix is checked apart).
+   */
+  private readonly addedTokensImpossible: boolean;
+
   private constructor(
     private readonly tokenizer: Tokenizer,
     private readonly fast: FastWordPiece | null,
     private readonly manifest: ModelManifest,
     /** Tokens at the end that truncation keeps: the post-processor's closing special tokens. */
     private readonly keptTail: number,
-  ) {}
+  ) {
+    const removesCapitals = manifest.preprocess.includes('split-identifiers') || manifest.preprocess.includes('lowercase');
+    this.addedTokensImpossible = removesCapitals && (fast?.addedTokens ?? []).every((token) => /[A-Z]/.test(token));
+  }
 
   static load(path: string, manifest: ModelManifest, modelDir: string): TextTokenizer {
     let json: unknown;
@@ -49,19 +60,43 @@ export class TextTokenizer {
   /** `encode`, also saying whether the text was cut to fit the model's window. */
   encodeDetailed(text: string, role: 'query' | 'document'): { ids: number[]; truncated: boolean } {
     const prefix = role === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
-    const guarded = text.length > this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN ? text.slice(0, this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN) : text;
-    const prepared = prefix + preprocessText(guarded, this.manifest.preprocess);
+    const guard = this.manifest.maxTokens * CHAR_GUARD_PER_TOKEN;
+    const guardCut = text.length > guard;
+    const end = guardCut ? guard : text.length;
+    const prepare = () => prefix + preprocessText(guardCut ? text.slice(0, guard) : text, this.manifest.preprocess);
     let ids: number[];
     try {
-      ids = this.fast?.handles(prepared) ? this.fast.encode(prepared) : (this.tokenizer.encode(prepared).ids as number[]);
+      ids = this.fast ? this.encodeFast(this.fast, prefix, text, end, prepare) : (this.tokenizer.encode(prepare()).ids as number[]);
     } catch (error) {
-      throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepared.slice(0, 80) }, { cause: error });
+      throw new TokenizationError(`Tokenization failed: ${(error as Error).message}`, { sample: prepare().slice(0, 80) }, { cause: error });
     }
-    const guardCut = guarded.length < text.length;
     if (ids.length <= this.manifest.maxTokens) return { ids, truncated: guardCut };
     // Cut the text, not the closing special tokens ([SEP], </s>, an EOS) the model expects.
     const tail = Math.min(this.keptTail, this.manifest.maxTokens - 1);
-    return { ids: [...ids.slice(0, this.manifest.maxTokens - tail), ...ids.slice(ids.length - tail)], truncated: true };
+    const closing = ids.slice(ids.length - tail);
+    ids.length = this.manifest.maxTokens - tail;
+    for (const id of closing) ids.push(id);
+    return { ids, truncated: true };
+  }
+
+  /**
+   * The pre-processed text as code units in a reused buffer (ASCII texts are
+   * pre-processed there directly; others through the string steps), then the
+   * char-code WordPiece; texts holding an added token go to the general tokenizer.
+   */
+  private encodeFast(fast: FastWordPiece, prefix: string, text: string, end: number, prepare: () => string): number[] {
+    const needed = prefix.length + 2 * end;
+    if (this.codes.length < needed) this.codes = new Uint16Array(Math.max(needed, this.codes.length * 2));
+    let length = preprocessIntoCodes(prefix, text, end, this.manifest.preprocess, this.codes);
+    let prepared: string | null = null;
+    if (length < 0) {
+      prepared = prepare();
+      if (this.codes.length < prepared.length) this.codes = new Uint16Array(prepared.length * 2);
+      for (let index = 0; index < prepared.length; index++) this.codes[index] = prepared.charCodeAt(index);
+      length = prepared.length;
+    }
+    if (!(this.addedTokensImpossible && prefix === '') && fast.containsAddedToken(this.codes, length)) return this.tokenizer.encode(prepared ?? prepare()).ids as number[];
+    return fast.encodeCodes(this.codes, length);
   }
 }
 

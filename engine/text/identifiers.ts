@@ -65,3 +65,87 @@ export function distinctIdentifiers(text: string, limit = 200): string[] {
   }
   return [...seen];
 }
+
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 3;
+const JOINER = 4;
+/** ASCII classes for identifier scanning: letters by case, digits, and `_`/`$`; 0 for the rest. */
+const IDENTIFIER_CLASS = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 65; code <= 90; code++) table[code] = UPPER;
+  for (let code = 97; code <= 122; code++) table[code] = LOWER;
+  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
+  table[95] = JOINER;
+  table[36] = JOINER;
+  return table;
+})();
+
+/**
+ * `splitIdentifiersInText(text.slice(0, end))` written as UTF-16 code units
+ * into `out` from `offset`; returns the end offset. `out` needs room for
+ * `2 * end` units: splitting at most doubles an identifier. Same rules as
+ * `splitIdentifier` (the CAMEL_PARTS regex), by char class instead of regex,
+ * so the embedding's tokenizer makes no strings. Identifiers are ASCII; other
+ * characters are copied, through `mapOther` when given (it maps each
+ * non-ASCII unit, 0 meaning "cannot map": the call then returns -1).
+ */
+export function splitIdentifiersIntoCodes(text: string, end: number, out: Uint16Array, offset: number, mapOther: Uint16Array | null = null): number {
+  const classes = IDENTIFIER_CLASS;
+  let written = offset;
+  let index = 0;
+  while (index < end) {
+    const code = text.charCodeAt(index);
+    if (code >= 128) {
+      const mapped = mapOther ? mapOther[code]! : code;
+      if (mapped === 0) return -1;
+      out[written++] = mapped;
+      index++;
+      continue;
+    }
+    const kind = classes[code]!;
+    // An identifier starts at a letter, `_` or `$`; digits outside one are copied.
+    if (kind === 0 || kind === DIGIT) {
+      out[written++] = code;
+      index++;
+      continue;
+    }
+    let stop = index + 1;
+    while (stop < end) {
+      const next = text.charCodeAt(stop);
+      if (next >= 128 || classes[next] === 0) break;
+      stop++;
+    }
+    let parts = 0;
+    let at = index;
+    while (at < stop) {
+      const first = classes[text.charCodeAt(at)]!;
+      if (first === JOINER) {
+        at++;
+        continue;
+      }
+      let partEnd = at + 1;
+      if (first === UPPER) {
+        while (partEnd < stop && classes[text.charCodeAt(partEnd)] === UPPER) partEnd++;
+        if (partEnd < stop && classes[text.charCodeAt(partEnd)] === LOWER) {
+          // `HTTPResponse`: the run's last capital starts the next part; a single capital leads its lower-case run.
+          if (partEnd - at >= 2) partEnd--;
+          else while (partEnd < stop && classes[text.charCodeAt(partEnd)] === LOWER) partEnd++;
+        }
+      } else {
+        while (partEnd < stop && classes[text.charCodeAt(partEnd)] === first) partEnd++;
+      }
+      if (parts > 0) out[written++] = 32;
+      for (let char = at; char < partEnd; char++) {
+        const unit = text.charCodeAt(char);
+        out[written++] = classes[unit] === UPPER ? unit + 32 : unit;
+      }
+      parts++;
+      at = partEnd;
+    }
+    // Only `_` and `$`: kept as they are.
+    if (parts === 0) for (let char = index; char < stop; char++) out[written++] = text.charCodeAt(char);
+    index = stop;
+  }
+  return written;
+}

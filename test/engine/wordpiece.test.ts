@@ -3,8 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { readModelManifest } from '../../engine/embedding/manifest.js';
-import { preprocessText } from '../../engine/embedding/preprocess.js';
+import { ReferenceTokenizer } from '../../bench/speed/referenceTokenizer.js';
+import { readModelManifest, type PreprocessStep } from '../../engine/embedding/manifest.js';
+import { preprocessIntoCodes, preprocessText } from '../../engine/embedding/preprocess.js';
 import { TextTokenizer } from '../../engine/embedding/tokenizer.js';
 import { FastWordPiece } from '../../engine/embedding/wordpiece.js';
 import { FIXTURE_WORKSPACE, REPO_ROOT, TINY_MODEL } from '../helpers.js';
@@ -62,4 +63,59 @@ describe('TextTokenizer run by run', () => {
       }
     });
   }
+});
+
+/** Inputs where a char-code tokenizer could part from the string one. */
+function trickyTexts(): string[] {
+  const longWord = 'x'.repeat(101);
+  return [
+    'naïve café Ünïcödé — 数据库连接 😀 x² ﬁle Straße ẞ',
+    'ΣΑΣ ΑΣ. Σ ΑΣb aΣ a_Σ fooΣ ΣIGMA ς σ', // final sigma depends on neighbours
+    'İstanbul İ ı K Å (Kelvin and Angstrom signs lower-case to ASCII)',
+    'lone \ud800 high, lone \udc00 low, pair \ud83d\ude00, reversed \ude00\ud83d',
+    `${longWord} ${'ab'.repeat(60)} ${'parse'.repeat(25)}Response`,
+    '\u0001\u0002 \u007f control and [UNK] [PAD] [unk] added tokens',
+    'tabs\tnbsp\u00a0line\u2028sep zero\ufeffwidth ideographic\u3000space',
+    'parseHTTPResponse2 XMLHttpRequest __init__ _ $ $$ _$ a$b $scope 3d 123abc abc123def HTTP2Server getX iOS',
+    '##weird ##tokens # ## ### ...!!! ??',
+    '',
+    '   ',
+    'const rateLimiter = new TokenBucket(); // ÉTAT élevé',
+    'word '.repeat(700), // past the window: truncated, the last token kept
+    `${'y'.repeat(9000)} tail`, // past the character guard
+  ];
+}
+
+describe('char-code tokenizer', () => {
+  for (const model of [TINY_MODEL, join(REPO_ROOT, 'models', 'codegraph-code-v2'), join(REPO_ROOT, 'models', 'codegraph-rp-v0')]) {
+    it(`gives the string reference's ids and truncation flags for tricky inputs (${model.split('/').pop()})`, () => {
+      const base = readModelManifest(model);
+      const path = join(model, base.tokenizer);
+      const manifests = [base, { ...base, queryPrefix: 'Query: ', documentPrefix: 'code', preprocess: ['split-identifiers', 'collapse-whitespace', 'lowercase'] as const }, { ...base, preprocess: ['lowercase', 'split-identifiers'] as const }, { ...base, preprocess: ['collapse-whitespace'] as const }];
+      const texts = [...trickyTexts(), ...filesUnder(FIXTURE_WORKSPACE).map((file) => readFileSync(file, 'utf8'))];
+      for (const manifest of manifests) {
+        const tokenizer = TextTokenizer.load(path, manifest, model);
+        const reference = new ReferenceTokenizer(path, manifest);
+        for (const text of texts) {
+          for (const role of ['document', 'query'] as const) {
+            assert.deepEqual(tokenizer.encodeDetailed(text, role), reference.encodeDetailed(text, role), `${manifest.preprocess.join(',')} ${role}: ${text.slice(0, 40)}`);
+          }
+        }
+      }
+    });
+  }
+
+  it('pre-processes into code units exactly as the string steps do', () => {
+    const orders: PreprocessStep[][] = [[], ['split-identifiers'], ['lowercase'], ['collapse-whitespace'], ['split-identifiers', 'lowercase'], ['split-identifiers', 'collapse-whitespace', 'lowercase'], ['lowercase', 'collapse-whitespace']];
+    const out = new Uint16Array(1 << 16);
+    for (const text of trickyTexts()) {
+      for (const steps of orders) {
+        const length = preprocessIntoCodes('P: ', text, text.length, steps, out);
+        const expected = `P: ${preprocessText(text, steps)}`;
+        // -1 only where the string path is needed: context-dependent lower case, or text it could not map.
+        if (length < 0) assert.ok(steps.includes('lowercase') && /[\u03a3\u0130\ud800-\udfff]/.test(text), `${steps.join(',')}: ${text.slice(0, 40)}`);
+        else assert.equal(String.fromCharCode(...out.subarray(0, length)), expected, `${steps.join(',')}: ${text.slice(0, 40)}`);
+      }
+    }
+  });
 });
