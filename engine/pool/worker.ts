@@ -13,7 +13,7 @@ import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
-import { encodeInt8Blob, quantizeInt8 } from '../vectors/quantize.js';
+import { quantizeInt8Blobs } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
 const config = workerData as WorkerConfig;
@@ -91,7 +91,7 @@ async function embed(task: EmbedTask): Promise<WorkerResult> {
     return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: [], vectors: detailed.vectors, truncated: detailed.truncated };
   }
   const vectors = await model.embed(task.texts, task.role ?? 'document', task.languages);
-  return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: vectors.map((vector) => encodeInt8Blob(quantizeInt8(vector))) };
+  return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: quantizeInt8Blobs(vectors) };
 }
 
 /**

@@ -12,5 +12,5 @@ export {
   type PcaFitOptions,
   type PcaProjection,
 } from './pca.js';
-export { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8, type QuantizedVector } from './quantize.js';
+export { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8, quantizeInt8Blobs, type QuantizedVector } from './quantize.js';
 export { dot, Int8Matrix, topK, type Scored } from './similarity.js';

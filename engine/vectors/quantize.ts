@@ -36,6 +36,40 @@ export function encodeInt8Blob(quantized: QuantizedVector): Buffer {
   return buffer;
 }
 
+/**
+ * `encodeInt8Blob(quantizeInt8(vector))` for each vector, the same bytes, with
+ * one allocation for all of them (views into one buffer) and no intermediate
+ * objects: what a worker returns for a batch.
+ */
+export function quantizeInt8Blobs(vectors: readonly Float32Array[]): Buffer[] {
+  let total = 0;
+  for (const vector of vectors) total += 4 + vector.length;
+  const bytes = new ArrayBuffer(total);
+  const view = new DataView(bytes);
+  const values = new Int8Array(bytes);
+  const blobs = new Array<Buffer>(vectors.length);
+  let offset = 0;
+  for (let index = 0; index < vectors.length; index++) {
+    const vector = vectors[index]!;
+    const length = vector.length;
+    let max = 0;
+    for (let i = 0; i < length; i++) {
+      const magnitude = Math.abs(vector[i]!);
+      if (magnitude > max) max = magnitude;
+    }
+    // All zeros stays zeros with scale 0, as in quantizeInt8 (the buffer starts zeroed).
+    if (max !== 0) {
+      view.setFloat32(offset, max / 127, true);
+      const inverse = 127 / max;
+      const start = offset + 4;
+      for (let i = 0; i < length; i++) values[start + i] = Math.round(vector[i]! * inverse);
+    }
+    blobs[index] = Buffer.from(bytes, offset, 4 + length);
+    offset += 4 + length;
+  }
+  return blobs;
+}
+
 export function decodeInt8Blob(blob: Uint8Array): QuantizedVector {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const scale = view.getFloat32(0, true);

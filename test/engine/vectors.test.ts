@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8 } from '../../engine/vectors/quantize.js';
+import { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8, quantizeInt8Blobs } from '../../engine/vectors/quantize.js';
 import { dot, Int8Matrix, topK } from '../../engine/vectors/similarity.js';
 
 function randomUnit(dimension: number, seed: number): Float32Array {
@@ -33,6 +33,13 @@ describe('int8 quantisation', () => {
 
   it('handles the zero vector', () => {
     assert.equal(quantizeInt8(new Float32Array(4)).scale, 0);
+  });
+
+  it('writes a batch of blobs with the same bytes as one vector at a time', () => {
+    const vectors = [randomUnit(256, 3), new Float32Array(256), randomUnit(64, 4), Float32Array.from([0.5, -0.5, 0.25, 1 / 254]), new Float32Array(0)];
+    const blobs = quantizeInt8Blobs(vectors);
+    assert.equal(blobs.length, vectors.length);
+    vectors.forEach((vector, index) => assert.deepEqual(new Uint8Array(blobs[index]!), new Uint8Array(encodeInt8Blob(quantizeInt8(vector))), `vector ${index}`));
   });
 });
 
