@@ -94,7 +94,12 @@ export class CodeParser {
   }
 }
 
-/** Share of the source covered by ERROR nodes at any depth (outermost ones counted, not their insides). */
+/**
+ * Share of the source covered by ERROR nodes at any depth (outermost ones
+ * counted, not their insides). Only subtrees that hold an error are entered:
+ * the others cannot contain an ERROR node, and skipping them keeps this walk
+ * to the paths down to the errors instead of a second pass over every node.
+ */
 function errorShare(root: SyntaxNode, length: number): number {
   if (length === 0) return 0;
   let errorChars = 0;
@@ -104,7 +109,7 @@ function errorShare(root: SyntaxNode, length: number): number {
     for (;;) {
       const isError = cursor.nodeType === 'ERROR';
       if (isError) errorChars += cursor.endIndex - cursor.startIndex;
-      if (!isError && cursor.gotoFirstChild()) {
+      if (!isError && (depth === 0 || cursor.currentNode.hasError) && cursor.gotoFirstChild()) {
         depth++;
         continue;
       }

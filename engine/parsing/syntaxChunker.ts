@@ -3,7 +3,7 @@ import { distinctIdentifiers } from '../text/identifiers.js';
 import type { Chunk, ChunkedFile, ChunkingOptions, ChunkMetrics, FileDefinition } from './chunk.js';
 import type { ChunkKind, LanguageSpec } from './languages.js';
 import { splitByChars } from './lineChunker.js';
-import type { SyntaxNode } from './syntax.js';
+import type { SyntaxLanguage, SyntaxNode } from './syntax.js';
 
 interface Definition {
   /** The node that defines the symbol (its body and name live here). */
@@ -12,6 +12,29 @@ interface Definition {
   readonly outer: SyntaxNode;
   readonly kind: ChunkKind;
   readonly name: string | null;
+}
+
+/** Per grammar: whether each node type is named, and its name (`ERROR` where it has none, as the cursor says). */
+interface NodeKinds {
+  readonly named: Uint8Array;
+  readonly names: readonly string[];
+}
+const nodeKindsByLanguage = new WeakMap<SyntaxLanguage, NodeKinds>();
+
+function nodeKinds(language: SyntaxLanguage): NodeKinds {
+  let kinds = nodeKindsByLanguage.get(language);
+  if (!kinds) {
+    const count = language.nodeTypeCount;
+    const named = new Uint8Array(count);
+    const names: string[] = [];
+    for (let id = 0; id < count; id++) {
+      named[id] = language.nodeTypeIsNamed(id) ? 1 : 0;
+      names.push(language.nodeTypeForId(id) || 'ERROR');
+    }
+    kinds = { named, names };
+    nodeKindsByLanguage.set(language, kinds);
+  }
+  return kinds;
 }
 
 const LOGICAL = new Set(['&&', '||', 'and', 'or', '??']);
@@ -253,15 +276,19 @@ class SyntaxChunker {
     let complexity = 1;
     const calls = new Set<string>();
     for (const root of roots) {
+      const kinds = nodeKinds(root.tree.language);
       const cursor = root.walk();
       let depth = 0;
       try {
         for (;;) {
           const skipped = depth > 0 && skip.size > 0 && skip.has(`${cursor.startIndex}:${cursor.endIndex}`);
-          if (!skipped && cursor.nodeIsNamed) {
+          // One call into the grammar per node (its type id) instead of two (named?, type): the rest
+          // is read from the language's tables; ids past them (ERROR) ask the cursor.
+          const typeId = skipped ? 0 : cursor.nodeTypeId;
+          if (!skipped && (typeId < kinds.named.length ? kinds.named[typeId] === 1 : cursor.nodeIsNamed)) {
             nodeCount++;
             if (depth > maxDepth) maxDepth = depth;
-            const type = cursor.nodeType;
+            const type = typeId < kinds.names.length ? kinds.names[typeId]! : cursor.nodeType;
             if (this.branchTypes.has(type)) complexity++;
             else if (this.logicalTypes.has(type)) {
               const operator = cursor.currentNode.childForFieldName('operator')?.text;
