@@ -2,7 +2,8 @@
  * Checks that the engine's tokenizer (char-code pre-processing and WordPiece)
  * gives the same ids and truncation flags as the reference string
  * implementation (referenceTokenizer.ts) for every chunk of the speed corpus,
- * as document and as query, and times both.
+ * as document and as query, and times both; and that the FTS tokens
+ * (`lexicalTokens`) equal the regex reference's on the same texts.
  *
  *   node out/bench/speed/checkTokenizer.js [--corpus DIR] [--every N] [--model DIR] [--save-texts FILE | --texts FILE]
  *
@@ -15,7 +16,8 @@ import { defaultModelDir } from '../../engine/config/paths.js';
 import { readModelManifest } from '../../engine/embedding/manifest.js';
 import { TextTokenizer } from '../../engine/embedding/tokenizer.js';
 import { chunkCorpus, chunkingFor, DEFAULT_CORPUS } from './corpusChunks.js';
-import { ReferenceTokenizer } from './referenceTokenizer.js';
+import { lexicalTokens } from '../../engine/text/identifiers.js';
+import { ReferenceTokenizer, referenceLexicalTokens } from './referenceTokenizer.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { corpus: { type: 'string', default: DEFAULT_CORPUS }, every: { type: 'string', default: '1' }, model: { type: 'string' }, 'save-texts': { type: 'string' }, texts: { type: 'string' } } });
@@ -35,8 +37,10 @@ async function main(): Promise<void> {
   let tokens = 0;
   let truncated = 0;
   let nonAscii = 0;
+  let lexicalDifferences = 0;
   for (const [index, text] of texts.entries()) {
     if (/[^\x00-\x7f]/.test(text)) nonAscii++;
+    if (lexicalTokens(text).join(' ') !== referenceLexicalTokens(text).join(' ')) lexicalDifferences++;
     for (const role of ['document', 'query'] as const) {
       const expected = reference.encodeDetailed(text, role);
       const actual = engine.encodeDetailed(text, role);
@@ -62,9 +66,12 @@ async function main(): Promise<void> {
     firstDifferences: differences.slice(0, 5),
     referenceTextsPerSecond: Math.round((texts.length / referenceMs) * 1000),
     engineTextsPerSecond: Math.round((texts.length / engineMs) * 1000),
+    lexicalDifferences,
+    referenceLexicalTextsPerSecond: Math.round((texts.length / time(referenceLexicalTokens)) * 1000),
+    engineLexicalTextsPerSecond: Math.round((texts.length / time(lexicalTokens)) * 1000),
   };
   console.log(JSON.stringify(result));
-  if (differences.length > 0) process.exitCode = 1;
+  if (differences.length > 0 || lexicalDifferences > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -4,12 +4,25 @@
  * regex, then Map lookups per word with greedy longest-match WordPiece over
  * substrings. Kept only as the reference that checkTokenizer.ts and the unit
  * tests compare the engine's tokenizer against; the engine does not use it.
+ * Likewise the regex version of the FTS tokens (`referenceLexicalTokens`).
  */
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelManifest } from '../../engine/embedding/manifest.js';
 import { preprocessText } from '../../engine/embedding/preprocess.js';
 import { closingSpecialTokens } from '../../engine/embedding/tokenizer.js';
+import { splitIdentifier } from '../../engine/text/identifiers.js';
+
+/** `lexicalTokens` as it was (regex words, `splitIdentifier` per word): the reference for the char-class version. */
+export function referenceLexicalTokens(text: string): string[] {
+  const tokens: string[] = [];
+  for (const word of text.match(/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g) ?? []) {
+    const parts = splitIdentifier(word);
+    for (const part of parts) tokens.push(part);
+    if (parts.length > 1) tokens.push(parts.join(''));
+  }
+  return tokens;
+}
 
 const PRE_TOKENIZE = /\w+|[^\w\s]+/g;
 const CHAR_GUARD_PER_TOKEN = 16;

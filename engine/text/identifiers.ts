@@ -4,7 +4,6 @@
  * `parseHTTPResponse`, `parse_http_response` and "parse http response" alike.
  */
 
-const WORD = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
 // Boundaries inside an identifier: lower→Upper, ACRONYMWord, letter↔digit.
 const CAMEL_PARTS = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g;
 
@@ -22,16 +21,48 @@ export function splitIdentifier(identifier: string): string[] {
 /**
  * Lexical tokens of a text: for each identifier, its parts, plus the whole
  * identifier (lower-cased) when it has more than one part, so that both
- * "user" and "getusername" match.
+* "user" and "getusername" match. Words are identifiers or digit runs
+ * (`/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g`); parts follow `splitIdentifier`'s rules, found by char class
+ * (this runs over every chunk's text on the indexer's main thread).
  */
 export function lexicalTokens(text: string): string[] {
+  const classes = IDENTIFIER_CLASS;
   const tokens: string[] = [];
-  const words = text.match(WORD);
-  if (!words) return tokens;
-  for (const word of words) {
-    const parts = splitIdentifier(word);
-    for (const part of parts) tokens.push(part);
-    if (parts.length > 1) tokens.push(parts.join(''));
+  const length = text.length;
+  let index = 0;
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    const kind = code < 128 ? classes[code]! : 0;
+    if (kind === 0) {
+      index++;
+      continue;
+    }
+    let stop = index + 1;
+    if (kind === DIGIT) {
+      while (stop < length && text.charCodeAt(stop) < 128 && classes[text.charCodeAt(stop)] === DIGIT) stop++;
+      tokens.push(text.slice(index, stop));
+      index = stop;
+      continue;
+    }
+    while (stop < length) {
+      const next = text.charCodeAt(stop);
+      if (next >= 128 || classes[next] === 0) break;
+      stop++;
+    }
+    const first = tokens.length;
+    let at = index;
+    while (at < stop) {
+      const start = classes[text.charCodeAt(at)]!;
+      if (start === JOINER) {
+        at++;
+        continue;
+      }
+      const partEnd = camelPartEnd(text, at, stop, start);
+      tokens.push(start === UPPER ? text.slice(at, partEnd).toLowerCase() : text.slice(at, partEnd));
+      at = partEnd;
+    }
+    if (tokens.length - first > 1) tokens.push(tokens.slice(first).join(''));
+    index = stop;
   }
   return tokens;
 }
@@ -82,6 +113,26 @@ const IDENTIFIER_CLASS = (() => {
 })();
 
 /**
+ * End of the identifier part that starts at `at` (of class `first`, not a
+ * joiner) within an identifier ending at `stop`: CAMEL_PARTS by char class.
+ */
+function camelPartEnd(text: string, at: number, stop: number, first: number): number {
+  const classes = IDENTIFIER_CLASS;
+  let end = at + 1;
+  if (first === UPPER) {
+    while (end < stop && classes[text.charCodeAt(end)] === UPPER) end++;
+    if (end < stop && classes[text.charCodeAt(end)] === LOWER) {
+      // `HTTPResponse`: the run's last capital starts the next part; a single capital leads its lower-case run.
+      if (end - at >= 2) end--;
+      else while (end < stop && classes[text.charCodeAt(end)] === LOWER) end++;
+    }
+  } else {
+    while (end < stop && classes[text.charCodeAt(end)] === first) end++;
+  }
+  return end;
+}
+
+/**
  * `splitIdentifiersInText(text.slice(0, end))` written as UTF-16 code units
  * into `out` from `offset`; returns the end offset. `out` needs room for
  * `2 * end` units: splitting at most doubles an identifier. Same rules as
@@ -124,17 +175,7 @@ export function splitIdentifiersIntoCodes(text: string, end: number, out: Uint16
         at++;
         continue;
       }
-      let partEnd = at + 1;
-      if (first === UPPER) {
-        while (partEnd < stop && classes[text.charCodeAt(partEnd)] === UPPER) partEnd++;
-        if (partEnd < stop && classes[text.charCodeAt(partEnd)] === LOWER) {
-          // `HTTPResponse`: the run's last capital starts the next part; a single capital leads its lower-case run.
-          if (partEnd - at >= 2) partEnd--;
-          else while (partEnd < stop && classes[text.charCodeAt(partEnd)] === LOWER) partEnd++;
-        }
-      } else {
-        while (partEnd < stop && classes[text.charCodeAt(partEnd)] === first) partEnd++;
-      }
+      const partEnd = camelPartEnd(text, at, stop, first);
       if (parts > 0) out[written++] = 32;
       for (let char = at; char < partEnd; char++) {
         const unit = text.charCodeAt(char);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { referenceLexicalTokens } from '../../bench/speed/referenceTokenizer.js';
 import { lexicalTokens, splitIdentifier, splitIdentifiersInText } from '../../engine/text/identifiers.js';
 
 describe('identifier splitting', () => {
@@ -17,6 +18,16 @@ describe('identifier splitting', () => {
 
   it('keeps the whole identifier as an extra lexical token', () => {
     assert.deepEqual(lexicalTokens('getUserName(x)'), ['get', 'user', 'name', 'getusername', 'x']);
+  });
+
+  it('gives the regex reference\'s lexical tokens for tricky words', () => {
+    const texts = [
+      'parseHTTPResponse2 XMLHttpRequest __init__ _ $ $$ _$ a$b $scope 3d 123abc abc123def HTTP2Server getX iOS A B2 ABc',
+      'x86_64 IOError ÄpfelSaft 42 a.b/c-d naïveCafé Straße_X μTorrent',
+      'const rateLimiter = new TokenBucket(); // ÉTAT élevé 0x1F 1e10 3.14',
+      '', '   ', '____', '$', '9', 'Z',
+    ];
+    for (const text of texts) assert.deepEqual(lexicalTokens(text), referenceLexicalTokens(text), text);
   });
 
   it('rewrites identifiers inside text for the model', () => {
