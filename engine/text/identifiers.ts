@@ -7,6 +7,21 @@
 // Boundaries inside an identifier: lower→Upper, ACRONYMWord, letter↔digit.
 const CAMEL_PARTS = /[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g;
 
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 3;
+const JOINER = 4;
+/** ASCII classes for identifier scanning: letters by case, digits, and `_`/`$`; 0 for the rest. */
+const IDENTIFIER_CLASS = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 65; code <= 90; code++) table[code] = UPPER;
+  for (let code = 97; code <= 122; code++) table[code] = LOWER;
+  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
+  table[95] = JOINER;
+  table[36] = JOINER;
+  return table;
+})();
+
 /** Splits one identifier into lower-case parts: `parseHTTPResponse2` → [parse, http, response, 2]. */
 export function splitIdentifier(identifier: string): string[] {
   const parts: string[] = [];
@@ -21,9 +36,10 @@ export function splitIdentifier(identifier: string): string[] {
 /**
  * Lexical tokens of a text: for each identifier, its parts, plus the whole
  * identifier (lower-cased) when it has more than one part, so that both
-* "user" and "getusername" match. Words are identifiers or digit runs
- * (`/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g`); parts follow `splitIdentifier`'s rules, found by char class
- * (this runs over every chunk's text on the indexer's main thread).
+ * "user" and "getusername" match. Words are identifiers or digit runs
+ * (`/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g`); parts follow `splitIdentifier`'s
+ * rules, found by char class: this runs over every chunk's text on the
+ * indexer's main thread.
  */
 export function lexicalTokens(text: string): string[] {
   const classes = IDENTIFIER_CLASS;
@@ -96,21 +112,6 @@ export function distinctIdentifiers(text: string, limit = 200): string[] {
   }
   return [...seen];
 }
-
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 3;
-const JOINER = 4;
-/** ASCII classes for identifier scanning: letters by case, digits, and `_`/`$`; 0 for the rest. */
-const IDENTIFIER_CLASS = (() => {
-  const table = new Uint8Array(128);
-  for (let code = 65; code <= 90; code++) table[code] = UPPER;
-  for (let code = 97; code <= 122; code++) table[code] = LOWER;
-  for (let code = 48; code <= 57; code++) table[code] = DIGIT;
-  table[95] = JOINER;
-  table[36] = JOINER;
-  return table;
-})();
 
 /**
  * End of the identifier part that starts at `at` (of class `first`, not a
