@@ -39,7 +39,7 @@ export interface RankingConstants {
 }
 
 export const DEFAULT_CONSTANTS: RankingConstants = {
-  scoreFusionVotes: 1,
+  scoreFusionVotes: 0.5,
   definitionVote: 1,
   sentenceDefinitionVote: 0.5,
   pathVote: 1,
@@ -143,8 +143,11 @@ export function namesMatch(queried: string, symbol: string): boolean {
  * then on the fused scale (one vote = first in one list, blend share
  * included), else the blend would dilute them: with votes left in plain RRF
  * units dev NDCG fell 0.808 → 0.796; rescaled, 0.804, with CoSQA MRR
- * 0.667 → 0.693. 1 is the round value; 0.5 (0.807 / 0.689) was no better on
- * the 9 choosing repositories (0.836 both), so 1 stayed.
+ * 0.667 → 0.693. 1 was the round value; 0.5 (0.807 / 0.689) was no better on
+ * the 9 choosing repositories (0.836 both), so 1 stayed then. With the
+ * stemmed lexical index (schema migration 7) 0.5 is ahead on both halves:
+ * dev9 0.835 → 0.840, hold4 0.752 → 0.762 (overall 0.808 → 0.815), CoSQA MRR
+ * 0.724 → 0.718; 2 and 4 gave 0.805 / 0.804 (CoSQA 0.731 / 0.734). So 0.5.
  */
 export function scoreAwareFusion(rrf: ReadonlyMap<number, number>, blend: ReadonlyMap<number, number>, voteUnit: number, votes: number): Map<number, number> {
   const fused = new Map<number, number>();
@@ -265,10 +268,13 @@ export function isTestPath(path: string): boolean {
 /**
  * pathPriors: implementation answers a code question better than its tests,
  * examples, docs, compatibility shims, generated stubs and build files, unless
- * the query asks for those. One multiplier for all of them, the test penalty
- * that was measured first (0.7: dev ranked 0.731 → 0.742), so that no class
- * gets a constant of its own fitted to the dev split. Without the priors
- * 0.804 → 0.775 (architecture 0.731 → 0.681).
+ * the query asks for those. One multiplier for all of them (`testPenalty` in
+ * SearchOptions), so that no class gets a constant of its own fitted to the
+ * dev split. It was 0.7 when first measured (dev ranked 0.731 → 0.742); 0.5
+ * is ahead on both halves in two separate layers: before stemming dev9
+ * 0.835 → 0.838, hold4 0.735 → 0.739; with stemming and scoreFusion 0.5, dev9
+ * 0.845 → 0.846, hold4 0.761 → 0.764 (0.4 was no better than 0.5). Without
+ * the priors 0.804 → 0.775 (architecture 0.731 → 0.681).
  */
 export function pathPrior(path: string, query: string, testPenalty: number): number {
   return secondaryPathReason(path, query) === null ? 1 : testPenalty;
