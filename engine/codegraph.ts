@@ -13,6 +13,7 @@ import { EngineEvents } from './events/events.js';
 import { EngineMetrics, type EngineMetricsSnapshot } from './metrics/metrics.js';
 import { prometheusText } from './metrics/prometheus.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
+import { languagesMissingGrammar } from './parsing/languages.js';
 import { WorkerPool, type PoolEvent } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
 import { loadDenseIndex, type DenseIndex } from './search/denseIndex.js';
@@ -176,6 +177,13 @@ export class CodeGraph {
     const log = options.log ?? (() => undefined);
     if (!existsSync(config.root) || !statSync(config.root).isDirectory()) {
       throw new NotFoundError(`Workspace directory not found: ${config.root}`, { root: config.root });
+    }
+    const missing = languagesMissingGrammar(config.grammarsDir, existsSync);
+    if (missing.length > 0) {
+      log(
+        `No grammar for ${missing.map((spec) => spec.id).join(', ')} in ${config.grammarsDir}: those files are chunked by line windows, which searches worse. ` +
+          'Reinstall the package, or in a checkout run `node scripts/copy-grammars.mjs`.',
+      );
     }
     const recovery: ModelRecovery = { mode: options.onModelError ?? 'throw', fallbackModelDir: fallbackFor(config.modelDir, options), activeModelDir: config.modelDir, fallback: null };
     let embedder: Embedder | null = null;

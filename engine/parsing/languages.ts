@@ -3,6 +3,7 @@
  * which syntax nodes become chunks. Node-type tables are data so that adding a
  * language is one entry, not new chunking code.
  */
+import { join } from 'node:path';
 
 export type ChunkKind =
   | 'function'
@@ -430,4 +431,14 @@ export function languageForPath(path: string): LanguageSpec | undefined {
 
 export function identifierNodeTypes(spec: LanguageSpec): readonly string[] {
   return spec.identifiers ?? DEFAULT_IDENTIFIERS;
+}
+
+/**
+ * Languages whose grammar file is absent from `grammarsDir`. Their files are
+ * still indexed, by line windows, so nothing fails; but search quality drops
+ * without a word, which is why the engine says so when it opens (a checkout
+ * whose `npm ci` skipped the prepare step, a package built without grammars).
+ */
+export function languagesMissingGrammar(grammarsDir: string, exists: (path: string) => boolean): LanguageSpec[] {
+  return LANGUAGES.filter((spec) => spec.grammar !== undefined && !exists(join(grammarsDir, spec.grammar)));
 }

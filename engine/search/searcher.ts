@@ -53,7 +53,7 @@ export const DEFAULT_SEARCH: SearchOptions = {
   paths: [],
   maxPerFile: Number.MAX_SAFE_INTEGER,
   candidates: 200,
-  testPenalty: 0.7,
+  testPenalty: 0.5,
   ranking: DEFAULT_RANKING,
 };
 

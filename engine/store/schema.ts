@@ -112,6 +112,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX refs_target_chunk;
   CREATE INDEX refs_target_chunk_name ON refs(target_chunk_id, name);
   `,
+  // Porter stemming in the lexical index: questions are asked in other word forms than code
+  // spells ("registered serializers" for `registerSerializer`). Measured (bench:quality, fresh
+  // indexes): BM25 NDCG@10 0.697 -> 0.703, ranked 0.803 -> 0.808, CoSQA BM25 MRR 0.626 -> 0.657.
+  // Dropping the meta key makes WorkspaceStore.open refill the new table from the chunks.
+  `
+  DROP TABLE chunks_fts;
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', tokenize='porter unicode61');
+  DELETE FROM meta WHERE key = 'lexical_index';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -326,3 +326,39 @@ describe('package entry', () => {
     assert.match(readFileSync(join(root, entry.types), 'utf8'), /CodeEmbedder/);
   });
 });
+
+describe('engine library API: missing grammars', () => {
+  it('says which languages fall back to line windows when their grammar files are missing, and still indexes them', async () => {
+    const workspace = copyFixtureWorkspace();
+    const emptyGrammars = tempDir();
+    const logs: string[] = [];
+    try {
+      const graph = await CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: null, workers: 1, grammarsDir: emptyGrammars.path }, { log: (message) => logs.push(message) });
+      try {
+        const warning = logs.find((message) => message.startsWith('No grammar for '));
+        assert.ok(warning, `logs: ${logs.join(' | ')}`);
+        assert.match(warning, /python/);
+        assert.match(warning, /copy-grammars/);
+        const summary = await graph.index();
+        assert.ok(summary.filesChanged > 0 && summary.chunksAnalyzed > 0);
+      } finally {
+        await graph.dispose();
+      }
+    } finally {
+      emptyGrammars.cleanup();
+      workspace.cleanup();
+    }
+  });
+
+  it('says nothing about grammars when every grammar file is present', async () => {
+    const workspace = copyFixtureWorkspace();
+    const logs: string[] = [];
+    try {
+      const graph = await CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: null, workers: 1 }, { log: (message) => logs.push(message) });
+      await graph.dispose();
+      assert.equal(logs.filter((message) => message.startsWith('No grammar for ')).length, 0);
+    } finally {
+      workspace.cleanup();
+    }
+  });
+});

@@ -111,6 +111,15 @@ describe('path priors', () => {
       ['CMakeLists.txt', 'format integers', 'build'],
       ['CMakeLists.txt', 'how is the library built with cmake', null],
       ['pydantic/__init__.py', 'BaseModel', 'package-marker'],
+      ['pydantic/_internal/_fields.py', 'how are model fields declared', 'private'],
+      ['pydantic/_internal/_fields.py', 'private field collection internals', null],
+      ['pkg/__main__.py', 'command line entry point', null],
+      ['internal/server/listen.go', 'start the server', null],
+      ['src/win/udp.c', 'UDP socket send and receive', 'platform'],
+      ['os/file_windows.go', 'open a file', 'platform'],
+      ['src/win/udp.c', 'UDP sockets on Windows', null],
+      ['src/unix/udp.c', 'UDP socket send and receive', null],
+      ['src/window.c', 'draw a window', null],
       ['src/router.go', 'route groups', null],
     ];
     for (const [path, query, reason] of cases) assert.equal(secondaryPathReason(path, query), reason, `${path} / ${query}`);

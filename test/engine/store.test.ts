@@ -6,7 +6,8 @@ import { CacheCorruptionError } from '../../engine/errors.js';
 import type { Chunk } from '../../engine/parsing/chunk.js';
 import { chunkContentHash } from '../../engine/hashing/hash.js';
 import type { FileUpdate } from '../../engine/store/records.js';
-import { SCHEMA_VERSION } from '../../engine/store/schema.js';
+import { Database } from '../../engine/store/database.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../engine/store/schema.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { tempDir } from '../helpers.js';
 
@@ -61,6 +62,13 @@ describe('workspace store', () => {
     const hits = await store.lexicalSearch('"refill"', 10);
     const records = await store.chunksByIds(hits.map((hit) => hit.id));
     assert.ok([...records.values()].some((record) => record.path === 'c.py'));
+  });
+
+  it('matches other word forms of a query term (stemmed lexical index)', async () => {
+    await store.writeBatch('m1', [file('registry.py', [chunk('register_serializer', 'def register_serializer(kind, fn): SERIALIZERS[kind] = fn')])], [], []);
+    const hits = await store.lexicalSearch('"registered" OR "serializers"', 5);
+    const records = await store.chunksByIds(hits.map((hit) => hit.id));
+    assert.deepEqual([...records.values()].map((record) => record.path), ['registry.py']);
   });
 
   it('treats quotes and SQL in paths and queries as data', async () => {
@@ -201,6 +209,34 @@ describe('reference resolution across batches', () => {
       assert.deepEqual(await store.orphanCounts(), {});
     } finally {
       await store.close();
+      dir.cleanup();
+    }
+  });
+});
+
+describe('schema migration 7 (stemmed lexical index)', () => {
+  it('rebuilds the lexical index of a v6 cache so that other word forms match, keeping its chunks', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'index.sqlite');
+    try {
+      const v6 = await Database.open(path);
+      for (const migration of MIGRATIONS.slice(0, 6)) await v6.exec(migration);
+      await v6.exec('PRAGMA user_version = 6');
+      await v6.run("INSERT INTO files (id, path, language, size, mtime_ms, content_hash, chunk_method, indexed_at) VALUES (1, 'registry.py', 'python', 10, 1, 'fh', 'syntax', 1)");
+      await v6.run(
+        "INSERT INTO chunks (id, file_id, ordinal, content_hash, kind, start_line, end_line, text, node_count, depth, complexity, calls, identifiers) VALUES (7, 1, 0, 'ch', 'function', 1, 1, 'def register_serializer(kind, fn): pass', 3, 1, 1, '[]', '[]')",
+      );
+      await v6.close();
+
+      const store = await WorkspaceStore.open(path);
+      try {
+        assert.equal((await store.db.get<{ user_version: number }>('PRAGMA user_version'))!.user_version, SCHEMA_VERSION);
+        assert.deepEqual((await store.lexicalSearch('"registered"', 5)).map((hit) => hit.id), [7]);
+        assert.equal(await store.chunkCount(), 1);
+      } finally {
+        await store.close();
+      }
+    } finally {
       dir.cleanup();
     }
   });
