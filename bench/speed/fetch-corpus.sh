@@ -42,7 +42,14 @@ for entry in "${debs[@]}"; do
   # current version of the same package (the same sources, give or take a patch) and record it.
   if ! (apt-get download "$spec" >/dev/null 2>&1); then
     echo "pinned $spec is gone from the archive; using the current version of $name" >&2
-    (apt-get download "$name" >/dev/null) || { echo "cannot download $name from the archive" >&2; exit 1; }
+    # The candidate can be a locally installed version the archive no longer serves: then try each archive version.
+    (apt-get download "$name" >/dev/null 2>&1) || {
+      fetched=""
+      for version in $(apt-cache madison "$name" | awk -F'|' '{gsub(/ /, "", $2); print $2}'); do
+        if apt-get download "$name=$version" >/dev/null 2>&1; then fetched=$version; break; fi
+      done
+      [ -n "$fetched" ] || { echo "cannot download $name from the archive" >&2; exit 1; }
+    }
   fi
   echo "$name $(dpkg-deb -f "${name}"_*.deb Version)" >> "$out.versions"
   dpkg -x "${name}"_*.deb "x-$name"
