@@ -69,7 +69,9 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     mtimeMs,
     contentHash,
     method: chunked.method,
-    chunks: chunked.chunks,
+    // The store keeps no identifier lists (schema v7) and the coordinator reads none: not sending them
+    // saves their copy across threads and their share of the coordinator's heap.
+    chunks: chunked.chunks.map((chunk) => ({ ...chunk, identifiers: [] })),
     analysis: chunked.analysis,
   };
 }
