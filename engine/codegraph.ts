@@ -6,7 +6,7 @@ import { defaultModelDir } from './config/paths.js';
 import { WorkspaceRules } from './discovery/rules.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
 import { EmbeddingApi, type EmbedInput, type EmbedResult } from './embedding/api.js';
-import { Embedder } from './embedding/model.js';
+import { Embedder, loadedModelFiles } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
 import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
 import { EngineEvents } from './events/events.js';
@@ -561,6 +561,7 @@ export class CodeGraph {
         dimensions: this.config.dimensions,
         maxBatchSize: 64,
         maxFileBytes: this.config.discovery.maxFileBytes,
+        modelFiles: loadedModelFiles(),
       },
       { size: this.config.workers, ...(this.config.workerFile ? { workerFile: this.config.workerFile } : {}), onEvent: (event) => this.notePoolEvent(event) },
     );

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       coldStart: { msToFirstQuery: stats(coldStarts.map((run) => run['msToFirstQuery'] as number)), peakRssMb: stats(coldStarts.map((run) => run['peakRssMb'] as number)) },
       indexSize: { bytes: lastCold['cacheBytes'], bytesPer1000Chunks: Math.round(((lastCold['cacheBytes'] as number) / chunks) * 1000) },
       sideBySide: { subsetFiles: subsetSize, results: sideBySide, ratios },
-      throughput: { parseFloor: throughput.parseFloor, embedStage: throughput.embedStage, cliSearchMs: throughput.cliSearchMs, coldIndex: throughput.coldIndex },
+      throughput: { parseFloor: throughput.parseFloor, embedStage: throughput.embedStage, cliSearchMs: throughput.cliSearchMs, coldIndex: throughput.coldIndex, killResume: throughput.killResume },
     };
     const peakMemory = Math.max(...cold.map((run) => run['peakRssMb'] as number));
     const goals = [

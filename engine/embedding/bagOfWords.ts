@@ -231,8 +231,9 @@ const HALF_TO_FLOAT = (() => {
   return table;
 })();
 
+/** Widened into shared memory: worker threads read the one table (see `loadedModelFiles`). */
 function widenHalves(halves: Uint16Array): Float32Array {
-  const values = new Float32Array(halves.length);
+  const values = new Float32Array(new SharedArrayBuffer(halves.length * Float32Array.BYTES_PER_ELEMENT));
   for (let index = 0; index < halves.length; index++) values[index] = HALF_TO_FLOAT[halves[index]!]!;
   return values;
 }

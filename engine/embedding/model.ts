@@ -279,6 +279,26 @@ interface GraphFacts {
 
 const graphFacts = new Map<string, GraphFacts>();
 
+/** What this thread read from model files, keyed by file version: handed to worker threads with `adoptModelFiles`. */
+export interface ModelFileFacts {
+  readonly entries: readonly (readonly [key: string, facts: GraphFacts])[];
+}
+
+/**
+ * The model files this thread has read. The bag-of-words table lives in a
+ * SharedArrayBuffer, so a worker that adopts these reads the same memory instead
+ * of its own copy (32 MB per thread for the default model), and skips reading
+ * and hashing the file again.
+ */
+export function loadedModelFiles(): ModelFileFacts {
+  return { entries: [...graphFacts] };
+}
+
+/** Takes model files read by another thread (`loadedModelFiles`); a file that changed since has another key and is read again. */
+export function adoptModelFiles(files: ModelFileFacts | undefined): void {
+  for (const [key, facts] of files?.entries ?? []) if (!graphFacts.has(key)) graphFacts.set(key, facts);
+}
+
 /**
  * Reads the model file once per version: refuses operators from domains ONNX
  * Runtime does not implement (they need a custom-op library) and external

@@ -1,5 +1,5 @@
 import type { SkipReason } from '../discovery/types.js';
-import type { Device } from '../embedding/model.js';
+import type { Device, ModelFileFacts } from '../embedding/model.js';
 import type { SerializedError } from '../errors.js';
 import type { Chunk, ChunkingOptions, FileAnalysis } from '../parsing/chunk.js';
 
@@ -11,6 +11,8 @@ export interface WorkerConfig {
   readonly dimensions: number;
   readonly maxBatchSize: number;
   readonly maxFileBytes: number;
+  /** Model files the main thread read already (`loadedModelFiles`): their weights are shared memory, not one copy per worker. */
+  readonly modelFiles?: ModelFileFacts;
 }
 
 export interface AnalyzeFileInput {

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { decodeSourceText, readSourceBytes } from '../discovery/content.js';
-import { Embedder } from '../embedding/model.js';
+import { adoptModelFiles, Embedder } from '../embedding/model.js';
 import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
@@ -17,6 +17,7 @@ import { quantizeInt8Blobs } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
 const config = workerData as WorkerConfig;
+adoptModelFiles(config.modelFiles);
 /** Test-only fault injection (see `injectFault`): a directory for its state, or unset in normal use. */
 const FAULT_DIR = process.env['CODEGRAPH_TEST_FAULTS'];
 const FAULT_MARKER = /codegraph-test-fault: (exit-once|exit|throw|oom)\b/;
@@ -68,7 +69,9 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     mtimeMs,
     contentHash,
     method: chunked.method,
-    chunks: chunked.chunks,
+    // The store keeps no identifier lists (schema v8) and the coordinator reads none: not sending them
+    // saves their copy across threads and their share of the coordinator's heap.
+    chunks: chunked.chunks.map((chunk) => ({ ...chunk, identifiers: [] })),
     analysis: chunked.analysis,
   };
 }

@@ -121,6 +121,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', tokenize='porter unicode61');
   DELETE FROM meta WHERE key = 'lexical_index';
   `,
+  // Disk per chunk (bench/speed/NOTES.md): the chunks' identifier and call lists (JSON, about 400 bytes a
+  // chunk) were written and never read: calls live on as refs rows, identifiers are re-derived from the
+  // text where needed. No statement looks references up by name alone since the target index leads with
+  // the target (migration 6), so refs_name only cost its pages and its upkeep. Freed pages are reused.
+  `
+  ALTER TABLE chunks DROP COLUMN identifiers;
+  ALTER TABLE chunks DROP COLUMN calls;
+  DROP INDEX refs_name;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

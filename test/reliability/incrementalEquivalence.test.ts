@@ -396,8 +396,11 @@ describe('a cache written before FTS deletes kept the totals', () => {
     await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], [...rows, ...replaced]);
     await old.db.run('DELETE FROM chunks_fts WHERE rowid > 100000');
     const staleRefs = (await old.db.run('UPDATE refs SET target_file_id = (SELECT min(id) FROM files) WHERE target_chunk_id IS NULL')).changes;
-    // Schema v4 also had the references' target index of its time (migration 6 replaced it).
-    await old.db.exec(`DROP INDEX refs_target_chunk_name; CREATE INDEX refs_target_chunk ON refs(target_chunk_id); PRAGMA user_version = 4; DELETE FROM meta WHERE key = 'lexical_index';`);
+    // Schema v4 also had the references' target index of its time (migration 6 replaced it), and the
+    // chunks' call and identifier lists and the references' name index (migration 8 dropped them).
+    await old.db.exec(`DROP INDEX refs_target_chunk_name; CREATE INDEX refs_target_chunk ON refs(target_chunk_id); CREATE INDEX refs_name ON refs(name);
+      ALTER TABLE chunks ADD COLUMN calls TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks ADD COLUMN identifiers TEXT NOT NULL DEFAULT '[]';
+      PRAGMA user_version = 4; DELETE FROM meta WHERE key = 'lexical_index';`);
     const drifted = await ftsTotals(old);
     await old.close();
     assert.equal(drifted[0], chunks.length * 2, 'the v4 table counts deleted rows');
