@@ -8,18 +8,18 @@ import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
 import { EmbeddingApi, type EmbedInput, type EmbedResult } from './embedding/api.js';
 import { Embedder } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
-import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
+import type { IndexRunOptions, IndexSummary } from './indexer/indexer.js';
 import { EngineEvents } from './events/events.js';
 import { EngineMetrics, type EngineMetricsSnapshot } from './metrics/metrics.js';
 import { prometheusText } from './metrics/prometheus.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
-import { WorkerPool, type PoolEvent } from './pool/pool.js';
+import type { PoolEvent, WorkerPool } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
 import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseWithFile, removeVectorFile, saveDenseFile, VECTOR_FILE, type DenseFileLoad } from './vectorfile/index.js';
+import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -112,6 +112,8 @@ export class CodeGraph {
   private wroteVectors = false;
   private vectorFileTimer: NodeJS.Timeout | null = null;
   private vectorFileFailed = false;
+  /** The vector file read ahead at open, for the first search; dropped by an index run. */
+  private vectorPrefetch: Promise<PrefetchedVectorFile | null> | null = null;
   private readonly queryCache: LRUCache<string, Float32Array>;
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
@@ -187,6 +189,8 @@ export class CodeGraph {
     if (!existsSync(config.root) || !statSync(config.root).isDirectory()) {
       throw new NotFoundError(`Workspace directory not found: ${config.root}`, { root: config.root });
     }
+    // The vector file is read on the I/O threads while the model loads on this one (a one-off search needs both).
+    const vectorPrefetch = config.modelDir ? prefetchVectorFile(join(config.cacheDir, VECTOR_FILE)) : null;
     const recovery: ModelRecovery = { mode: options.onModelError ?? 'throw', fallbackModelDir: fallbackFor(config.modelDir, options), activeModelDir: config.modelDir, fallback: null };
     let embedder: Embedder | null = null;
     let modelError: string | null = null;
@@ -220,6 +224,7 @@ export class CodeGraph {
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
     graph.cacheCorruptionMode = options.onCacheCorruption ?? 'rebuild';
+    graph.vectorPrefetch = vectorPrefetch;
     if (embedder) await graph.noteModel(embedder);
     return graph;
   }
@@ -294,7 +299,10 @@ export class CodeGraph {
   }
 
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
+    this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
     if (!options.paths) await this.periodicQuickCheck();
+    // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.
+    const { Indexer } = require('./indexer/indexer.js') as typeof import('./indexer/indexer.js');
     const indexer = new Indexer({
       config: this.config,
       store: this.store,
@@ -436,6 +444,22 @@ export class CodeGraph {
     await this.store.setMeta('last_quick_check', new Date().toISOString());
   }
 
+  /**
+   * Whether the cache holds an index run's results: what a one-off search asks
+   * before answering, without the counts `status` reads (those scan the
+   * reference table). A corrupt cache found here is moved aside as anywhere else.
+   */
+  async hasIndex(): Promise<boolean> {
+    const store = this.currentStore;
+    try {
+      return (await store.getMeta('last_indexed_at')) !== undefined || (await store.hasFiles());
+    } catch (error) {
+      if (!(error instanceof CacheCorruptionError) || this.cacheCorruptionMode !== 'rebuild') throw error;
+      await this.recoverFromCorruption(error, store);
+      return false;
+    }
+  }
+
   async status(options: StatusOptions = {}): Promise<EngineStatus> {
     // First: reading the store may find it corrupt and replace it, which the rest reports.
     const cache = await this.cacheReport(options);
@@ -568,6 +592,7 @@ export class CodeGraph {
   }
 
   private workerPool(): WorkerPool {
+    const { WorkerPool } = require('./pool/pool.js') as typeof import('./pool/pool.js');
     this.pool ??= new WorkerPool(
       {
         grammarsDir: this.config.grammarsDir,
@@ -674,6 +699,7 @@ export class CodeGraph {
       pcaDimensions: this.config.pcaDimensions,
       log: this.log,
       path: this.vectorFilePath,
+      prefetched: this.takePrefetch(),
       onSaveError: (error) => this.noteVectorFileError(error),
     });
     if (loaded.saved) this.vectorFileGeneration = loaded.generation;
@@ -707,6 +733,12 @@ export class CodeGraph {
       // Saving is an optimisation: a damaged cache is found and recovered by the next read.
       this.log(`Could not save the vector file ${this.vectorFilePath}: ${(error as Error).message}`);
     }
+  }
+
+  private takePrefetch(): Promise<PrefetchedVectorFile | null> | null {
+    const prefetch = this.vectorPrefetch;
+    this.vectorPrefetch = null;
+    return prefetch;
   }
 
   /** Saves the file a few seconds after the last index run of a burst (a watcher's edits), not after every one. */

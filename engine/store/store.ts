@@ -468,6 +468,10 @@ export class WorkspaceStore {
     return this.db.all<ChunkRecord>(`${CHUNK_SELECT} WHERE f.path = ? ORDER BY c.ordinal`, [path]);
   }
 
+  async hasFiles(): Promise<boolean> {
+    return (await this.db.get<{ one: number }>('SELECT 1 AS one FROM files LIMIT 1')) !== undefined;
+  }
+
   async chunkCount(): Promise<number> {
     return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM chunks'))!.n;
   }

@@ -4,7 +4,7 @@
  */
 import { emptyDenseIndex, fillDenseIndex, resolveDenseSettings, type DenseIndex, type DenseLoadOptions, type DenseSettings } from '../search/denseIndex.js';
 import type { GenerationChange } from '../store/records.js';
-import { readVectorFile, writeVectorFile, type VectorFileIdentity } from './vectorFile.js';
+import { readVectorFile, writeVectorFile, type PrefetchedVectorFile, type VectorFileIdentity } from './vectorFile.js';
 
 export interface DenseFileLoad {
   readonly index: DenseIndex;
@@ -22,6 +22,8 @@ export interface DenseFileOptions extends DenseLoadOptions {
   readonly path: string;
   /** Called when saving fails (a full or read-only disk): the index is usable all the same. */
   readonly onSaveError?: (error: Error) => void;
+  /** The file read ahead (`prefetchVectorFile`), if it was. */
+  readonly prefetched?: Promise<PrefetchedVectorFile | null> | null;
 }
 
 /** The identity a saved index must have to stand for `generation` under `settings`. */
@@ -53,7 +55,7 @@ export async function loadDenseWithFile(options: DenseFileOptions): Promise<Dens
   const quiet = () => epoch % 2 === 0 && store.writeEpoch === epoch;
   const generation = await store.vectorGeneration();
   const identity = vectorFileIdentity(modelId, settings, generation);
-  const read = readVectorFile(options.path, identity);
+  const read = readVectorFile(options.path, identity, await options.prefetched);
   if (read.ok && quiet()) {
     const index = emptyDenseIndex(settings);
     index.importRows(read.rows);

@@ -23,7 +23,8 @@
  * sign rows. Rows are in ascending chunk id order, the order a load from SQLite
  * produces, so both give the same index (ties in a scan go to the lower row).
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -148,11 +149,73 @@ function mismatch(header: Header, identity: VectorFileIdentity): string | null {
 }
 
 /**
+ * The file's bytes read ahead, on the I/O threads, while the process does
+ * other work (loading the model): `readVectorFile` takes them when the file
+ * is still the one read, and checks them as if it had read them itself.
+ */
+export interface PrefetchedVectorFile {
+  readonly stats: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
+  readonly header: Buffer;
+  readonly parts: readonly Uint8Array[];
+}
+
+/** Reads the whole file ahead (see `PrefetchedVectorFile`); null when it is absent or not readable as one. */
+export async function prefetchVectorFile(path: string): Promise<PrefetchedVectorFile | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const stats = await handle.stat();
+    const prefix = Buffer.alloc(Math.min(stats.size, 4096));
+    await handle.read(prefix, 0, prefix.length, 0);
+    const header = decodeHeader(prefix);
+    if (typeof header === 'string' || header.headerBytes + bodyBytes(header.count, header.bytesPerRow, header.bytesPerSignRow) !== stats.size) return null;
+    const parts = bodyParts(header.count, header.bytesPerRow, header.bytesPerSignRow);
+    let position = header.headerBytes;
+    const reads: Promise<unknown>[] = [];
+    for (const part of parts) {
+      // Slices of 8 MiB, so the reads spread over the I/O threads.
+      for (let start = 0; start < part.byteLength; start += 8 << 20) {
+        const length = Math.min(8 << 20, part.byteLength - start);
+        reads.push(readFullyAsync(handle, part, start, length, position + start));
+      }
+      position += part.byteLength;
+    }
+    await Promise.all(reads);
+    return { stats: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs }, header: prefix.subarray(0, header.headerBytes), parts };
+  } catch {
+    return null;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function readFullyAsync(handle: import('node:fs/promises').FileHandle, target: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(target, offset + done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/** Typed arrays for a body: chunk ids, file ids, rows, and sign rows when there are any. */
+function bodyParts(count: number, bytesPerRow: number, bytesPerSignRow: number): Uint8Array[] {
+  const parts = [new Uint8Array(new Int32Array(count).buffer), new Uint8Array(new Int32Array(count).buffer), new Uint8Array(count * bytesPerRow)];
+  if (bytesPerSignRow > 0) parts.push(new Uint8Array(count * bytesPerSignRow));
+  return parts;
+}
+
+/**
  * Reads the rows of the file at `path` when it matches `identity` in full
  * (header, sizes and both checksums); otherwise says why not, reading no
- * more than the header when it is stale.
+ * more than the header when it is stale. `prefetched` bytes are used when
+ * they were read from the same file as is there now.
  */
-export function readVectorFile(path: string, identity: VectorFileIdentity): VectorFileRead {
+export function readVectorFile(path: string, identity: VectorFileIdentity, prefetched?: PrefetchedVectorFile | null): VectorFileRead {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -162,9 +225,11 @@ export function readVectorFile(path: string, identity: VectorFileIdentity): Vect
     return { ok: false, reason: 'damaged', detail: `it cannot be read (${code ?? (error as Error).message})` };
   }
   try {
-    const size = statSync(path).size;
-    const prefix = Buffer.alloc(Math.min(size, 4096));
-    readFully(fd, prefix, 0);
+    const stats = fstatSync(fd);
+    const size = stats.size;
+    const ahead = prefetched && prefetched.stats.dev === stats.dev && prefetched.stats.ino === stats.ino && prefetched.stats.size === size && prefetched.stats.mtimeMs === stats.mtimeMs ? prefetched : null;
+    const prefix = ahead ? ahead.header : Buffer.alloc(Math.min(size, 4096));
+    if (!ahead) readFully(fd, prefix, 0);
     let header = decodeHeader(prefix);
     if (typeof header === 'string' && prefix.length >= 12 && prefix.readUInt32LE(8) > prefix.length && prefix.readUInt32LE(8) <= Math.min(size, 1 << 20)) {
       // A header longer than the first read (a very long model id): read all of it.
@@ -178,19 +243,17 @@ export function readVectorFile(path: string, identity: VectorFileIdentity): Vect
     const expected = header.headerBytes + bodyBytes(header.count, header.bytesPerRow, header.bytesPerSignRow);
     if (size !== expected) return { ok: false, reason: 'damaged', detail: `it holds ${size} bytes, its header says ${expected} (cut off?)` };
     const count = header.count;
-    const chunkIds = new Int32Array(count);
-    const fileIds = new Int32Array(count);
-    const rows = new Uint8Array(count * header.bytesPerRow);
-    const signs = header.bytesPerSignRow > 0 ? new Uint8Array(count * header.bytesPerSignRow) : null;
+    const parts = ahead ? ahead.parts : bodyParts(count, header.bytesPerRow, header.bytesPerSignRow);
     let position = header.headerBytes;
     let crc = 0;
-    for (const part of [new Uint8Array(chunkIds.buffer), new Uint8Array(fileIds.buffer), rows, ...(signs ? [signs] : [])]) {
-      readFully(fd, part, position);
+    for (const part of parts) {
+      if (!ahead) readFully(fd, part, position);
       crc = crc32(part, crc);
       position += part.byteLength;
     }
     if ((crc >>> 0) !== header.bodyCrc) return { ok: false, reason: 'damaged', detail: 'body checksum mismatch' };
-    return { ok: true, rows: { count, chunkIds, fileIds, rows, signs } };
+    const [chunkIds, fileIds, rows, signs] = parts;
+    return { ok: true, rows: { count, chunkIds: new Int32Array(chunkIds!.buffer), fileIds: new Int32Array(fileIds!.buffer), rows: rows!, signs: signs ?? null } };
   } catch (error) {
     return { ok: false, reason: 'damaged', detail: `reading it failed (${(error as Error).message})` };
   } finally {
