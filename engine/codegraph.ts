@@ -19,7 +19,7 @@ import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -299,6 +299,9 @@ export class CodeGraph {
   }
 
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
+    // With a current vector file the dense index loads in a fraction of a second; kept current through the run,
+    // it is saved from memory afterwards, instead of being rebuilt from every row of the store (seconds at 250k chunks).
+    if (this.embedder && !this.dense && !this.denseLoading && vectorFileGeneration(this.vectorFilePath) === (await this.store.vectorGeneration())) await this.denseIndex();
     this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
     if (!options.paths) await this.periodicQuickCheck();
     // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.

@@ -298,6 +298,26 @@ export function writeVectorFile(path: string, identity: VectorFileIdentity, rows
   // file (or none) is what a crash leaves, and either is rebuilt: no fsync of the folder is needed.
 }
 
+/** The generation token in the file's header; null when there is no readable header. */
+export function vectorFileGeneration(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const prefix = Buffer.alloc(4096);
+    const read = readSync(fd, prefix, 0, prefix.length, 0);
+    const header = decodeHeader(prefix.subarray(0, read));
+    return typeof header === 'string' ? null : header.generation;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Removes the vector file and any temporary ones beside it (a cache moved aside or deleted). */
 export function removeVectorFile(path: string): void {
   rmSync(path, { force: true });
