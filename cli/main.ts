@@ -3,7 +3,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CodeGraph, type EngineConfigInput, type SearchOptions } from '../engine/index.js';
-import { WorkspaceWatcher } from '../engine/watch/watcher.js';
 import { resolveModelReference } from '../engine/models/index.js';
 import { CancelledError } from '../engine/errors.js';
 import { defaultCacheDir } from '../engine/config/paths.js';
@@ -15,7 +14,6 @@ import { addEmbedCommands, printPrometheusMetrics } from './embed.js';
 import { addMcpCommand } from './mcp.js';
 import { formatHits, formatSummary, toJsonHit, type FirstLineIndent } from './format.js';
 import { collectGlobs, collectLanguages, queryFrom } from './input.js';
-import { progressReporter } from './progress.js';
 import { visible } from './sanitize.js';
 import { addSymlinkOptions, symlinkDiscovery, type SymlinkFlags } from './symlinkOptions.js';
 import { cacheDirFor, checkWorkspaceDirectory, findWorkspace, isIndexed, isIndexedUnderAnySettings, type IndexSettings } from './workspace.js';
@@ -96,6 +94,11 @@ function engineInput(dir: string, options: IndexOptions | QueryOptions): EngineC
   };
 }
 
+/** The progress bar of index runs, loaded on first use: a one-off search that finds its index never needs it. */
+function progressReporter(...args: Parameters<typeof import('./progress.js').progressReporter>): ReturnType<typeof import('./progress.js').progressReporter> {
+  return (require('./progress.js') as typeof import('./progress.js')).progressReporter(...args);
+}
+
 /** The workspace of a query command (search, similar, status): --dir, else found upwards from here; says which when it is not here. */
 function queryRoot(options: QueryOptions): string {
   const choice = findWorkspace(options.dir, process.cwd(), (root) => !options.cache && isIndexedUnderAnySettings(root));
@@ -126,6 +129,7 @@ async function withGraph<T>(input: EngineConfigInput, work: (graph: CodeGraph) =
 }
 
 async function ensureIndexed(graph: CodeGraph, json: boolean | undefined): Promise<void> {
+  if (await graph.hasIndex()) return;
   const status = await graph.status();
   if (status.counts.files > 0 || status.lastIndexedAt) return;
   const ownIndex = graph.config.cacheDir !== defaultCacheDir(graph.config.root) && graph.config.cacheDir.startsWith(`${defaultCacheDir(graph.config.root)}--`);
@@ -293,6 +297,7 @@ export function buildProgram(): Command {
         throw error;
       });
       process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${visible(graph.config.root)} for changes (Ctrl+C to stop)...\n`);
+      const { WorkspaceWatcher } = require('../engine/watch/watcher.js') as typeof import('../engine/watch/watcher.js');
       const watcher = await WorkspaceWatcher.start(graph, {
         run: selection,
         onBatch: (summary, paths) => {

@@ -1,6 +1,6 @@
 /** `codegraph model pull|list`: installing models from the Hugging Face Hub and listing what can be used. */
 import { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar as SingleBarType } from 'cli-progress';
 import { listModels, pullModel, userModelsDir, type PullProgress } from '../engine/models/index.js';
 import { visible } from './sanitize.js';
 
@@ -29,6 +29,7 @@ function pullReporter(interactive: boolean, quiet: boolean): { update: (progress
       stop: () => undefined,
     };
   }
+  const { SingleBar } = require('cli-progress') as { SingleBar: typeof SingleBarType };
   const bar = new SingleBar({ format: 'Pulling [{bar}] {percentage}% | {done}/{all} MB | {file}', hideCursor: true, stream: process.stderr, etaBuffer: 50 });
   let started = false;
   return {

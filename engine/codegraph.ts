@@ -8,18 +8,19 @@ import { DEFAULT_SIMILARITY_THRESHOLD } from './embedding/manifest.js';
 import { EmbeddingApi, type EmbedInput, type EmbedResult } from './embedding/api.js';
 import { Embedder, loadedModelFiles } from './embedding/model.js';
 import { CacheCorruptionError, CodeGraphError, NotFoundError } from './errors.js';
-import { Indexer, type IndexRunOptions, type IndexSummary } from './indexer/indexer.js';
+import type { IndexRunOptions, IndexSummary } from './indexer/indexer.js';
 import { EngineEvents } from './events/events.js';
 import { EngineMetrics, type EngineMetricsSnapshot } from './metrics/metrics.js';
 import { prometheusText } from './metrics/prometheus.js';
 import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
 import { languagesMissingGrammar } from './parsing/languages.js';
-import { WorkerPool, type PoolEvent } from './pool/pool.js';
+import type { PoolEvent, WorkerPool } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
-import { loadDenseIndex, type DenseIndex } from './search/denseIndex.js';
+import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
+import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -103,6 +104,17 @@ export class CodeGraph {
   /** Batches committed while the dense index was loading; replayed once it is ready (add and remove are idempotent). */
   private batchesDuringLoad: { result: BatchWriteResult; written: ReadonlyMap<string, Buffer> }[] = [];
   private fileIndex: Map<number, { path: string; language: string }> | null = null;
+  /** The store generation the dense index reflects (engine/vectorfile); null: unknown, so it is never saved. */
+  private denseGeneration: string | null = null;
+  private denseSettings: DenseSettings | null = null;
+  /** The generation the vector file on disk was last read or written at by this engine. */
+  private vectorFileGeneration: string | null = null;
+  /** Chunks or vectors changed in this session: the vector file may be behind. */
+  private wroteVectors = false;
+  private vectorFileTimer: NodeJS.Timeout | null = null;
+  private vectorFileFailed = false;
+  /** The vector file read ahead at open, for the first search; dropped by an index run. */
+  private vectorPrefetch: Promise<PrefetchedVectorFile | null> | null = null;
   private readonly queryCache: LRUCache<string, Float32Array>;
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
@@ -185,6 +197,8 @@ export class CodeGraph {
           'Reinstall the package, or in a checkout run `node scripts/copy-grammars.mjs`.',
       );
     }
+    // The vector file is read on the I/O threads while the model loads on this one (a one-off search needs both).
+    const vectorPrefetch = config.modelDir ? prefetchVectorFile(join(config.cacheDir, VECTOR_FILE)) : null;
     const recovery: ModelRecovery = { mode: options.onModelError ?? 'throw', fallbackModelDir: fallbackFor(config.modelDir, options), activeModelDir: config.modelDir, fallback: null };
     let embedder: Embedder | null = null;
     let modelError: string | null = null;
@@ -212,11 +226,13 @@ export class CodeGraph {
     } catch (error) {
       if (!(error instanceof CacheCorruptionError) || options.onCacheCorruption === 'throw') throw error;
       recovered = moveCorruptCacheAside(cachePath, error);
+      removeVectorFile(join(config.cacheDir, VECTOR_FILE));
       log(recovered);
       store = await WorkspaceStore.open(cachePath);
     }
     const graph = new CodeGraph(config, store, embedder, modelError, recovered, log, recovery);
     graph.cacheCorruptionMode = options.onCacheCorruption ?? 'rebuild';
+    graph.vectorPrefetch = vectorPrefetch;
     if (embedder) await graph.noteModel(embedder);
     return graph;
   }
@@ -236,6 +252,11 @@ export class CodeGraph {
 
   get cachePath(): string {
     return join(this.config.cacheDir, CACHE_FILE);
+  }
+
+  /** The dense index's rows, saved beside the cache (engine/vectorfile). */
+  get vectorFilePath(): string {
+    return join(this.config.cacheDir, VECTOR_FILE);
   }
 
   /** Indexes the workspace (or the given paths). Concurrent calls run one after another. */
@@ -286,7 +307,13 @@ export class CodeGraph {
   }
 
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
+    // With a current vector file the dense index loads in a fraction of a second; kept current through the run,
+    // it is saved from memory afterwards, instead of being rebuilt from every row of the store (seconds at 250k chunks).
+    if (this.embedder && !this.dense && !this.denseLoading && vectorFileGeneration(this.vectorFilePath) === (await this.store.vectorGeneration())) await this.denseIndex();
+    this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
     if (!options.paths) await this.periodicQuickCheck();
+    // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.
+    const { Indexer } = require('./indexer/indexer.js') as typeof import('./indexer/indexer.js');
     const indexer = new Indexer({
       config: this.config,
       store: this.store,
@@ -314,6 +341,9 @@ export class CodeGraph {
       this.collectedThisSession = true;
       this.chunkChurnSinceCollection = 0;
       if (collected.otherModels > 0) this.log(`Removed ${collected.otherModels} vectors of previous models`);
+      // Collection removes other models' vectors and unused ones of this model: never a row of the dense index.
+      if (this.dense && this.denseGeneration === collected.generation.previous) this.denseGeneration = collected.generation.current;
+      if (collected.generation.previous !== collected.generation.current) this.wroteVectors = true;
     }
     await this.store.setMeta('last_indexed_at', new Date().toISOString());
     // PCA waits for enough vectors: after a run that embedded more, the next search reloads and fits it.
@@ -321,6 +351,7 @@ export class CodeGraph {
       this.dense = null;
       this.denseLoading = null;
     }
+    if (this.dense && this.wroteVectors) this.scheduleVectorFileSave();
     return summary;
   }
 
@@ -390,9 +421,12 @@ export class CodeGraph {
       const message = moveCorruptCacheAside(this.cachePath, error);
       this.log(message);
       this.recoveredFromCorruption = message;
+      removeVectorFile(this.vectorFilePath);
       this.currentStore = await WorkspaceStore.open(this.cachePath);
       this.dense = null;
       this.denseLoading = null;
+      this.denseGeneration = null;
+      this.vectorFileGeneration = null;
       this.batchesDuringLoad = [];
       this.fileIndex = null;
       this.collectedThisSession = false;
@@ -421,13 +455,29 @@ export class CodeGraph {
     await this.store.setMeta('last_quick_check', new Date().toISOString());
   }
 
+  /**
+   * Whether the cache holds an index run's results: what a one-off search asks
+   * before answering, without the counts `status` reads (those scan the
+   * reference table). A corrupt cache found here is moved aside as anywhere else.
+   */
+  async hasIndex(): Promise<boolean> {
+    const store = this.currentStore;
+    try {
+      return (await store.getMeta('last_indexed_at')) !== undefined || (await store.hasFiles());
+    } catch (error) {
+      if (!(error instanceof CacheCorruptionError) || this.cacheCorruptionMode !== 'rebuild') throw error;
+      await this.recoverFromCorruption(error, store);
+      return false;
+    }
+  }
+
   async status(options: StatusOptions = {}): Promise<EngineStatus> {
     // First: reading the store may find it corrupt and replace it, which the rest reports.
     const cache = await this.cacheReport(options);
     let cacheBytes = 0;
-    for (const suffix of ['', '-wal']) {
+    for (const path of [this.cachePath, `${this.cachePath}-wal`, this.vectorFilePath]) {
       try {
-        cacheBytes += statSync(this.cachePath + suffix).size;
+        cacheBytes += statSync(path).size;
       } catch {
         // absent WAL
       }
@@ -543,6 +593,7 @@ export class CodeGraph {
     await this.indexing?.catch(() => undefined);
     await this.pool?.close();
     this.pool = null;
+    await this.saveVectorFile(true);
     await this.embedder?.dispose();
     await this.store.close();
   }
@@ -552,6 +603,7 @@ export class CodeGraph {
   }
 
   private workerPool(): WorkerPool {
+    const { WorkerPool } = require('./pool/pool.js') as typeof import('./pool/pool.js');
     this.pool ??= new WorkerPool(
       {
         grammarsDir: this.config.grammarsDir,
@@ -610,6 +662,7 @@ export class CodeGraph {
     // Vectors of the failed model must not answer queries embedded by another.
     this.dense = null;
     this.denseLoading = null;
+    this.denseGeneration = null;
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
@@ -634,24 +687,101 @@ export class CodeGraph {
     if (!this.embedder) return null;
     if (this.dense) return this.dense;
     this.denseLoading ??= (async () => {
-      const { modelId, dimension } = this.embedder!;
-      const index = await loadDenseIndex({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log });
-      this.dense = index;
+      const loaded = await this.loadDense();
+      this.dense = loaded.index;
+      this.denseSettings = loaded.settings;
       const replay = this.batchesDuringLoad;
       this.batchesDuringLoad = [];
-      for (const batch of replay) await this.applyBatch(batch.result, batch.written);
-      return index;
+      this.denseGeneration = generationAfter(loaded.generation, replay.map((batch) => batch.result.generation));
+      for (const batch of replay) await this.applyToDense(loaded.index, batch.result, batch.written);
+      return loaded.index;
     })();
     return this.denseLoading;
   }
 
+  /** The dense index through the vector file (engine/vectorfile), with one message when the file had to be rebuilt unexpectedly. */
+  private async loadDense(): Promise<DenseFileLoad> {
+    const { modelId, dimension } = this.embedder!;
+    const started = performance.now();
+    const loaded = await loadDenseWithFile({
+      store: this.store,
+      modelId,
+      dimension,
+      precision: this.config.precision,
+      pcaDimensions: this.config.pcaDimensions,
+      log: this.log,
+      path: this.vectorFilePath,
+      prefetched: this.takePrefetch(),
+      onSaveError: (error) => this.noteVectorFileError(error),
+    });
+    if (loaded.saved) this.vectorFileGeneration = loaded.generation;
+    const problem = loaded.fileProblem;
+    // A file behind this session's own writes is expected; any other rebuild of a non-empty index is news.
+    if (problem && loaded.index.size > 0 && !(this.wroteVectors && problem.reason !== 'damaged')) {
+      const what = problem.reason === 'missing' ? `The vector file ${this.vectorFilePath} did not exist (a cache from an earlier version)` : `The vector file ${this.vectorFilePath} was not usable: ${problem.detail}`;
+      this.log(`${what}; rebuilt it from the ${loaded.index.size} vectors in the cache in ${Math.round(performance.now() - started)} ms${loaded.saved ? '' : ' (not saved)'}`);
+    }
+    return loaded;
+  }
+
+  /**
+   * Brings the vector file up to date with this session's writes: from the dense
+   * index in memory when it is current, otherwise (`rebuild`: an index run that
+   * never searched, as the CLI's) by building it from the store once.
+   */
+  private async saveVectorFile(rebuild: boolean): Promise<void> {
+    if (this.vectorFileTimer) clearTimeout(this.vectorFileTimer);
+    this.vectorFileTimer = null;
+    if (!this.embedder || !this.wroteVectors || this.vectorFileFailed) return;
+    try {
+      const current = await this.store.vectorGeneration();
+      if (this.vectorFileGeneration === current) return;
+      if (this.dense && this.denseSettings && this.denseGeneration === current) {
+        if (saveDenseFile(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
+      } else if (rebuild && !this.dense && !this.denseLoading) {
+        await this.loadDense();
+      }
+    } catch (error) {
+      // Saving is an optimisation: a damaged cache is found and recovered by the next read.
+      this.log(`Could not save the vector file ${this.vectorFilePath}: ${(error as Error).message}`);
+    }
+  }
+
+  private takePrefetch(): Promise<PrefetchedVectorFile | null> | null {
+    const prefetch = this.vectorPrefetch;
+    this.vectorPrefetch = null;
+    return prefetch;
+  }
+
+  /** Saves the file a few seconds after the last index run of a burst (a watcher's edits), not after every one. */
+  private scheduleVectorFileSave(): void {
+    if (this.vectorFileTimer) clearTimeout(this.vectorFileTimer);
+    this.vectorFileTimer = setTimeout(() => {
+      this.vectorFileTimer = null;
+      if (!this.indexing) void this.saveVectorFile(false);
+    }, VECTOR_FILE_SAVE_DELAY_MS);
+    this.vectorFileTimer.unref();
+  }
+
+  private noteVectorFileError(error: Error): void {
+    if (this.vectorFileFailed) return;
+    this.vectorFileFailed = true;
+    this.log(`Could not save the vector file ${this.vectorFilePath} (${error.message}); searches still work, each start reads the vectors from the cache instead`);
+  }
+
   private async applyBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     this.fileIndex = null;
+    if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
     const dense = this.dense;
     if (!dense) {
       if (this.denseLoading) this.batchesDuringLoad.push({ result, written });
       return;
     }
+    this.denseGeneration = generationAfter(this.denseGeneration, [result.generation]);
+    await this.applyToDense(dense, result, written);
+  }
+
+  private async applyToDense(dense: DenseIndex, result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     for (const id of result.removedChunkIds) dense.remove(id);
     const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
     const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
@@ -688,6 +818,9 @@ interface ModelRecovery {
 }
 
 const QUICK_CHECK_INTERVAL_MS = 24 * 3600 * 1000;
+
+/** Quiet time after an index run before the vector file is rewritten from memory. */
+const VECTOR_FILE_SAVE_DELAY_MS = 5000;
 
 /** Keeps the damaged file (and its WAL) beside the cache for inspection; returns the one message that says so. */
 function moveCorruptCacheAside(cachePath: string, error: CacheCorruptionError): string {

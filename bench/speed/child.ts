@@ -116,8 +116,9 @@ async function main(): Promise<void> {
       await graph.search(query);
       latencies.push(performance.now() - begun);
     }
+    const chunks = (await graph.store.chunkCount());
     await graph.dispose();
-    Object.assign(result, { latencies });
+    Object.assign(result, { latencies, chunks });
   } else if (task === 'query-synthetic') {
     const chunks = Number(values['chunks']);
     const dim = Number(values['dim']);

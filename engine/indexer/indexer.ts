@@ -393,9 +393,9 @@ export class Indexer {
       fileLanguages ??= new Map([...(await this.deps.store.files()).values()].map((file) => [file.id, file.language]));
       const languageOf = new Map((await this.deps.store.chunksWithHashes([...textOf.keys()])).map((chunk) => [chunk.contentHash, fileLanguages!.get(chunk.fileId) ?? '']));
       const written = await this.embedTexts([...textOf.keys()], textOf, languageOf);
-      await this.deps.store.writeVectors(modelId, [...written].map(([contentHash, blob]) => ({ contentHash, blob })));
+      const generation = await this.deps.store.writeVectors(modelId, [...written].map(([contentHash, blob]) => ({ contentHash, blob })));
       const chunks = await this.deps.store.chunksWithHashes([...written.keys()]);
-      await this.deps.onBatchCommitted?.({ removedChunkIds: [], addedChunks: chunks, dependentFiles: 0, refreshedReferences: 0 }, written);
+      await this.deps.onBatchCommitted?.({ removedChunkIds: [], addedChunks: chunks, dependentFiles: 0, refreshedReferences: 0, generation }, written);
       embedded += written.size;
     }
   }

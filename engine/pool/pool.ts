@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { InferenceError, reviveError } from '../errors.js';
 import { fileContentHash } from '../hashing/hash.js';
 import type { AnalyzedFile, AnalyzeFileInput, AnalyzeResult, AnalyzeTask, EmbedResult, EmbedTask, WorkerConfig, WorkerResult } from './protocol.js';
@@ -68,6 +68,8 @@ export class WorkerPool {
     this.#files = new CircuitBreaker(this.#retry.maxAttempts);
     this.#inference = new CircuitBreaker(options.inferenceBreakerThreshold ?? this.#retry.maxAttempts);
     this.#onEvent = options.onEvent ?? (() => undefined);
+    // piscina loads on the first pool: a process that only searches never starts one.
+    const { Piscina } = require('piscina') as typeof import('piscina');
     this.#pool = new Piscina({
       filename: options.workerFile ?? join(__dirname, 'worker.js'),
       minThreads: size,

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { WorkspaceStore } from '../store/store.js';
 import { CodedMatrix } from '../vectors/codedMatrix.js';
 import { createCodec, type VectorPrecision } from '../vectors/codecs.js';
 import { applyPcaToDocument, applyPcaToQuery, decodePca, encodePca, fitPca, reconstructFromPca, type PcaProjection } from '../vectors/pca.js';
 import { decodeInt8Blob, dequantizeInt8 } from '../vectors/quantize.js';
 import { topK, type Scored } from '../vectors/similarity.js';
+import type { VectorRows } from '../vectorfile/index.js';
 
 export interface DenseIndexOptions {
   /** How rows are held in memory (default int8). */
@@ -44,11 +46,13 @@ export class DenseIndex {
   readonly projection: PcaProjection | null;
   /** True when PCA was asked for but not fitted yet (too few vectors): the loader tries again after indexing. */
   projectionPending = false;
-  private readonly matrix: CodedMatrix;
+  private matrix: CodedMatrix;
   /** Sign bits of every row, parallel to `matrix`; null when the rows are binary already. */
-  private readonly signs: CodedMatrix | null;
+  private signs: CodedMatrix | null;
   private readonly prefilterMinRows: number;
-  private readonly rowOfChunk = new Map<number, number>();
+  /** Chunk → row, built on first use: a scan needs only `chunkOfRow`, so a one-off search never builds it. */
+  private rowMap: Map<number, number> | null = new Map<number, number>();
+  private liveRows = 0;
   private chunkOfRow: Int32Array;
   private fileOfRow: Int32Array;
   private readonly freeRows: number[] = [];
@@ -83,7 +87,74 @@ export class DenseIndex {
   }
 
   get size(): number {
-    return this.rowOfChunk.size;
+    return this.liveRows;
+  }
+
+  private get rowOfChunk(): Map<number, number> {
+    if (!this.rowMap) {
+      this.rowMap = new Map();
+      for (let row = 0; row < this.matrix.size; row++) if (this.chunkOfRow[row]! >= 0) this.rowMap.set(this.chunkOfRow[row]!, row);
+    }
+    return this.rowMap;
+  }
+
+  /** Bytes per row of the encoded matrix and of its sign rows (0 without a prefilter): the saved layout. */
+  get rowLayout(): { bytesPerRow: number; bytesPerSignRow: number } {
+    return { bytesPerRow: this.matrix.codec.bytesPerVector, bytesPerSignRow: this.signs?.codec.bytesPerVector ?? 0 };
+  }
+
+  /**
+   * The live rows in ascending chunk id order (the order `loadDenseIndex` adds them
+   * from the store), for saving: an index restored from them scans like a fresh load.
+   */
+  exportRows(): VectorRows {
+    const { bytesPerRow, bytesPerSignRow } = this.rowLayout;
+    const total = this.matrix.size;
+    let ordered = true;
+    for (let row = 0; row < total; row++) {
+      if (this.chunkOfRow[row]! < 0 || (row > 0 && this.chunkOfRow[row]! <= this.chunkOfRow[row - 1]!)) {
+        ordered = false;
+        break;
+      }
+    }
+    if (ordered) {
+      return { count: total, chunkIds: this.chunkOfRow.slice(0, total), fileIds: this.fileOfRow.slice(0, total), rows: this.matrix.encodedRows(), signs: this.signs?.encodedRows() ?? null };
+    }
+    const order: number[] = [];
+    for (let row = 0; row < total; row++) if (this.chunkOfRow[row]! >= 0) order.push(row);
+    order.sort((a, b) => this.chunkOfRow[a]! - this.chunkOfRow[b]!);
+    const count = order.length;
+    const chunkIds = new Int32Array(count);
+    const fileIds = new Int32Array(count);
+    const rows = new Uint8Array(count * bytesPerRow);
+    const signs = this.signs ? new Uint8Array(count * bytesPerSignRow) : null;
+    const sourceRows = this.matrix.encodedRows();
+    const sourceSigns = this.signs?.encodedRows();
+    order.forEach((row, index) => {
+      chunkIds[index] = this.chunkOfRow[row]!;
+      fileIds[index] = this.fileOfRow[row]!;
+      rows.set(sourceRows.subarray(row * bytesPerRow, (row + 1) * bytesPerRow), index * bytesPerRow);
+      if (signs) signs.set(sourceSigns!.subarray(row * bytesPerSignRow, (row + 1) * bytesPerSignRow), index * bytesPerSignRow);
+    });
+    return { count, chunkIds, fileIds, rows, signs };
+  }
+
+  /**
+   * Replaces an empty index's contents with saved rows (`exportRows` of an index
+   * with the same settings); the buffers are taken over, not copied.
+   */
+  importRows(saved: VectorRows): void {
+    if (this.matrix.size > 0) throw new Error('importRows needs an empty index');
+    const { bytesPerRow, bytesPerSignRow } = this.rowLayout;
+    if (saved.rows.byteLength !== saved.count * bytesPerRow || (this.signs !== null) !== (saved.signs !== null) || (saved.signs && saved.signs.byteLength !== saved.count * bytesPerSignRow)) {
+      throw new RangeError('Saved rows do not match this index\'s layout');
+    }
+    this.matrix = CodedMatrix.fromEncoded(this.matrix.codec, saved.rows, saved.count);
+    if (this.signs) this.signs = CodedMatrix.fromEncoded(this.signs.codec, saved.signs!, saved.count);
+    this.chunkOfRow = saved.chunkIds;
+    this.fileOfRow = saved.fileIds;
+    this.liveRows = saved.count;
+    this.rowMap = null;
   }
 
   /** Bytes held in typed arrays: encoded rows and row→chunk/file maps (allocated capacity), plus the projection. The chunk→row Map is not counted. */
@@ -145,6 +216,7 @@ export class DenseIndex {
     this.ensureRowCapacity(row + 1);
     this.chunkOfRow[row] = chunkId;
     this.fileOfRow[row] = fileId;
+    if (!this.rowOfChunk.has(chunkId)) this.liveRows++;
     this.rowOfChunk.set(chunkId, row);
   }
 
@@ -152,6 +224,7 @@ export class DenseIndex {
     const row = this.rowOfChunk.get(chunkId);
     if (row === undefined) return;
     this.rowOfChunk.delete(chunkId);
+    this.liveRows--;
     this.chunkOfRow[row] = -1;
     this.matrix.clear(row);
     this.signs?.clear(row);
@@ -245,6 +318,40 @@ export interface DenseLoadOptions {
  * was below the limit).
  */
 export async function loadDenseIndex(options: DenseLoadOptions): Promise<DenseIndex> {
+  const settings = await resolveDenseSettings(options);
+  return fillDenseIndex(settings, options.store, options.modelId);
+}
+
+/** The settings a dense index of a model is built with, once `resolveDenseSettings` has settled and recorded them. */
+export interface DenseSettings {
+  readonly dimension: number;
+  readonly precision: VectorPrecision;
+  readonly projection: PcaProjection | null;
+  /** PCA asked for but waiting for more vectors. */
+  readonly projectionPending: boolean;
+  /** Names the projection for a saved index: '' for none, else a digest of its encoding. */
+  readonly projectionId: string;
+}
+
+/** An empty index with these settings. */
+export function emptyDenseIndex(settings: DenseSettings, capacity?: number): DenseIndex {
+  const index = new DenseIndex(settings.dimension, { precision: settings.precision, projection: settings.projection, ...(capacity !== undefined ? { capacity } : {}) });
+  index.projectionPending = settings.projectionPending;
+  return index;
+}
+
+/** Streams every (chunk, vector) row of the model from the store into a new index, in chunk id order. */
+export async function fillDenseIndex(settings: DenseSettings, store: WorkspaceStore, modelId: string): Promise<DenseIndex> {
+  const index = emptyDenseIndex(settings, await store.chunkCount());
+  await store.eachChunkVector(modelId, (row) => index.add(row.id, row.fileId, row.vector));
+  return index;
+}
+
+/**
+ * Decides the precision and projection of the dense index of a model (see
+ * `loadDenseIndex`), fitting or refitting PCA when due, and records them.
+ */
+export async function resolveDenseSettings(options: DenseLoadOptions): Promise<DenseSettings> {
   const { store, modelId, dimension, precision } = options;
   const log = options.log ?? (() => undefined);
   const previous = await store.denseSettings(modelId);
@@ -287,8 +394,6 @@ export async function loadDenseIndex(options: DenseLoadOptions): Promise<DenseIn
     });
   }
 
-  const index = new DenseIndex(dimension, { precision, projection, capacity: await store.chunkCount() });
-  index.projectionPending = pending;
-  await store.eachChunkVector(modelId, (row) => index.add(row.id, row.fileId, row.vector));
-  return index;
+  const projectionId = projection ? createHash('sha256').update(encodePca(projection)).digest('hex').slice(0, 32) : '';
+  return { dimension, precision, projection, projectionPending: pending, projectionId };
 }

@@ -58,6 +58,14 @@ export interface BatchWriteResult {
   readonly dependentFiles: number;
   /** Reference edges re-resolved. */
   readonly refreshedReferences: number;
+  /** How the store's vector generation moved (`WorkspaceStore.vectorGeneration`); absent: unknown. */
+  readonly generation?: GenerationChange;
+}
+
+/** The vector generation before and after one write; equal when the write changed no chunk or vector. */
+export interface GenerationChange {
+  readonly previous: string | null;
+  readonly current: string;
 }
 
 export interface StoreCounts {

@@ -130,6 +130,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE chunks DROP COLUMN calls;
   DROP INDEX refs_name;
   `,
+  // The vector file (engine/vectorfile) is a copy of the chunks' vectors, valid while meta's
+  // 'vector_generation' is the token it was written at; every write that changes chunks or vectors
+  // replaces the token. Earlier versions write without replacing it, so this step raises user_version
+  // past them: they refuse the cache (newer schema) instead of changing it under a file that would still look current.
+  `
+  DELETE FROM meta WHERE key = 'vector_generation';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,8 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import type { Database, SqlValue } from './database.js';
 import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
-import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, StoreCounts, StoredFile, VectorWrite } from './records.js';
+import { randomBytes } from 'node:crypto';
+import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
 const IN_LIST = 400;
 
@@ -10,6 +11,10 @@ const FILE_COLUMNS = ['id', 'path', 'language', 'size', 'mtime_ms', 'content_has
 /** What makes a stored chunk the same as a newly analysed one: its file and everything the index derives from its text. */
 function chunkIdentity(fileId: number, contentHash: string, symbol: string | null, parent: string | null, kind: string, doc: string | null): string {
   return JSON.stringify([fileId, contentHash, symbol, parent, kind, doc]);
+}
+
+function randomToken(): string {
+  return randomBytes(12).toString('hex');
 }
 
 /** Chunk columns of search results, joined with their file. */
@@ -103,7 +108,10 @@ export class WorkspaceStore {
     updates = [...new Map(updates.map((update) => [update.path, update])).values()];
     const updatedPaths = new Set(updates.map((update) => update.path));
     deletedPaths = [...new Set(deletedPaths)].filter((path) => !updatedPaths.has(path));
-    return this.db.transaction(async () => {
+    return this.writing(async () => {
+      // First in the transaction: a reader on this connection that sees any of its rows sees the new token too.
+      const willChange = updates.length > 0 || deletedPaths.length > 0 || vectors.length > 0;
+      const generation = willChange ? await this.bumpGeneration() : await this.unchangedGeneration();
       const now = Date.now();
       const oldFiles = await this.selectIn<{ id: number; path: string }>('SELECT id, path FROM files WHERE path IN', [...deletedPaths, ...updates.map((update) => update.path)]);
       const oldFileIdByPath = new Map(oldFiles.map((row) => [row.path, row.id]));
@@ -202,7 +210,7 @@ export class WorkspaceStore {
       const resolvedByName = await this.resolveUnresolvedNamed(namesDefinedAnew, written);
       refreshedReferences += resolvedByName.references;
       for (const id of resolvedByName.files) dependents.add(id);
-      return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences };
+      return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences, generation };
     });
   }
 
@@ -316,9 +324,59 @@ export class WorkspaceStore {
     );
   }
 
-  async writeVectors(modelId: string, vectors: readonly VectorWrite[]): Promise<void> {
+  /** Stores vectors; returns the generation change (see `vectorGeneration`). */
+  async writeVectors(modelId: string, vectors: readonly VectorWrite[]): Promise<GenerationChange> {
     const now = Date.now();
-    await this.db.transaction(() => this.db.insertMany('vectors', ['model_id', 'content_hash', 'vector', 'last_used'], vectors.map((vector) => [modelId, vector.contentHash, vector.blob, now]), 'INSERT OR IGNORE'));
+    return this.writing(async () => {
+      const generation = vectors.length > 0 ? await this.bumpGeneration() : await this.unchangedGeneration();
+      await this.db.insertMany('vectors', ['model_id', 'content_hash', 'vector', 'last_used'], vectors.map((vector) => [modelId, vector.contentHash, vector.blob, now]), 'INSERT OR IGNORE');
+      return generation;
+    });
+  }
+
+  /**
+   * The token naming the cache's current chunks and vectors: replaced (by a
+   * random one) in the same transaction as every write that changes either, so
+   * a copy of them made at one token is current exactly while the token is
+   * (the vector file, engine/vectorfile). Created when the cache has none yet.
+   */
+  async vectorGeneration(): Promise<string> {
+    const read = async () => (await this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_generation'"))?.value;
+    const found = await read();
+    if (found !== undefined) return found;
+    await this.db.run("INSERT INTO meta (key, value) VALUES ('vector_generation', ?) ON CONFLICT(key) DO NOTHING", [randomToken()]);
+    return (await read())!;
+  }
+
+  /**
+   * Counts write transactions begun and ended on this connection: a reader that
+   * finds it even (none open) and unchanged after its reads read committed state only.
+   */
+  get writeEpoch(): number {
+    return this.epoch;
+  }
+
+  private epoch = 0;
+
+  private async writing<T>(work: () => Promise<T>): Promise<T> {
+    this.epoch++;
+    try {
+      return await this.db.transaction(work);
+    } finally {
+      this.epoch++;
+    }
+  }
+
+  private async bumpGeneration(): Promise<GenerationChange> {
+    const previous = (await this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_generation'"))?.value ?? null;
+    const current = randomToken();
+    await this.db.run("INSERT INTO meta (key, value) VALUES ('vector_generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [current]);
+    return { previous, current };
+  }
+
+  private async unchangedGeneration(): Promise<GenerationChange> {
+    const current = (await this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_generation'"))?.value ?? null;
+    return current === null ? this.bumpGeneration() : { previous: current, current };
   }
 
   /** Chunk ids and files that use each of the given content hashes. */
@@ -410,6 +468,10 @@ export class WorkspaceStore {
     return this.db.all<ChunkRecord>(`${CHUNK_SELECT} WHERE f.path = ? ORDER BY c.ordinal`, [path]);
   }
 
+  async hasFiles(): Promise<boolean> {
+    return (await this.db.get<{ one: number }>('SELECT 1 AS one FROM files LIMIT 1')) !== undefined;
+  }
+
   async chunkCount(): Promise<number> {
     return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM chunks'))!.n;
   }
@@ -428,8 +490,10 @@ export class WorkspaceStore {
    * Drops vectors of other models, and unreferenced vectors of this one beyond
    * a reserve (kept so that switching back to a branch reuses them), oldest first.
    */
-  async collectGarbage(modelId: string, orphanReserve: number): Promise<{ otherModels: number; orphans: number }> {
-    return this.db.transaction(async () => {
+  async collectGarbage(modelId: string, orphanReserve: number): Promise<{ otherModels: number; orphans: number; generation: GenerationChange }> {
+    return this.writing(async () => {
+      // Bumped up front (a reader on this connection must not see the deletions under the old token), reverted if nothing was deleted.
+      const generation = await this.bumpGeneration();
       const otherModels = (await this.db.run('DELETE FROM vectors WHERE model_id != ?', [modelId])).changes;
       await this.db.run('DELETE FROM dense_settings WHERE model_id != ?', [modelId]);
       const orphanCount = (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM vectors v WHERE model_id = ? AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.content_hash = v.content_hash)', [modelId]))!.n;
@@ -442,7 +506,11 @@ export class WorkspaceStore {
           [modelId, modelId, orphanCount - orphanReserve],
         )).changes;
       }
-      return { otherModels, orphans };
+      if (otherModels === 0 && orphans === 0 && generation.previous !== null) {
+        await this.db.run("UPDATE meta SET value = ? WHERE key = 'vector_generation'", [generation.previous]);
+        return { otherModels, orphans, generation: { previous: generation.previous, current: generation.previous } };
+      }
+      return { otherModels, orphans, generation };
     });
   }
 
@@ -452,7 +520,8 @@ export class WorkspaceStore {
    * dimension). Returns how many were kept; the rest are collected as another model's.
    */
   async renameModelVectors(from: string, to: string, dimension: number): Promise<number> {
-    return this.db.transaction(async () => {
+    return this.writing(async () => {
+      await this.bumpGeneration();
       const kept = (await this.db.run('UPDATE OR IGNORE vectors SET model_id = ? WHERE model_id = ? AND length(vector) = ?', [to, from, dimension + 4])).changes;
       await this.db.run('UPDATE OR IGNORE dense_settings SET model_id = ? WHERE model_id = ?', [to, from]);
       return kept;

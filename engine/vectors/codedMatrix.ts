@@ -18,6 +18,25 @@ export class CodedMatrix {
     this.bytes = new Uint8Array(this.buffer);
   }
 
+  /**
+   * A matrix over rows already encoded by `codec` (`rows` rows at the start of
+   * `bytes`, whose buffer it takes over): loading a saved index without re-encoding.
+   */
+  static fromEncoded(codec: VectorCodec, bytes: Uint8Array, rows: number): CodedMatrix {
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength || !(bytes.buffer instanceof ArrayBuffer)) throw new RangeError('Encoded rows must fill their own ArrayBuffer');
+    if (bytes.byteLength < rows * codec.bytesPerVector) throw new RangeError(`${bytes.byteLength} bytes cannot hold ${rows} rows of ${codec.bytesPerVector}`);
+    const matrix = new CodedMatrix(codec, 1);
+    matrix.buffer = bytes.buffer;
+    matrix.bytes = bytes;
+    matrix.rows = rows;
+    return matrix;
+  }
+
+  /** The encoded bytes of rows `[0, size)`. */
+  encodedRows(): Uint8Array {
+    return this.bytes.subarray(0, this.rows * this.codec.bytesPerVector);
+  }
+
   get dimension(): number {
     return this.codec.dimension;
   }

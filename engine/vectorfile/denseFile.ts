@@ -1,0 +1,98 @@
+/**
+ * Loading the dense index through the vector file: read it when it matches
+ * the store, else build the index from the store's rows and save it again.
+ */
+import { emptyDenseIndex, fillDenseIndex, resolveDenseSettings, type DenseIndex, type DenseLoadOptions, type DenseSettings } from '../search/denseIndex.js';
+import type { GenerationChange } from '../store/records.js';
+import { readVectorFile, writeVectorFile, type PrefetchedVectorFile, type VectorFileIdentity } from './vectorFile.js';
+
+export interface DenseFileLoad {
+  readonly index: DenseIndex;
+  readonly settings: DenseSettings;
+  /** The store generation the index reflects; null when unknown (a write overlapped the load): never saved then. */
+  readonly generation: string | null;
+  /** Where the rows came from; `rebuilt` says why the file was not used. */
+  readonly source: 'file' | 'store';
+  readonly fileProblem: { readonly reason: 'missing' | 'stale' | 'damaged'; readonly detail: string } | null;
+  /** Whether the file now matches `generation` (read from it, or written after the rebuild). */
+  readonly saved: boolean;
+}
+
+export interface DenseFileOptions extends DenseLoadOptions {
+  readonly path: string;
+  /** Called when saving fails (a full or read-only disk): the index is usable all the same. */
+  readonly onSaveError?: (error: Error) => void;
+  /** The file read ahead (`prefetchVectorFile`), if it was. */
+  readonly prefetched?: Promise<PrefetchedVectorFile | null> | null;
+}
+
+/** The identity a saved index must have to stand for `generation` under `settings`. */
+export function vectorFileIdentity(modelId: string, settings: DenseSettings, generation: string): VectorFileIdentity {
+  const layout = emptyDenseIndex(settings, 1).rowLayout;
+  return {
+    modelId,
+    dimension: settings.dimension,
+    storedDimension: settings.projection?.outputDimension ?? settings.dimension,
+    precision: settings.precision,
+    generation,
+    projection: settings.projectionId,
+    ...layout,
+  };
+}
+
+/**
+ * Loads the dense index of a model: from the vector file when it was written
+ * at the store's current generation with the same settings and is intact,
+ * otherwise from the store's rows, saving the file afterwards when no write
+ * overlapped the read. A write of this process overlapping the load is seen
+ * through `store.writeEpoch`; another process's through the generation token,
+ * read before and after.
+ */
+export async function loadDenseWithFile(options: DenseFileOptions): Promise<DenseFileLoad> {
+  const { store, modelId } = options;
+  const settings = await resolveDenseSettings(options);
+  const epoch = store.writeEpoch;
+  const quiet = () => epoch % 2 === 0 && store.writeEpoch === epoch;
+  const generation = await store.vectorGeneration();
+  const identity = vectorFileIdentity(modelId, settings, generation);
+  const read = readVectorFile(options.path, identity, await options.prefetched);
+  if (read.ok && quiet()) {
+    const index = emptyDenseIndex(settings);
+    index.importRows(read.rows);
+    return { index, settings, generation, source: 'file', fileProblem: null, saved: true };
+  }
+  const fileProblem = read.ok ? { reason: 'stale' as const, detail: 'the cache was being written meanwhile' } : { reason: read.reason, detail: read.detail };
+  const index = await fillDenseIndex(settings, store, modelId);
+  const known = quiet() && (await store.vectorGeneration()) === generation && quiet() ? generation : null;
+  const saved = known !== null && saveDenseFile(options.path, modelId, index, settings, known, options.onSaveError);
+  return { index, settings, generation: known, source: 'store', fileProblem, saved };
+}
+
+/** Writes the index to the vector file as the copy of store generation `generation`; false when the write failed. */
+export function saveDenseFile(path: string, modelId: string, index: DenseIndex, settings: DenseSettings, generation: string, onError?: (error: Error) => void): boolean {
+  try {
+    writeVectorFile(path, vectorFileIdentity(modelId, settings, generation), index.exportRows());
+    return true;
+  } catch (error) {
+    onError?.(error as Error);
+    return false;
+  }
+}
+
+/**
+ * The generation an index at `loaded` reaches after applying `changes` in
+ * order (batches committed while it loaded, or one batch after another):
+ * changes up to the one that produced `loaded` are in it already; each later
+ * one must start where the previous ended. Null when the chain breaks (another
+ * process wrote, or a change is unknown): the index is then never saved.
+ */
+export function generationAfter(loaded: string | null, changes: readonly (GenerationChange | undefined)[]): string | null {
+  if (loaded === null) return null;
+  const included = changes.findIndex((change) => change?.current === loaded);
+  let generation = loaded;
+  for (const change of changes.slice(included + 1)) {
+    if (!change || change.previous !== generation) return null;
+    generation = change.current;
+  }
+  return generation;
+}
