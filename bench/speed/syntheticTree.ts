@@ -140,19 +140,24 @@ function rustFunction(part: FunctionParts): string {
 const EXTENSIONS: Record<SyntheticLanguage, string> = { python: 'py', typescript: 'ts', go: 'go', java: 'java', rust: 'rs' };
 
 function fileText(language: SyntheticLanguage, module: string[], parts: FunctionParts[], serial: number, directory: string): string {
-  const types = [...new Set(parts.map((part) => part.subject))];
   const header = `${capitalize(module.join(' '))} helpers (generated file ${serial}).`;
+  // Each type's fields, and a doc line naming its file, so no type definition repeats across files.
+  const types = [...new Set(parts.map((part) => part.subject))].map((type) => ({
+    name: pascal([type]),
+    fields: [...new Set(parts.filter((part) => part.subject === type).map((part) => part.field))],
+    doc: `${/^[aeiou]/.test(type) ? 'An' : 'A'} ${type} as the ${module.join(' ')} helpers of file ${serial} read it.`,
+  }));
   switch (language) {
     case 'python':
-      return `"""${header}"""\nfrom dataclasses import dataclass\n\n${types.map((type) => `@dataclass\nclass ${pascal([type])}:\n    ${parts.filter((part) => part.subject === type).map((part) => `${part.field}: int = 0`).filter((line, at, all) => all.indexOf(line) === at).join('\n    ')}\n`).join('\n')}\n${parts.map(pythonFunction).join('\n\n')}`;
+      return `"""${header}"""\nfrom dataclasses import dataclass\n\n${types.map((type) => `@dataclass\nclass ${type.name}:\n    """${type.doc}"""\n\n    ${type.fields.map((field) => `${field}: int = 0`).join('\n    ')}\n`).join('\n')}\n${parts.map(pythonFunction).join('\n\n')}`;
     case 'typescript':
-      return `// ${header}\n${types.map((type) => `export interface ${pascal([type])} {\n  ${[...new Set(parts.filter((part) => part.subject === type).map((part) => part.field))].map((field) => `readonly ${field}?: number;`).join('\n  ')}\n}\n`).join('\n')}\n${parts.map(typescriptFunction).join('\n')}`;
+      return `// ${header}\n${types.map((type) => `/** ${type.doc} */\nexport interface ${type.name} {\n  ${type.fields.map((field) => `readonly ${field}?: number;`).join('\n  ')}\n}\n`).join('\n')}\n${parts.map(typescriptFunction).join('\n')}`;
     case 'go':
-      return `// Package ${directory} holds ${header.charAt(0).toLowerCase()}${header.slice(1)}\npackage ${directory}\n\nimport "fmt"\n\n${types.map((type) => `type ${pascal([type])} struct {\n\t${[...new Set(parts.filter((part) => part.subject === type).map((part) => part.field))].map((field) => `${pascal([field])} int`).join('\n\t')}\n}\n`).join('\n')}\n${parts.map(goFunction).join('\n')}`;
+      return `// Package ${directory} holds ${header.charAt(0).toLowerCase()}${header.slice(1)}\npackage ${directory}\n\nimport "fmt"\n\n${types.map((type) => `// ${type.name} is ${type.doc.charAt(0).toLowerCase()}${type.doc.slice(1)}\ntype ${type.name} struct {\n\t${type.fields.map((field) => `${pascal([field])} int`).join('\n\t')}\n}\n`).join('\n')}\n${parts.map(goFunction).join('\n')}`;
     case 'java':
-      return `package ${directory};\n\nimport java.util.ArrayList;\nimport java.util.HashMap;\nimport java.util.List;\nimport java.util.Map;\n\n/** ${header} */\npublic final class ${pascal(module)}${serial} {\n    private ${pascal(module)}${serial}() {}\n\n${parts.map(javaMethod).join('\n')}}\n`;
+      return `/* ${header} */\npackage ${directory};\n\nimport java.util.ArrayList;\nimport java.util.HashMap;\nimport java.util.List;\nimport java.util.Map;\n\n/** ${header} */\npublic final class ${pascal(module)}${serial} {\n    private ${pascal(module)}${serial}() {}\n\n${parts.map(javaMethod).join('\n')}}\n`;
     case 'rust':
-      return `//! ${header}\nuse std::collections::HashMap;\n\n${types.map((type) => `pub struct ${pascal([type])} {\n    ${[...new Set(parts.filter((part) => part.subject === type).map((part) => part.field))].map((field) => `pub ${field}: u64,`).join('\n    ')}\n}\n`).join('\n')}\n${parts.map(rustFunction).join('\n')}`;
+      return `//! ${header}\nuse std::collections::HashMap;\n\n${types.map((type) => `/// ${type.doc}\npub struct ${type.name} {\n    ${type.fields.map((field) => `pub ${field}: u64,`).join('\n    ')}\n}\n`).join('\n')}\n${parts.map(rustFunction).join('\n')}`;
   }
 }
 
