@@ -233,7 +233,9 @@ export interface SyntheticTreeReport {
   readonly cpuPercent: number;
   readonly phaseMs: Record<string, number>;
   /** RSS (and V8 heap) at the first sample at or past each share of the files written. */
-  readonly byFilesDone: Record<'25%' | '50%' | '75%' | '100%', { rssMb: number; heapUsedMb: number; externalMb: number; filesDone: number }>;
+  readonly byFilesDone: Record<'25%' | '50%' | '75%' | '100%', { ms: number; rssMb: number; heapUsedMb: number; externalMb: number; filesDone: number }>;
+  /** Files/s within each quarter of the files: whether writing slows as the index grows. */
+  readonly filesPerSecondByQuarter: number[];
   readonly samples: number;
   readonly flat: boolean;
 }
@@ -324,10 +326,12 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
     const total = measured.filesTotal || measured.files;
     const at = (share: number) => {
       const sample = sampleAtShare(measured.samples, total, share);
-      return { rssMb: sample.rssMb, heapUsedMb: sample.heapUsedMb, externalMb: sample.externalMb, filesDone: sample.filesDone };
+      return { ms: sample.ms, rssMb: sample.rssMb, heapUsedMb: sample.heapUsedMb, externalMb: sample.externalMb, filesDone: sample.filesDone };
     };
     const byFilesDone = { '25%': at(0.25), '50%': at(0.5), '75%': at(0.75), '100%': at(1) };
     const filesPerSecond = round((measured.files / measured.ms) * 1000);
+    const quarters = [{ ms: 0, filesDone: 0 }, ...(['25%', '50%', '75%', '100%'] as const).map((share) => byFilesDone[share])];
+    const filesPerSecondByQuarter = quarters.slice(1).map((end, at) => round(((end.filesDone - quarters[at]!.filesDone) / Math.max(1, end.ms - quarters[at]!.ms)) * 1000));
     const report: SyntheticTreeReport = {
       files: measured.files,
       megabytes: round(written.bytes / 1e6),
@@ -340,6 +344,7 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
       cpuPercent: round(measured.cpuPercent),
       phaseMs: measured.phaseMs,
       byFilesDone,
+      filesPerSecondByQuarter,
       samples: measured.samples.length,
       flat: isFlat(byFilesDone['25%'].rssMb, byFilesDone['100%'].rssMb),
     };
@@ -361,6 +366,7 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
       `| cold index | ${filesPerSecond} files/s, ${report.chunks} chunks (${report.chunksEmbedded} embedded) in ${round(report.ms / 1000)} s, ${report.cpuPercent}% CPU |`,
       `| RSS by files written (MB) | ${curve}; peak ${report.peakRssMb} MB (${report.samples} samples) |`,
       `| V8 heap used by files written (MB) | ${heap} |`,
+      `| files/s within each quarter of the files (first quarter includes start-up) | ${filesPerSecondByQuarter.join(', ')} |`,
       `| phases (coordinator wait per phase; phases overlap) | ${phases} |`,
     ];
     return { report, rows, lines };
