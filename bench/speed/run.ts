@@ -5,7 +5,7 @@
  * through the same pipeline and at batch size 1 on the main thread.
  *
  *   bash bench/speed/fetch-corpus.sh && /usr/bin/python3 bench/speed/make_minilm.py --out ~/.cache/codegraph/minilm-l6-random
- *   npm run bench:speed [-- --repeats 3 --edits 200]
+ *   npm run bench:speed [-- --repeats 3 --edits 200 --synthetic-files 100000 (0 skips)]
  *
  * Each measurement runs in a fresh child process (bench/speed/child.ts).
  */
@@ -21,6 +21,7 @@ import { WorkspaceStore } from '../../engine/store/store.js';
 import { percentileOf } from '../quality/metrics.js';
 import { measureThroughput } from './throughputGoals.js';
 import { runApiSpeed } from './api.js';
+import { measureSyntheticTree } from './syntheticTree.js';
 
 const CHILD = join(__dirname, 'child.js');
 const QUERIES = [
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       repeats: { type: 'string', default: '2' },
       edits: { type: 'string', default: '200' },
       'subset-files': { type: 'string', default: '200' },
+      'synthetic-files': { type: 'string', default: '100000' },
       out: { type: 'string', default: join(root, 'bench-results') },
       // `--only search --cache DIR`: only the search rows (cold CLI search, warm hybrid query p95), on an index
       // already built at DIR for --corpus (a big one takes minutes to build: build it once, measure it often).
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     const coldStarts = Array.from({ length: 5 }, () => child(['cold-start', '--root', values.corpus!, '--cache', cache, ...modelArgs]));
     log('queries and cold starts done');
     const throughput = measureThroughput({ work, files, corpus: values.corpus!, cache, modelArgs, cold, realQueryP95: percentileOf(realQueries['latencies'] as number[], 0.95), editP95: percentileOf(edits['latencies'] as number[], 0.95), child }, log);
+    const syntheticTree = measureSyntheticTree({ work, count: Number(values['synthetic-files']), modelArgs }, log);
     const lastCold = cold[cold.length - 1]!;
     const chunks = lastCold['chunks'] as number;
     const dimension = 256;
@@ -163,6 +166,7 @@ async function main(): Promise<void> {
       indexSize: { bytes: lastCold['cacheBytes'], bytesPer1000Chunks: Math.round(((lastCold['cacheBytes'] as number) / chunks) * 1000) },
       sideBySide: { subsetFiles: subsetSize, results: sideBySide, ratios },
       throughput: { parseFloor: throughput.parseFloor, embedStage: throughput.embedStage, cliSearchMs: throughput.cliSearchMs, coldIndex: throughput.coldIndex, killResume: throughput.killResume },
+      syntheticTree: syntheticTree.report,
     };
     const peakMemory = Math.max(...cold.map((run) => run['peakRssMb'] as number));
     const goals = [
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       ['cold start < 1 s (ours)', report.coldStart.msToFirstQuery.median < 1000, `${report.coldStart.msToFirstQuery.median} ms`],
       ['RSS < 400 MB at 100k chunks (ours)', peakMemory < 400 && chunks >= 100_000, `${peakMemory} MB peak RSS at ${chunks} chunks`],
       ...throughput.rows,
+      ...syntheticTree.rows,
     ] as const;
     const md = [
       `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}; commit ${report.commit.slice(0, 10)}.`,
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
       '',
       `Throughput ratios: default / MiniLM, both through the pipeline: ${ratios.defaultVsMiniLmPipeline}×; default pipeline / MiniLM main-thread batch 1 (how Continue runs it): ${ratios.defaultVsMiniLmMainThreadBatch1}×; the two models alone on the same 400 texts, main thread, batch 1: ${ratios.defaultVsMiniLmSameTextsBatch1}×.`,
       ...throughput.lines,
+      ...syntheticTree.lines,
       '',
       '| goal | met? | figure |',
       '|---|---|---|',
