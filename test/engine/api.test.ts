@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeEmbedder, CodeGraph, cosine, EngineMetrics, isCodeGraphError, prometheusText, type FilesIndexedEvent, type ModelDegradedEvent } from '../../engine/index.js';
@@ -359,6 +359,28 @@ describe('engine library API: missing grammars', () => {
       assert.equal(logs.filter((message) => message.startsWith('No grammar for ')).length, 0);
     } finally {
       workspace.cleanup();
+    }
+  });
+});
+
+describe('engine library API: a unique name in a secondary file', () => {
+  it('finds the only chunk that contains a searched identifier first, even inside a test file', async () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir.path, 'ws', 'tests'), { recursive: true });
+      mkdirSync(join(dir.path, 'ws', 'src'), { recursive: true });
+      writeFileSync(join(dir.path, 'ws', 'tests', 'test_parser.py'), 'def test_parse_header():\n    # qzmarker12token checks the header parser\n    assert parse_header("a: b") == {"a": "b"}\n');
+      writeFileSync(join(dir.path, 'ws', 'src', 'marker.py'), 'def place_marker(token, at=12):\n    """Put a marker token at a position."""\n    return {"marker": token, "at": at}\n');
+      const graph = await CodeGraph.open({ root: join(dir.path, 'ws'), cacheDir: join(dir.path, 'cache'), modelDir: null, workers: 1 });
+      try {
+        await graph.index();
+        const hits = await graph.search('qzmarker12token', { limit: 2 });
+        assert.equal(hits[0]?.path, 'tests/test_parser.py');
+      } finally {
+        await graph.dispose();
+      }
+    } finally {
+      dir.cleanup();
     }
   });
 });
