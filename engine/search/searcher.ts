@@ -146,10 +146,7 @@ export class Searcher {
       if (!byPath) {
         byPath = {
           named: enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0,
-          // A query that is one name asks where that name is, wherever it is: with priors a unique
-          // identifier inside a test file lost to chunks sharing only its common parts (bench:speed's
-          // edit probe found the edited file first in 132 of 200 edits). Costs symbol NDCG 0.926 → 0.922.
-          prior: enabled(ranking, 'pathPriors') && shape.kind !== 'symbol' ? pathPrior(record.path, text, options.testPenalty) : 1,
+          prior: enabled(ranking, 'pathPriors') ? pathPrior(record.path, text, shape, options.testPenalty) : 1,
         };
         pathFeatures.set(record.path, byPath);
       }

@@ -126,8 +126,9 @@ describe('path priors', () => {
   });
 
   it('applies one penalty to every secondary path', () => {
-    assert.equal(pathPrior('docs/guide.md', 'route groups', 0.7), 0.7);
-    assert.equal(pathPrior('src/router.go', 'route groups', 0.7), 1);
+    assert.equal(pathPrior('docs/guide.md', 'route groups', shapeOf('route groups'), 0.7), 0.7);
+    assert.equal(pathPrior('src/router.go', 'route groups', shapeOf('route groups'), 0.7), 1);
+    assert.equal(pathPrior('tests/test_parser.py', 'parse_header', shapeOf('parse_header'), 0.7), 1);
   });
 });
 
