@@ -20,7 +20,7 @@ import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -109,6 +109,11 @@ export class CodeGraph {
   private denseSettings: DenseSettings | null = null;
   /** The generation the vector file on disk was last read or written at by this engine. */
   private vectorFileGeneration: string | null = null;
+  /**
+   * The generation of the vector file when it was current at the start of this index run and the
+   * dense index was not loaded: the file is read at the run's first change, as that generation's copy.
+   */
+  private vectorFileAtRunStart: string | null = null;
   /** Chunks or vectors changed in this session: the vector file may be behind. */
   private wroteVectors = false;
   private vectorFileTimer: NodeJS.Timeout | null = null;
@@ -309,7 +314,12 @@ export class CodeGraph {
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
     // With a current vector file the dense index loads in a fraction of a second; kept current through the run,
     // it is saved from memory afterwards, instead of being rebuilt from every row of the store (seconds at 250k chunks).
-    if (this.embedder && !this.dense && !this.denseLoading && vectorFileGeneration(this.vectorFilePath) === (await this.store.vectorGeneration())) await this.denseIndex();
+    // It is read at the run's first change (`applyBatch`): a run that changes nothing never needs it.
+    this.vectorFileAtRunStart = null;
+    if (this.embedder && !this.dense && !this.denseLoading) {
+      const generation = await this.store.vectorGeneration();
+      if (vectorFileGeneration(this.vectorFilePath) === generation) this.vectorFileAtRunStart = generation;
+    }
     this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
     if (!options.paths) await this.periodicQuickCheck();
     // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.
@@ -427,6 +437,7 @@ export class CodeGraph {
       this.denseLoading = null;
       this.denseGeneration = null;
       this.vectorFileGeneration = null;
+      this.vectorFileAtRunStart = null;
       this.batchesDuringLoad = [];
       this.fileIndex = null;
       this.collectedThisSession = false;
@@ -663,6 +674,7 @@ export class CodeGraph {
     this.dense = null;
     this.denseLoading = null;
     this.denseGeneration = null;
+    this.vectorFileAtRunStart = null;
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
@@ -772,6 +784,7 @@ export class CodeGraph {
   private async applyBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     this.fileIndex = null;
     if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
+    if (!this.dense && !this.denseLoading) await this.readDenseBefore(result);
     const dense = this.dense;
     if (!dense) {
       if (this.denseLoading) this.batchesDuringLoad.push({ result, written });
@@ -779,6 +792,26 @@ export class CodeGraph {
     }
     this.denseGeneration = generationAfter(this.denseGeneration, [result.generation]);
     await this.applyToDense(dense, result, written);
+  }
+
+  /**
+   * At an index run's first change: the dense index from the vector file that was current when the run
+   * started, as the copy of the state just before this batch (`applyBatch` then applies the batch).
+   * Nothing when the batch did not start from that state, or the file is not its copy after all.
+   */
+  private async readDenseBefore(result: BatchWriteResult): Promise<void> {
+    const at = this.vectorFileAtRunStart;
+    const change = result.generation;
+    if (!this.embedder || at === null || !change || change.previous !== at || change.current === at) return;
+    this.vectorFileAtRunStart = null;
+    const { modelId, dimension } = this.embedder;
+    const loaded = await loadDenseFromFile({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log, path: this.vectorFilePath }, at);
+    // A search that began loading meanwhile reads the store, this batch included: its index wins.
+    if (!loaded || this.dense || this.denseLoading) return;
+    this.dense = loaded.index;
+    this.denseSettings = loaded.settings;
+    this.denseGeneration = at;
+    this.vectorFileGeneration = at;
   }
 
   private async applyToDense(dense: DenseIndex, result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {

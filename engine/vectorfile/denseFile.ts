@@ -68,6 +68,20 @@ export async function loadDenseWithFile(options: DenseFileOptions): Promise<Dens
   return { index, settings, generation: known, source: 'store', fileProblem, saved };
 }
 
+/**
+ * The dense index from the vector file alone, as the copy of store generation `generation`: a state
+ * the caller knows the store was in (the one before a batch it has just committed, which it then
+ * applies). Null when the file is not that copy; the store's rows are never read.
+ */
+export async function loadDenseFromFile(options: DenseFileOptions, generation: string): Promise<DenseFileLoad | null> {
+  const settings = await resolveDenseSettings(options);
+  const read = readVectorFile(options.path, vectorFileIdentity(options.modelId, settings, generation), await options.prefetched);
+  if (!read.ok) return null;
+  const index = emptyDenseIndex(settings);
+  index.importRows(read.rows);
+  return { index, settings, generation, source: 'file', fileProblem: null, saved: true };
+}
+
 /** Writes the index to the vector file as the copy of store generation `generation`; false when the write failed. */
 export function saveDenseFile(path: string, modelId: string, index: DenseIndex, settings: DenseSettings, generation: string, onError?: (error: Error) => void): boolean {
   try {
