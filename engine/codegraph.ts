@@ -20,7 +20,7 @@ import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -117,6 +117,10 @@ export class CodeGraph {
   /** Chunks or vectors changed in this session: the vector file may be behind. */
   private wroteVectors = false;
   private vectorFileTimer: NodeJS.Timeout | null = null;
+  /** The vector file save in progress, if any (`saveVectorFile`). */
+  private vectorFileSave: Promise<void> | null = null;
+  /** Batches being applied to the dense index right now: while any is, its rows match no generation. */
+  private denseUpdates = 0;
   private vectorFileFailed = false;
   /** The vector file read ahead at open, for the first search; dropped by an index run. */
   private vectorPrefetch: Promise<PrefetchedVectorFile | null> | null = null;
@@ -705,7 +709,12 @@ export class CodeGraph {
       const replay = this.batchesDuringLoad;
       this.batchesDuringLoad = [];
       this.denseGeneration = generationAfter(loaded.generation, replay.map((batch) => batch.result.generation));
-      for (const batch of replay) await this.applyToDense(loaded.index, batch.result, batch.written);
+      this.denseUpdates++; // the whole replay: between two batches the index is at neither generation
+      try {
+        for (const batch of replay) await this.applyToDense(loaded.index, batch.result, batch.written);
+      } finally {
+        this.denseUpdates--;
+      }
       return loaded.index;
     })();
     return this.denseLoading;
@@ -744,12 +753,29 @@ export class CodeGraph {
   private async saveVectorFile(rebuild: boolean): Promise<void> {
     if (this.vectorFileTimer) clearTimeout(this.vectorFileTimer);
     this.vectorFileTimer = null;
+    // One save at a time, in order: an earlier save never lands over a later one.
+    const previous = this.vectorFileSave;
+    const save = (async () => {
+      await previous;
+      await this.saveVectorFileNow(rebuild);
+    })();
+    this.vectorFileSave = save;
+    try {
+      await save;
+    } finally {
+      if (this.vectorFileSave === save) this.vectorFileSave = null;
+    }
+  }
+
+  private async saveVectorFileNow(rebuild: boolean): Promise<void> {
     if (!this.embedder || !this.wroteVectors || this.vectorFileFailed) return;
     try {
       const current = await this.store.vectorGeneration();
       if (this.vectorFileGeneration === current) return;
-      if (this.dense && this.denseSettings && this.denseGeneration === current) {
-        if (saveDenseFile(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
+      // Mid-batch the index holds part of a batch: it is saved after the batch (the run reschedules the save).
+      if (this.dense && this.denseSettings && this.denseGeneration === current && this.denseUpdates === 0) {
+        // The rows are copied at once, so index runs can go on while the file is written on the I/O threads.
+        if (await saveDenseFileAsync(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
       } else if (rebuild && !this.dense && !this.denseLoading && (await this.store.countChunkVectors(this.embedder.modelId)) <= REBUILD_ON_DISPOSE_MAX_VECTORS) {
         await this.loadDense();
       }
@@ -815,12 +841,17 @@ export class CodeGraph {
   }
 
   private async applyToDense(dense: DenseIndex, result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
-    for (const id of result.removedChunkIds) dense.remove(id);
-    const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
-    const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
-    for (const chunk of result.addedChunks) {
-      const blob = written.get(chunk.contentHash) ?? reused.get(chunk.contentHash);
-      if (blob) dense.add(chunk.id, chunk.fileId, blob);
+    this.denseUpdates++;
+    try {
+      for (const id of result.removedChunkIds) dense.remove(id);
+      const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
+      const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
+      for (const chunk of result.addedChunks) {
+        const blob = written.get(chunk.contentHash) ?? reused.get(chunk.contentHash);
+        if (blob) dense.add(chunk.id, chunk.fileId, blob);
+      }
+    } finally {
+      this.denseUpdates--;
     }
   }
 

@@ -7,7 +7,7 @@
  * exactly as from a fresh load.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
@@ -215,6 +215,49 @@ describe('the vector file', () => {
       assert.deepEqual(fromFile, fromRows);
     } finally {
       rmSync(probe, { force: true });
+    }
+  });
+
+  it('saved while an edit is being indexed holds the rows of the state it names, and the edit is searchable at once', async () => {
+    const cache = 'deferred';
+    const copy = 'deferred-copy';
+    await withGraph(cache, (graph) => graph.index());
+    const first = join(workspace.root, 'python', 'deferred_first_probe.py');
+    const second = join(workspace.root, 'python', 'deferred_second_probe.py');
+    try {
+      await withGraph(cache, async (graph) => {
+        await graph.search('warm up');
+        writeFileSync(first, 'def deferred_first_probe(values):\n    return min(values)\n');
+        await graph.index({ paths: ['python/deferred_first_probe.py'] });
+        // The state the save is about to copy, set aside (no write is in flight).
+        const named = await graph.store.vectorGeneration();
+        mkdirSync(join(workspace.cache, copy));
+        for (const name of ['index.sqlite', 'index.sqlite-wal']) if (existsSync(join(workspace.cache, cache, name))) copyFileSync(join(workspace.cache, cache, name), join(workspace.cache, copy, name));
+        // What the save timer does, with the next edit indexed while it writes.
+        const saving = (graph as unknown as { saveVectorFile(rebuild: boolean): Promise<void> }).saveVectorFile(false);
+        writeFileSync(second, 'def deferred_second_probe(values):\n    return sorted(values)\n');
+        await graph.index({ paths: ['python/deferred_second_probe.py'] });
+        const hits = await graph.search('deferred_second_probe', { mode: 'lexical', limit: 1 });
+        assert.equal(hits[0]?.path, 'python/deferred_second_probe.py');
+        await saving;
+        assert.equal(vectorFileGeneration(vectorFile(cache)), named, 'the file names the state it was copied at');
+        copyFileSync(vectorFile(cache), vectorFile(copy));
+      });
+      // That state, from the saved file and from its rows in the cache: the same answers.
+      const fromFile = await withGraph(copy, async (graph, logs) => {
+        assert.deepEqual(rebuildMessages(logs), []);
+        return answers(graph);
+      });
+      rmSync(vectorFile(copy));
+      assert.deepEqual(fromFile, await withGraph(copy, (graph) => answers(graph)));
+      // The session's last save (at dispose) covers the second edit too.
+      await withGraph(cache, async (graph, logs) => {
+        assert.equal((await graph.search('deferred_second_probe', { mode: 'lexical', limit: 1 }))[0]?.path, 'python/deferred_second_probe.py');
+        assert.deepEqual(rebuildMessages(logs), []);
+      });
+    } finally {
+      rmSync(first, { force: true });
+      rmSync(second, { force: true });
     }
   });
 
