@@ -20,7 +20,7 @@ import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -109,9 +109,18 @@ export class CodeGraph {
   private denseSettings: DenseSettings | null = null;
   /** The generation the vector file on disk was last read or written at by this engine. */
   private vectorFileGeneration: string | null = null;
+  /**
+   * The generation of the vector file when it was current at the start of this index run and the
+   * dense index was not loaded: the file is read at the run's first change, as that generation's copy.
+   */
+  private vectorFileAtRunStart: string | null = null;
   /** Chunks or vectors changed in this session: the vector file may be behind. */
   private wroteVectors = false;
   private vectorFileTimer: NodeJS.Timeout | null = null;
+  /** The vector file save in progress, if any (`saveVectorFile`). */
+  private vectorFileSave: Promise<void> | null = null;
+  /** Batches being applied to the dense index right now: while any is, its rows match no generation. */
+  private denseUpdates = 0;
   private vectorFileFailed = false;
   /** The vector file read ahead at open, for the first search; dropped by an index run. */
   private vectorPrefetch: Promise<PrefetchedVectorFile | null> | null = null;
@@ -309,7 +318,12 @@ export class CodeGraph {
   private async runIndexOnce(options: IndexRunOptions): Promise<IndexSummary> {
     // With a current vector file the dense index loads in a fraction of a second; kept current through the run,
     // it is saved from memory afterwards, instead of being rebuilt from every row of the store (seconds at 250k chunks).
-    if (this.embedder && !this.dense && !this.denseLoading && vectorFileGeneration(this.vectorFilePath) === (await this.store.vectorGeneration())) await this.denseIndex();
+    // It is read at the run's first change (`applyBatch`): a run that changes nothing never needs it.
+    this.vectorFileAtRunStart = null;
+    if (this.embedder && !this.dense && !this.denseLoading) {
+      const generation = await this.store.vectorGeneration();
+      if (vectorFileGeneration(this.vectorFilePath) === generation) this.vectorFileAtRunStart = generation;
+    }
     this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
     if (!options.paths) await this.periodicQuickCheck();
     // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.
@@ -427,6 +441,7 @@ export class CodeGraph {
       this.denseLoading = null;
       this.denseGeneration = null;
       this.vectorFileGeneration = null;
+      this.vectorFileAtRunStart = null;
       this.batchesDuringLoad = [];
       this.fileIndex = null;
       this.collectedThisSession = false;
@@ -663,6 +678,7 @@ export class CodeGraph {
     this.dense = null;
     this.denseLoading = null;
     this.denseGeneration = null;
+    this.vectorFileAtRunStart = null;
     this.batchesDuringLoad = [];
     this.queryCache.clear();
     this.queryInference.recordSuccess('query');
@@ -693,7 +709,12 @@ export class CodeGraph {
       const replay = this.batchesDuringLoad;
       this.batchesDuringLoad = [];
       this.denseGeneration = generationAfter(loaded.generation, replay.map((batch) => batch.result.generation));
-      for (const batch of replay) await this.applyToDense(loaded.index, batch.result, batch.written);
+      this.denseUpdates++; // the whole replay: between two batches the index is at neither generation
+      try {
+        for (const batch of replay) await this.applyToDense(loaded.index, batch.result, batch.written);
+      } finally {
+        this.denseUpdates--;
+      }
       return loaded.index;
     })();
     return this.denseLoading;
@@ -732,12 +753,29 @@ export class CodeGraph {
   private async saveVectorFile(rebuild: boolean): Promise<void> {
     if (this.vectorFileTimer) clearTimeout(this.vectorFileTimer);
     this.vectorFileTimer = null;
+    // One save at a time, in order: an earlier save never lands over a later one.
+    const previous = this.vectorFileSave;
+    const save = (async () => {
+      await previous;
+      await this.saveVectorFileNow(rebuild);
+    })();
+    this.vectorFileSave = save;
+    try {
+      await save;
+    } finally {
+      if (this.vectorFileSave === save) this.vectorFileSave = null;
+    }
+  }
+
+  private async saveVectorFileNow(rebuild: boolean): Promise<void> {
     if (!this.embedder || !this.wroteVectors || this.vectorFileFailed) return;
     try {
       const current = await this.store.vectorGeneration();
       if (this.vectorFileGeneration === current) return;
-      if (this.dense && this.denseSettings && this.denseGeneration === current) {
-        if (saveDenseFile(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
+      // Mid-batch the index holds part of a batch: it is saved after the batch (the run reschedules the save).
+      if (this.dense && this.denseSettings && this.denseGeneration === current && this.denseUpdates === 0) {
+        // The rows are copied at once, so index runs can go on while the file is written on the I/O threads.
+        if (await saveDenseFileAsync(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
       } else if (rebuild && !this.dense && !this.denseLoading && (await this.store.countChunkVectors(this.embedder.modelId)) <= REBUILD_ON_DISPOSE_MAX_VECTORS) {
         await this.loadDense();
       }
@@ -772,6 +810,7 @@ export class CodeGraph {
   private async applyBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     this.fileIndex = null;
     if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
+    if (!this.dense && !this.denseLoading) await this.readDenseBefore(result);
     const dense = this.dense;
     if (!dense) {
       if (this.denseLoading) this.batchesDuringLoad.push({ result, written });
@@ -781,13 +820,38 @@ export class CodeGraph {
     await this.applyToDense(dense, result, written);
   }
 
+  /**
+   * At an index run's first change: the dense index from the vector file that was current when the run
+   * started, as the copy of the state just before this batch (`applyBatch` then applies the batch).
+   * Nothing when the batch did not start from that state, or the file is not its copy after all.
+   */
+  private async readDenseBefore(result: BatchWriteResult): Promise<void> {
+    const at = this.vectorFileAtRunStart;
+    const change = result.generation;
+    if (!this.embedder || at === null || !change || change.previous !== at || change.current === at) return;
+    this.vectorFileAtRunStart = null;
+    const { modelId, dimension } = this.embedder;
+    const loaded = await loadDenseFromFile({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log, path: this.vectorFilePath }, at);
+    // A search that began loading meanwhile reads the store, this batch included: its index wins.
+    if (!loaded || this.dense || this.denseLoading) return;
+    this.dense = loaded.index;
+    this.denseSettings = loaded.settings;
+    this.denseGeneration = at;
+    this.vectorFileGeneration = at;
+  }
+
   private async applyToDense(dense: DenseIndex, result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
-    for (const id of result.removedChunkIds) dense.remove(id);
-    const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
-    const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
-    for (const chunk of result.addedChunks) {
-      const blob = written.get(chunk.contentHash) ?? reused.get(chunk.contentHash);
-      if (blob) dense.add(chunk.id, chunk.fileId, blob);
+    this.denseUpdates++;
+    try {
+      for (const id of result.removedChunkIds) dense.remove(id);
+      const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
+      const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
+      for (const chunk of result.addedChunks) {
+        const blob = written.get(chunk.contentHash) ?? reused.get(chunk.contentHash);
+        if (blob) dense.add(chunk.id, chunk.fileId, blob);
+      }
+    } finally {
+      this.denseUpdates--;
     }
   }
 

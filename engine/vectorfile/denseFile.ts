@@ -4,7 +4,7 @@
  */
 import { emptyDenseIndex, fillDenseIndex, resolveDenseSettings, type DenseIndex, type DenseLoadOptions, type DenseSettings } from '../search/denseIndex.js';
 import type { GenerationChange } from '../store/records.js';
-import { readVectorFile, writeVectorFile, type PrefetchedVectorFile, type VectorFileIdentity } from './vectorFile.js';
+import { readVectorFile, writeVectorFile, writeVectorFileAsync, type PrefetchedVectorFile, type VectorFileIdentity, type VectorRows } from './vectorFile.js';
 
 export interface DenseFileLoad {
   readonly index: DenseIndex;
@@ -68,6 +68,20 @@ export async function loadDenseWithFile(options: DenseFileOptions): Promise<Dens
   return { index, settings, generation: known, source: 'store', fileProblem, saved };
 }
 
+/**
+ * The dense index from the vector file alone, as the copy of store generation `generation`: a state
+ * the caller knows the store was in (the one before a batch it has just committed, which it then
+ * applies). Null when the file is not that copy; the store's rows are never read.
+ */
+export async function loadDenseFromFile(options: DenseFileOptions, generation: string): Promise<DenseFileLoad | null> {
+  const settings = await resolveDenseSettings(options);
+  const read = readVectorFile(options.path, vectorFileIdentity(options.modelId, settings, generation), await options.prefetched);
+  if (!read.ok) return null;
+  const index = emptyDenseIndex(settings);
+  index.importRows(read.rows);
+  return { index, settings, generation, source: 'file', fileProblem: null, saved: true };
+}
+
 /** Writes the index to the vector file as the copy of store generation `generation`; false when the write failed. */
 export function saveDenseFile(path: string, modelId: string, index: DenseIndex, settings: DenseSettings, generation: string, onError?: (error: Error) => void): boolean {
   try {
@@ -77,6 +91,28 @@ export function saveDenseFile(path: string, modelId: string, index: DenseIndex, 
     onError?.(error as Error);
     return false;
   }
+}
+
+/**
+ * `saveDenseFile` without holding the event loop: the rows are copied before
+ * this returns (they are the index's as of `generation`, whatever is applied
+ * to it meanwhile), and written on the I/O threads. False when the write failed.
+ */
+export async function saveDenseFileAsync(path: string, modelId: string, index: DenseIndex, settings: DenseSettings, generation: string, onError?: (error: Error) => void): Promise<boolean> {
+  try {
+    // Before the first await: the copy is taken synchronously, while the index is still at `generation`.
+    const rows = copyRows(index.exportRows());
+    await writeVectorFileAsync(path, vectorFileIdentity(modelId, settings, generation), rows);
+    return true;
+  } catch (error) {
+    onError?.(error as Error);
+    return false;
+  }
+}
+
+/** Rows in buffers of their own (`exportRows` may return views of the index's live matrices). */
+function copyRows(rows: VectorRows): VectorRows {
+  return { count: rows.count, chunkIds: rows.chunkIds.slice(0, rows.count), fileIds: rows.fileIds.slice(0, rows.count), rows: rows.rows.slice(), signs: rows.signs?.slice() ?? null };
 }
 
 /**

@@ -24,7 +24,7 @@
  * produces, so both give the same index (ties in a scan go to the lower row).
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -268,12 +268,11 @@ export function readVectorFile(path: string, identity: VectorFileIdentity, prefe
  */
 export function writeVectorFile(path: string, identity: VectorFileIdentity, rows: VectorRows): void {
   removeLeftovers(path);
-  const parts = [new Uint8Array(rows.chunkIds.buffer, rows.chunkIds.byteOffset, rows.count * 4), new Uint8Array(rows.fileIds.buffer, rows.fileIds.byteOffset, rows.count * 4), rows.rows.subarray(0, rows.count * identity.bytesPerRow)];
-  if (identity.bytesPerSignRow > 0) parts.push(rows.signs!.subarray(0, rows.count * identity.bytesPerSignRow));
+  const parts = bodyOf(identity, rows);
   let crc = 0;
   for (const part of parts) crc = crc32(part, crc);
   const header = encodeHeader(identity, rows.count, crc);
-  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const temporary = temporaryPath(path);
   const fd = openSync(temporary, 'w');
   try {
     let position = 0;
@@ -296,6 +295,63 @@ export function writeVectorFile(path: string, identity: VectorFileIdentity, rows
   }
   // The rename itself reaches the disk with the folder's next flush; until then the old
   // file (or none) is what a crash leaves, and either is rebuilt: no fsync of the folder is needed.
+}
+
+/**
+ * `writeVectorFile` on the I/O threads: the same temporary file, fsync and
+ * rename, with the checksum computed 8 MiB at a time between writes, so the
+ * event loop is never held for more than a few milliseconds. `rows` must not
+ * change until the promise settles (the caller passes a copy of a live index).
+ */
+export async function writeVectorFileAsync(path: string, identity: VectorFileIdentity, rows: VectorRows): Promise<void> {
+  removeLeftovers(path);
+  const parts = bodyOf(identity, rows);
+  // The header's length does not depend on the checksum: the body goes first, the header last.
+  const headerBytes = encodeHeader(identity, rows.count, 0).length;
+  const temporary = temporaryPath(path);
+  const handle = await open(temporary, 'w');
+  try {
+    let crc = 0;
+    let position = headerBytes;
+    for (const part of parts) {
+      for (let start = 0; start < part.byteLength; start += 8 << 20) {
+        const slice = part.subarray(start, Math.min(part.byteLength, start + (8 << 20)));
+        crc = crc32(slice, crc);
+        await writeFullyAsync(handle, slice, position);
+        position += slice.byteLength;
+      }
+    }
+    await writeFullyAsync(handle, encodeHeader(identity, rows.count, crc), 0);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The body's parts in file order: chunk ids, file ids, rows, and sign rows when the layout has them. */
+function bodyOf(identity: VectorFileIdentity, rows: VectorRows): Uint8Array[] {
+  const parts = [new Uint8Array(rows.chunkIds.buffer, rows.chunkIds.byteOffset, rows.count * 4), new Uint8Array(rows.fileIds.buffer, rows.fileIds.byteOffset, rows.count * 4), rows.rows.subarray(0, rows.count * identity.bytesPerRow)];
+  if (identity.bytesPerSignRow > 0) parts.push(rows.signs!.subarray(0, rows.count * identity.bytesPerSignRow));
+  return parts;
+}
+
+/** A name beside `path` that says which process writes it (`removeLeftovers` keeps those of running ones). */
+function temporaryPath(path: string): string {
+  return `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+async function writeFullyAsync(handle: import('node:fs/promises').FileHandle, source: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < source.byteLength) done += (await handle.write(source, done, source.byteLength - done, position + done)).bytesWritten;
 }
 
 /** The generation token in the file's header; null when there is no readable header. */

@@ -212,6 +212,37 @@ describe('reference resolution across batches', () => {
       dir.cleanup();
     }
   });
+
+  it('re-resolves only the references that pointed at an edited definition, not every unresolved reference of their files', async () => {
+    const dir = tempDir();
+    const store = await WorkspaceStore.open(join(dir.path, 'index.sqlite'));
+    try {
+      // b.py calls util() from a.py and 200 library functions defined nowhere (as lodash.js calls its own helpers).
+      const library = Array.from({ length: 200 }, (_, index) => `library_call_${index}`);
+      const calls = ['util', ...library];
+      await store.writeBatch('m1', [file('a.py', [chunk('util', 'def util(): return 1')]), file('b.py', [chunk('main', `def main(): ${calls.join('(); ')}()`, calls)])], [], []);
+      // Editing util's body replaces its chunk: b.py's reference to it is orphaned and must follow the new chunk.
+      const edited = await store.writeBatch('m1', [file('a.py', [chunk('util', 'def util(): return 2  # edited')])], [], []);
+      assert.equal(edited.dependentFiles, 1);
+      assert.equal(edited.refreshedReferences, 1);
+      const util = await store.db.get<{ target: number; chunk: number; file: string }>(
+        `SELECT r.target_chunk_id AS target, (SELECT d.chunk_id FROM definitions d WHERE d.name = 'util') AS chunk, f.path AS file
+         FROM refs r JOIN files f ON f.id = r.target_file_id WHERE r.name = 'util'`,
+      );
+      assert.deepEqual({ target: util!.target, file: util!.file }, { target: util!.chunk, file: 'a.py' });
+      const unresolved = await store.db.get<{ n: number }>('SELECT count(*) AS n FROM refs WHERE target_chunk_id IS NULL AND target_file_id IS NULL');
+      assert.equal(unresolved!.n, library.length);
+      // Removing the definition leaves the reference unresolved, target file cleared with it.
+      const removed = await store.writeBatch('m1', [file('a.py', [chunk(null, 'x = 1')])], [], []);
+      assert.equal(removed.refreshedReferences, 1);
+      const gone = await store.db.get<{ target: number | null; file: number | null }>("SELECT target_chunk_id AS target, target_file_id AS file FROM refs WHERE name = 'util'");
+      assert.deepEqual(gone, { target: null, file: null });
+      assert.deepEqual(await store.orphanCounts(), {});
+    } finally {
+      await store.close();
+      dir.cleanup();
+    }
+  });
 });
 
 describe('schema migration 7 (stemmed lexical index)', () => {

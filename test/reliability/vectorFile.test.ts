@@ -7,11 +7,11 @@
  * exactly as from a fresh load.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
-import { generationAfter, readVectorFile, VECTOR_FILE } from '../../engine/vectorfile/index.js';
+import { generationAfter, readVectorFile, VECTOR_FILE, vectorFileGeneration } from '../../engine/vectorfile/index.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 import { recordFault } from './faultRecord.js';
@@ -160,6 +160,105 @@ describe('the vector file', () => {
       assert.deepEqual(await answers(graph), reference);
       assert.deepEqual(rebuildMessages(logs), []);
     });
+  });
+
+  it('is not read by an index run that changes nothing (a damaged body goes unnoticed until a search needs it)', async () => {
+    const cache = 'unchanged-run';
+    await withGraph(cache, (graph) => graph.index());
+    const path = vectorFile(cache);
+    const bytes = readFileSync(path);
+    for (let i = bytes.length - 200; i < bytes.length; i += 7) bytes[i] = bytes[i]! ^ 0x5a;
+    writeFileSync(path, bytes);
+    await withGraph(cache, async (graph, logs) => {
+      const summary = await graph.index();
+      assert.equal(summary.filesChanged, 0);
+      assert.deepEqual(rebuildMessages(logs), []);
+    });
+    assert.ok(readFileSync(path).equals(bytes), 'the file was neither read nor rewritten');
+    await withGraph(cache, async (graph, logs) => {
+      assert.deepEqual(await answers(graph), reference);
+      assert.match(rebuildMessages(logs).join('\n'), /was not usable: body checksum mismatch/);
+    });
+  });
+
+  it('is read at the first change of an index run and saved from memory, without reading every vector from the cache', async () => {
+    const cache = 'first-change';
+    await withGraph(cache, (graph) => graph.index());
+    const probe = join(workspace.root, 'python', 'first_change_probe.py');
+    writeFileSync(probe, 'def first_change_probe(values):\n    """The largest of the values."""\n    return max(values)\n');
+    let rowScans = 0;
+    let afterRun: unknown[] = [];
+    try {
+      await withGraph(cache, async (graph) => {
+        const store = graph.store;
+        const scan = store.eachChunkVector.bind(store);
+        store.eachChunkVector = (...args: Parameters<typeof scan>) => {
+          rowScans++;
+          return scan(...args);
+        };
+        assert.equal((await graph.index()).filesChanged, 1);
+        afterRun = await answers(graph);
+      });
+      assert.equal(rowScans, 0, 'neither the run nor its save read the vectors from the cache');
+      const store = await WorkspaceStore.open(join(workspace.cache, cache, 'index.sqlite'));
+      const generation = await store.vectorGeneration();
+      await store.close();
+      assert.equal(vectorFileGeneration(vectorFile(cache)), generation, 'saved at the state after the run');
+      // The index kept through the run, the saved file and a load from the cache's rows all answer alike.
+      const fromFile = await withGraph(cache, async (graph, logs) => {
+        assert.deepEqual(rebuildMessages(logs), []);
+        return answers(graph);
+      });
+      rmSync(vectorFile(cache));
+      const fromRows = await withGraph(cache, (graph) => answers(graph));
+      assert.deepEqual(afterRun, fromRows);
+      assert.deepEqual(fromFile, fromRows);
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
+
+  it('saved while an edit is being indexed holds the rows of the state it names, and the edit is searchable at once', async () => {
+    const cache = 'deferred';
+    const copy = 'deferred-copy';
+    await withGraph(cache, (graph) => graph.index());
+    const first = join(workspace.root, 'python', 'deferred_first_probe.py');
+    const second = join(workspace.root, 'python', 'deferred_second_probe.py');
+    try {
+      await withGraph(cache, async (graph) => {
+        await graph.search('warm up');
+        writeFileSync(first, 'def deferred_first_probe(values):\n    return min(values)\n');
+        await graph.index({ paths: ['python/deferred_first_probe.py'] });
+        // The state the save is about to copy, set aside (no write is in flight).
+        const named = await graph.store.vectorGeneration();
+        mkdirSync(join(workspace.cache, copy));
+        for (const name of ['index.sqlite', 'index.sqlite-wal']) if (existsSync(join(workspace.cache, cache, name))) copyFileSync(join(workspace.cache, cache, name), join(workspace.cache, copy, name));
+        // What the save timer does, with the next edit indexed while it writes.
+        const saving = (graph as unknown as { saveVectorFile(rebuild: boolean): Promise<void> }).saveVectorFile(false);
+        writeFileSync(second, 'def deferred_second_probe(values):\n    return sorted(values)\n');
+        await graph.index({ paths: ['python/deferred_second_probe.py'] });
+        const hits = await graph.search('deferred_second_probe', { mode: 'lexical', limit: 1 });
+        assert.equal(hits[0]?.path, 'python/deferred_second_probe.py');
+        await saving;
+        assert.equal(vectorFileGeneration(vectorFile(cache)), named, 'the file names the state it was copied at');
+        copyFileSync(vectorFile(cache), vectorFile(copy));
+      });
+      // That state, from the saved file and from its rows in the cache: the same answers.
+      const fromFile = await withGraph(copy, async (graph, logs) => {
+        assert.deepEqual(rebuildMessages(logs), []);
+        return answers(graph);
+      });
+      rmSync(vectorFile(copy));
+      assert.deepEqual(fromFile, await withGraph(copy, (graph) => answers(graph)));
+      // The session's last save (at dispose) covers the second edit too.
+      await withGraph(cache, async (graph, logs) => {
+        assert.equal((await graph.search('deferred_second_probe', { mode: 'lexical', limit: 1 }))[0]?.path, 'python/deferred_second_probe.py');
+        assert.deepEqual(rebuildMessages(logs), []);
+      });
+    } finally {
+      rmSync(first, { force: true });
+      rmSync(second, { force: true });
+    }
   });
 
   it('is stale after every write that changes chunks, and current after one that changes none', async () => {
