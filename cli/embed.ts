@@ -5,7 +5,7 @@ import { decodeSourceText } from '../engine/discovery/content.js';
 import { CodeEmbedder, CodeGraph, InvalidInputError, NotFoundError, resolveEmbedLanguage, type EmbedResult, type EngineConfigInput } from '../engine/index.js';
 import { DEFAULT_CHUNKING } from '../engine/parsing/chunk.js';
 import { languageById, languageForPath } from '../engine/parsing/languages.js';
-import { CodeParser } from '../engine/parsing/parser.js';
+import type { CodeParser } from '../engine/parsing/parser.js';
 
 /** What cli/main.ts lends these commands, so its option handling stays in one place. */
 export interface CommandKit {
@@ -149,7 +149,9 @@ function decode(bytes: Buffer, label: string): string {
 }
 
 async function embedChunks(embedder: CodeEmbedder, source: Source, language: string | null): Promise<EmbedRecord[]> {
-  const parser = await CodeParser.create(embedder.config.grammarsDir);
+  // Loaded here: web-tree-sitter is of no use to the other commands, a one-off search among them.
+  const { CodeParser: Parser } = require('../engine/parsing/parser.js') as typeof import('../engine/parsing/parser.js');
+  const parser: CodeParser = await Parser.create(embedder.config.grammarsDir);
   let chunks;
   try {
     const spec = language ? languageById(resolveEmbedLanguage(language).language) : undefined;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { LANGUAGES } from '../engine/parsing/index.js';
+import { LANGUAGES } from '../engine/parsing/languages.js';
 
 /**
  * Limits on what the command line may carry. Beyond them an argument is a

@@ -13,10 +13,16 @@ export interface BagOfWordsWeights {
   readonly vocab: number;
   readonly dimension: number;
   /**
-   * `[vocab, dimension]`, widened once from the graph's float16 (exact): reading halves through a
-   * conversion table cost twice the time of the whole sum.
+   * `[vocab, dimension]`, widened from the graph's float16 (exact): reading halves through a
+   * conversion table cost twice the time of the whole sum. Rows are widened on first use while
+   * `pending` is set (`widenRows`), every row before the table is shared (`widenAll`).
    */
   readonly embeddings: Float32Array;
+  /**
+   * The float16 rows and which of them `embeddings` holds yet; null once every row is widened.
+   * Widening all 8 M values took 32 ms of a one-off search's start, which reads a few rows.
+   */
+  pending: { readonly halves: Uint16Array; readonly widened: Uint8Array } | null;
   readonly tokenWeights: Float32Array;
   /** Weight of each position (inputs are at most this long), or null when the graph has none. */
   readonly positionWeights: Float32Array | null;
@@ -208,7 +214,8 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     return {
       vocab,
       dimension,
-      embeddings: widenHalves(new Uint16Array(embeddingBuffer)),
+      embeddings: new Float32Array(new SharedArrayBuffer(vocab * dimension * Float32Array.BYTES_PER_ELEMENT)),
+      pending: { halves: new Uint16Array(embeddingBuffer), widened: new Uint8Array(vocab) },
       tokenWeights: new Float32Array(weightBuffer),
       positionWeights: positionBuffer ? new Float32Array(positionBuffer) : null,
       epsilon: new Float32Array(epsilonBuffer)[0]!,
@@ -231,11 +238,36 @@ const HALF_TO_FLOAT = (() => {
   return table;
 })();
 
-/** Widened into shared memory: worker threads read the one table (see `loadedModelFiles`). */
-function widenHalves(halves: Uint16Array): Float32Array {
-  const values = new Float32Array(new SharedArrayBuffer(halves.length * Float32Array.BYTES_PER_ELEMENT));
-  for (let index = 0; index < halves.length; index++) values[index] = HALF_TO_FLOAT[halves[index]!]!;
-  return values;
+/** Widens the rows of these ids that are not widened yet (one thread's table: see `widenAll` before sharing it). */
+function widenRows(weights: BagOfWordsWeights, ids: Int32Array, count: number): void {
+  const pending = weights.pending;
+  if (!pending) return;
+  const { halves, widened } = pending;
+  const { dimension, embeddings } = weights;
+  for (let index = 0; index < count; index++) {
+    const id = ids[index]!;
+    if (widened[id]) continue;
+    const start = id * dimension;
+    for (let at = start; at < start + dimension; at++) embeddings[at] = HALF_TO_FLOAT[halves[at]!]!;
+    widened[id] = 1;
+  }
+}
+
+/**
+ * Widens every row not widened yet and drops the float16 copy: the table is complete before it
+ * is handed to worker threads (shared memory they read, never write; see `loadedModelFiles`).
+ */
+export function widenAll(weights: BagOfWordsWeights): void {
+  const pending = weights.pending;
+  if (!pending) return;
+  const { halves, widened } = pending;
+  const { dimension, embeddings } = weights;
+  for (let id = 0; id < weights.vocab; id++) {
+    if (widened[id]) continue;
+    const start = id * dimension;
+    for (let at = start; at < start + dimension; at++) embeddings[at] = HALF_TO_FLOAT[halves[at]!]!;
+  }
+  weights.pending = null;
 }
 
 /**
@@ -313,6 +345,7 @@ export class BagOfWordsModel {
       rows[used] = id * dimension;
       rowWeight[used++] = weight;
     }
+    widenRows(this.weights, distinct, count);
     const denominator = Math.fround(Math.fround(total) + epsilon);
     const mean = new Float32Array(dimension);
     let squares = 0;

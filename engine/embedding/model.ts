@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import './ortEnvironment.js';
-import * as ort from 'onnxruntime-node';
-import { checkGraphCodeBertSignature, GraphCodeBertEncoder, graphCodeBertFeeds, probeGraphCodeBertInput, readModelInputConfig, type GraphCodeBertInput } from '../dataflow/index.js';
+import type * as ort from 'onnxruntime-node';
+import type { GraphCodeBertEncoder, GraphCodeBertInput } from '../dataflow/index.js';
+import { readModelInputConfig } from '../dataflow/inputConfig.js';
 import { InferenceError, ModelLoadError } from '../errors.js';
-import { BagOfWordsModel, readBagOfWordsGraph, type BagOfWordsWeights } from './bagOfWords.js';
+import { BagOfWordsModel, readBagOfWordsGraph, widenAll, type BagOfWordsWeights } from './bagOfWords.js';
 import { planBatches } from './batching.js';
 import { completeHfManifest, HF_METADATA_FILES, isHfModelDir, planHfModel } from './hfLayout.js';
-import { buildModelInputs } from './inputs.js';
 import { MANIFEST_FILE, readModelManifest, refuseNativeCodeRequest, type ModelManifest } from './manifest.js';
 import { ModelRoots } from './modelRoots.js';
 import { foreignDomains, inspectOnnxModel, OnnxFormatError } from './onnxGraph.js';
@@ -16,6 +16,18 @@ import { finalizeVector, poolOutput } from './pooling.js';
 import { TextTokenizer } from './tokenizer.js';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
+
+/**
+ * ONNX Runtime, the data-flow encoder and the input builders, loaded on first use: a
+ * bag-of-words model runs without them, and they were a tenth of a one-off search's start.
+ */
+function onnxSide() {
+  return {
+    ort: require('onnxruntime-node') as typeof import('onnxruntime-node'),
+    dataFlow: require('../dataflow/index.js') as typeof import('../dataflow/index.js'),
+    buildModelInputs: (require('./inputs.js') as typeof import('./inputs.js')).buildModelInputs,
+  };
+}
 
 export interface EmbedderOptions {
   readonly device: Device;
@@ -113,7 +125,7 @@ export class Embedder {
     const outputNames = session?.outputNames ?? ['sentence_embedding'];
     let dataFlow: GraphCodeBertEncoder | null = null;
     try {
-      if (inputConfig.input === 'graphcodebert-dfg') checkGraphCodeBertSignature(session!.inputNames, dir);
+      if (inputConfig.input === 'graphcodebert-dfg') onnxSide().dataFlow.checkGraphCodeBertSignature(session!.inputNames, dir);
       const dataFlowInput = inputConfig.input === 'graphcodebert-dfg';
       let manifest = known!;
       // One tiny inference: the graph's real output widths (metadata may leave them symbolic), and proof that it runs at all.
@@ -135,7 +147,7 @@ export class Embedder {
       const settings = vectorSettings(manifest, tokenizerPath, inputConfig);
       const modelId = `${manifest.id}@${createHash('sha256').update(digest).update(settings).digest('hex').slice(0, 12)}${truncated}`;
       const legacyModelId = `${manifest.id}@${digest.slice(0, 12)}${truncated}`;
-      if (dataFlowInput) dataFlow = await GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
+      if (dataFlowInput) dataFlow = await onnxSide().dataFlow.GraphCodeBertEncoder.create({ ...manifest, modelDir: dir, tokenizerPath, dataFlowLength: inputConfig.dataFlowLength });
       return new Embedder(dir, manifest, modelId, legacyModelId, dimension, device, session, tokenizer, options, dataFlow, native);
     } catch (error) {
       dataFlow?.dispose();
@@ -200,8 +212,9 @@ export class Embedder {
 
   private async runBatch(rows: readonly number[][], length: number, graphInputs: readonly GraphCodeBertInput[] | null = null): Promise<Float32Array[]> {
     const width = Math.max(1, length);
+    const { dataFlow, buildModelInputs } = onnxSide();
     const { feeds, mask } = graphInputs
-      ? graphCodeBertFeeds(graphInputs, width, this.session!.inputNames, this.dataFlow!.specialTokens.pad)
+      ? dataFlow.graphCodeBertFeeds(graphInputs, width, this.session!.inputNames, this.dataFlow!.specialTokens.pad)
       : buildModelInputs(rows, width, { inputNames: this.session!.inputNames, padTokenId: this.manifest.padTokenId, paddingSide: this.manifest.paddingSide, positionOffset: this.manifest.positionOffset });
     let output: ort.Tensor;
     try {
@@ -221,6 +234,7 @@ export class Embedder {
 }
 
 async function createSession(onnxPath: string, modelDir: string, options: EmbedderOptions): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
+  const { ort } = onnxSide();
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads,
     interOpNumThreads: 1,
@@ -291,6 +305,8 @@ export interface ModelFileFacts {
  * and hashing the file again.
  */
 export function loadedModelFiles(): ModelFileFacts {
+  // Complete before sharing: a worker reads the table and never widens rows into it.
+  for (const facts of graphFacts.values()) if (facts.bagOfWords) widenAll(facts.bagOfWords);
   return { entries: [...graphFacts] };
 }
 
@@ -362,6 +378,7 @@ function checkDimension(manifest: ModelManifest, produced: number, modelDir: str
  * tokens took 0.4–1.3 ms (it runs once per load, in each worker too).
  */
 async function checkWindow(session: ort.InferenceSession, manifest: ModelManifest, modelDir: string): Promise<void> {
+  const { buildModelInputs } = onnxSide();
   const runsAt = async (length: number): Promise<string | null> => {
     const { feeds } = buildModelInputs([new Array<number>(length).fill(manifest.padTokenId)], length, { inputNames: session.inputNames, padTokenId: manifest.padTokenId, paddingSide: manifest.paddingSide, positionOffset: manifest.positionOffset });
     try {
@@ -405,8 +422,9 @@ function checkNativeWindow(model: BagOfWordsModel, manifest: ModelManifest, mode
 
 /** Output widths from one tiny inference: metadata may leave them symbolic, and the run proves the graph works before anything is indexed. */
 async function probeOutputWidths(session: ort.InferenceSession, padTokenId: number, modelDir: string, dataFlowInput = false): Promise<Map<string, number>> {
+  const { dataFlow, buildModelInputs } = onnxSide();
   const { feeds } = dataFlowInput
-    ? graphCodeBertFeeds([probeGraphCodeBertInput(padTokenId)], 1, session.inputNames, padTokenId)
+    ? dataFlow.graphCodeBertFeeds([dataFlow.probeGraphCodeBertInput(padTokenId)], 1, session.inputNames, padTokenId)
     : buildModelInputs([[padTokenId]], 1, { inputNames: session.inputNames, padTokenId, paddingSide: 'right', positionOffset: 0 });
   let result: ort.InferenceSession.ReturnType;
   try {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError, TokenizationError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { preprocessIntoCodes, preprocessText } from './preprocess.js';
@@ -21,8 +21,11 @@ export class TextTokenizer {
    */
   private readonly addedTokensImpossible: boolean;
 
+  /** The general tokenizer; with a fast path it is built on first need (texts holding an added token), as its library and construction were a twentieth of a one-off search's start. */
+  private general: Tokenizer | null;
+
   private constructor(
-    private readonly tokenizer: Tokenizer,
+    private readonly source: { readonly json: object; readonly config: object },
     private readonly fast: FastWordPiece | null,
     private readonly manifest: ModelManifest,
     /** Tokens at the end that truncation keeps: the post-processor's closing special tokens. */
@@ -30,6 +33,11 @@ export class TextTokenizer {
   ) {
     const removesCapitals = manifest.preprocess.includes('split-identifiers') || manifest.preprocess.includes('lowercase');
     this.addedTokensImpossible = removesCapitals && (fast?.addedTokens ?? []).every((token) => /[A-Z]/.test(token));
+    this.general = fast ? null : generalTokenizer(source);
+  }
+
+  private get tokenizer(): Tokenizer {
+    return (this.general ??= generalTokenizer(this.source));
   }
 
   static load(path: string, manifest: ModelManifest, modelDir: string): TextTokenizer {
@@ -46,7 +54,7 @@ export class TextTokenizer {
       // tokenizer_config.json is optional.
     }
     try {
-      return new TextTokenizer(new Tokenizer(json as object, configJson), FastWordPiece.fromJson(json), manifest, closingSpecialTokens(json));
+      return new TextTokenizer({ json: json as object, config: configJson }, FastWordPiece.fromJson(json), manifest, closingSpecialTokens(json));
     } catch (error) {
       throw new ModelLoadError(`Unsupported tokenizer in ${path}: ${(error as Error).message}`, { modelDir, file: path }, { cause: error });
     }
@@ -98,6 +106,11 @@ export class TextTokenizer {
     if (!(this.addedTokensImpossible && prefix === '') && fast.containsAddedToken(this.codes, length)) return this.tokenizer.encode(prepared ?? prepare()).ids as number[];
     return fast.encodeCodes(this.codes, length);
   }
+}
+
+function generalTokenizer(source: { readonly json: object; readonly config: object }): Tokenizer {
+  const { Tokenizer: GeneralTokenizer } = require('@huggingface/tokenizers') as typeof import('@huggingface/tokenizers');
+  return new GeneralTokenizer(source.json, source.config);
 }
 
 interface PostProcessorJson {

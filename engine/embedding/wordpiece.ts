@@ -35,6 +35,12 @@ const CHAR_CLASS = (() => {
  * The vocabulary as a trie over UTF-16 code units. Edges live in one
  * open-addressing hash table keyed by (node, code unit); `tokenId[node]` is
  * the id of the vocabulary entry that ends at `node`, or -1.
+ *
+ * Entries are inserted by group on first need: those starting with a code
+ * unit when a walk first leaves the root by it (`fromRoot`), and the
+ * continuation entries (`##…`) also by their first unit after the prefix when
+ * a walk first leaves the prefix's node by it (`afterPrefix`). A query reads a
+ * few groups; building the whole trie was a tenth of a one-off search's start.
  */
 class VocabTrie {
   private readonly slotParent: Int32Array;
@@ -42,34 +48,74 @@ class VocabTrie {
   private readonly slotChild: Int32Array;
   private readonly mask: number;
   readonly tokenId: Int32Array;
+  private nodes = 1;
+  /** Node of the continuation prefix, or -1 when no entry starts with it. */
+  readonly prefixNode: number;
+  /** Entries not inserted yet, by group, and a flag per code unit for a group still pending (checked per word). */
+  private readonly fromRoot = new Map<number, string[]>();
+  private readonly afterPrefix = new Map<number, string[]>();
+  private readonly rootPending = new Uint8Array(65536);
+  private readonly prefixPending = new Uint8Array(65536);
 
-  constructor(vocab: ReadonlyMap<string, number>) {
+  constructor(
+    private readonly vocab: Readonly<Record<string, number>>,
+    prefix: string,
+  ) {
     let units = 1;
-    for (const key of vocab.keys()) units += key.length;
+    let prefixed = false;
+    for (const key in vocab) {
+      units += key.length;
+      if (key.length === 0) continue;
+      VocabTrie.addTo(this.fromRoot, this.rootPending, key.charCodeAt(0), key);
+      if (prefix !== '' && key.length > prefix.length && key.startsWith(prefix)) VocabTrie.addTo(this.afterPrefix, this.prefixPending, key.charCodeAt(prefix.length), key);
+      if (prefix !== '' && key.startsWith(prefix)) prefixed = true;
+    }
     let capacity = 1024;
     while (capacity < units * 2) capacity *= 2;
     this.mask = capacity - 1;
     this.slotParent = new Int32Array(capacity).fill(-1);
     this.slotCode = new Uint16Array(capacity);
     this.slotChild = new Int32Array(capacity);
-    const tokenId = new Int32Array(units).fill(-1);
-    let nodes = 1;
-    for (const [key, id] of vocab) {
-      let node = 0;
-      for (let index = 0; index < key.length; index++) {
-        const code = key.charCodeAt(index);
-        let slot = VocabTrie.hash(node, code) & this.mask;
-        while (this.slotParent[slot] !== -1 && !(this.slotParent[slot] === node && this.slotCode[slot] === code)) slot = (slot + 1) & this.mask;
-        if (this.slotParent[slot] === -1) {
-          this.slotParent[slot] = node;
-          this.slotCode[slot] = code;
-          this.slotChild[slot] = nodes++;
-        }
-        node = this.slotChild[slot]!;
+    this.tokenId = new Int32Array(units).fill(-1);
+    if ('' in vocab) this.tokenId[0] = vocab['']!;
+    // The prefix's nodes are made now (their own entries, such as '#', come with their group).
+    this.prefixNode = prefix === '' ? 0 : prefixed ? this.insertPath(prefix) : -1;
+  }
+
+  private static addTo(groups: Map<number, string[]>, pending: Uint8Array, code: number, key: string): void {
+    const group = groups.get(code);
+    if (group) group.push(key);
+    else groups.set(code, [key]);
+    pending[code] = 1;
+  }
+
+  /** Inserts the group a walk from `node` by `code` needs, if it is still pending; call before `child(node, code)` from the root or the prefix's node. */
+  prepare(node: number, code: number): void {
+    if (node === 0 && this.rootPending[code]) this.insertGroup(this.fromRoot, this.rootPending, code);
+    if (node === this.prefixNode && node > 0 && this.prefixPending[code]) this.insertGroup(this.afterPrefix, this.prefixPending, code);
+  }
+
+  private insertGroup(groups: Map<number, string[]>, pending: Uint8Array, code: number): void {
+    pending[code] = 0;
+    for (const key of groups.get(code)!) this.tokenId[this.insertPath(key)] = this.vocab[key]!;
+    groups.delete(code);
+  }
+
+  /** The node of `key`, made with its missing edges. */
+  private insertPath(key: string): number {
+    let node = 0;
+    for (let index = 0; index < key.length; index++) {
+      const code = key.charCodeAt(index);
+      let slot = VocabTrie.hash(node, code) & this.mask;
+      while (this.slotParent[slot] !== -1 && !(this.slotParent[slot] === node && this.slotCode[slot] === code)) slot = (slot + 1) & this.mask;
+      if (this.slotParent[slot] === -1) {
+        this.slotParent[slot] = node;
+        this.slotCode[slot] = code;
+        this.slotChild[slot] = this.nodes++;
       }
-      tokenId[node] = id;
+      node = this.slotChild[slot]!;
     }
-    this.tokenId = tokenId;
+    return node;
   }
 
   private static hash(node: number, code: number): number {
@@ -77,7 +123,7 @@ class VocabTrie {
     return mixed ^ (mixed >>> 15);
   }
 
-  /** The node reached from `node` by `code`, or -1. */
+  /** The node reached from `node` by `code`, or -1 (see `prepare`). */
   child(node: number, code: number): number {
     const mask = this.mask;
     let slot = VocabTrie.hash(node, code) & mask;
@@ -87,13 +133,6 @@ class VocabTrie {
       if (parent === -1) return -1;
       slot = (slot + 1) & mask;
     }
-  }
-
-  /** The node of `text`, or -1. */
-  walk(text: string): number {
-    let node = 0;
-    for (let index = 0; index < text.length && node >= 0; index++) node = this.child(node, text.charCodeAt(index));
-    return node;
   }
 }
 
@@ -109,15 +148,15 @@ export class FastWordPiece {
   private scratch = new Uint16Array(4096);
 
   private constructor(
-    vocab: ReadonlyMap<string, number>,
+    vocab: Readonly<Record<string, number>>,
     private readonly unkId: number,
     prefix: string,
     private readonly maxChars: number,
     /** Texts containing an added token's content go to the general tokenizer, which splits them out first. */
     readonly addedTokens: readonly string[],
   ) {
-    this.trie = new VocabTrie(vocab);
-    this.continuation = prefix === '' ? 0 : this.trie.walk(prefix);
+    this.trie = new VocabTrie(vocab, prefix);
+    this.continuation = this.trie.prefixNode;
     this.addedStarts = new Uint8Array(65536);
     for (const token of addedTokens) if (token.length > 0) this.addedStarts[token.charCodeAt(0)] = 1;
   }
@@ -128,8 +167,9 @@ export class FastWordPiece {
     const model = config.model;
     if (config.normalizer || config.post_processor || config.pre_tokenizer?.type !== 'Whitespace') return null;
     if (model?.type !== 'WordPiece' || !model.vocab || !model.unk_token) return null;
-    const vocab = new Map(Object.entries(model.vocab));
-    const unkId = vocab.get(model.unk_token);
+    // The parsed object itself, not a Map of it: copying 32,000 entries cost 20 ms of a one-off search's start.
+    const vocab = model.vocab;
+    const unkId = Object.prototype.hasOwnProperty.call(vocab, model.unk_token) ? vocab[model.unk_token] : undefined;
     if (unkId === undefined) return null;
     return new FastWordPiece(vocab, unkId, model.continuing_subword_prefix ?? '##', model.max_input_chars_per_word ?? 100, (config.added_tokens ?? []).map((token) => token.content));
   }
@@ -190,6 +230,7 @@ export class FastWordPiece {
     let node = 0;
     let matchEnd = -1;
     let matchId = -1;
+    trie.prepare(0, codes[start]!);
     for (let at = start; at < end; ) {
       node = trie.child(node, codes[at]!);
       if (node < 0) break;
@@ -215,6 +256,7 @@ export class FastWordPiece {
       const from = matchEnd;
       matchEnd = -1;
       node = this.continuation;
+      if (node >= 0 && from < end) trie.prepare(node, codes[from]!);
       for (let at = from; at < end && node >= 0; ) {
         node = trie.child(node, codes[at]!);
         if (node < 0) break;

@@ -259,7 +259,8 @@ export class DenseIndex {
     if (this.signs && rows >= this.prefilterMinRows) {
       this.signs.scores(scanned, this.scratch);
       const candidates = topK(this.scratch, rows, Math.max(PREFILTER_CANDIDATES, 4 * k), accept);
-      ranked = candidates.map((candidate) => ({ index: candidate.index, score: this.matrix.score(scanned, candidate.index) }));
+      const rescored = this.matrix.scoreRows(scanned, candidates.map((candidate) => candidate.index));
+      ranked = candidates.map((candidate, position) => ({ index: candidate.index, score: rescored[position]! }));
       ranked.sort((a, b) => b.score - a.score);
       ranked.length = Math.min(ranked.length, k);
     } else {

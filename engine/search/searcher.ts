@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { NotFoundError } from '../errors.js';
-import type { ChunkRecord } from '../store/records.js';
+import type { ChunkRecord, ChunkSummary } from '../store/records.js';
 import type { WorkspaceStore } from '../store/store.js';
 import type { DenseIndex } from './denseIndex.js';
 import { fuse, RRF_K, type FusionMethod, type RankedList } from './fusion.js';
@@ -109,16 +109,18 @@ export class Searcher {
     const cosines = new Map<number, number>();
     const lexical = new Set<number>();
 
+    // BM25 runs on SQLite's thread while this one embeds the query and scans the vectors.
+    const lexicalHits = mode !== 'dense' ? this.lexicalHits(query.match, options, acceptFile) : null;
+    // Awaited below; if the dense side throws first, its rejection must not go unhandled.
+    lexicalHits?.catch(() => undefined);
     if (mode !== 'lexical') {
       const vector = await this.sources.embedQuery!(text);
       const hits = this.sources.dense!.search(vector, options.candidates, acceptFile ?? undefined);
       for (const hit of hits) cosines.set(hit.index, hit.score);
       lists.push({ ids: hits.map((hit) => hit.index), scores: hits.map((hit) => hit.score), weight: 1 });
     }
-    if (mode !== 'dense') {
-      const raw = await this.sources.store.lexicalSearch(query.match, acceptFile ? options.candidates * 4 : options.candidates);
-      const files = acceptFile ? await this.chunkFiles(raw.map((hit) => hit.id)) : null;
-      const hits = files ? raw.filter((hit) => acceptFile!(files.get(hit.id) ?? -1)).slice(0, options.candidates) : raw;
+    if (lexicalHits) {
+      const hits = await lexicalHits;
       for (const hit of hits) lexical.add(hit.id);
       lists.push({ ids: hits.map((hit) => hit.id), scores: hits.map((hit) => hit.score), weight: 1 });
     }
@@ -129,12 +131,12 @@ export class Searcher {
     const blended = rrf && enabled(ranking, 'scoreFusion');
     const fused = blended ? scoreAwareFusion(fuse('rrf', lists), fuse('blend', lists), voteUnit, constants.scoreFusionVotes) : fuse(options.fusion, lists);
     if (fused.size === 0) return [];
-    const records = await this.sources.store.chunksByIds([...fused.keys()]);
+    const records = await this.sources.store.chunkSummariesByIds([...fused.keys()]);
     // A first-rank vote on the fused scale: with the score blend added, first in one list is worth 1 + scoreFusionVotes votes.
     const vote = voteUnit * (blended ? 1 + constants.scoreFusionVotes : 1);
     const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * vote;
     const floor = enabled(ranking, 'relevanceFloor');
-    let candidates: Candidate<ChunkRecord>[] = [];
+    let candidates: Candidate<ChunkSummary>[] = [];
     const pathFeatures = new Map<string, { named: number; prior: number }>();
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
@@ -157,7 +159,22 @@ export class Searcher {
     candidates.sort((a, b) => b.score - a.score || compareLocation(a.record, b.record));
     if (enabled(ranking, 'splitMerge')) candidates = mergeSplitPieces(candidates);
     if (enabled(ranking, 'fileSaturation')) candidates = saturateByFile(candidates, constants.fileDecay, constants.fileCoherence);
-    return diversify(candidates, options.limit, options.maxPerFile).map((candidate) => toHit(candidate.record, candidate.score, relevanceOf(candidate.score, ideal), candidate));
+    const picked = diversify(candidates, options.limit, options.maxPerFile);
+    // Texts for the results only: the candidates are ranked without them.
+    const texts = await this.sources.store.chunkTextsByIds(picked.map((candidate) => candidate.record.id));
+    return picked.flatMap((candidate) => {
+      const content = texts.get(candidate.record.id);
+      // Gone since the candidates were read (an index run removed it): no longer a result.
+      return content ? [toHit({ ...candidate.record, ...content }, candidate.score, relevanceOf(candidate.score, ideal), candidate)] : [];
+    });
+  }
+
+  /** BM25 candidates, filtered by file when asked (then more are read, since the filter drops some). */
+  private async lexicalHits(match: string, options: SearchOptions, acceptFile: ((fileId: number) => boolean) | null): Promise<{ id: number; score: number }[]> {
+    const raw = await this.sources.store.lexicalSearch(match, acceptFile ? options.candidates * 4 : options.candidates);
+    if (!acceptFile) return raw;
+    const files = await this.chunkFiles(raw.map((hit) => hit.id));
+    return raw.filter((hit) => acceptFile(files.get(hit.id) ?? -1)).slice(0, options.candidates);
   }
 
   /** Chunks nearest to the chunk covering `path:line`, excluding that chunk. */
@@ -199,7 +216,7 @@ export class Searcher {
   }
 
   private async chunkFiles(ids: readonly number[]): Promise<Map<number, number>> {
-    const records = await this.sources.store.chunksByIds(ids);
+    const records = await this.sources.store.chunkSummariesByIds(ids);
     return new Map([...records.values()].map((record) => [record.id, record.fileId]));
   }
 }
@@ -248,7 +265,7 @@ export function diversify<T extends { record: { path: string } }>(scored: readon
   return picked;
 }
 
-function toHit(record: ChunkRecord, score: number, relevance: number, span: { startLine: number; endLine: number } = record): SearchHit {
+function toHit(record: ChunkSummary & Pick<ChunkRecord, 'text' | 'doc'>, score: number, relevance: number, span: { startLine: number; endLine: number } = record): SearchHit {
   return {
     chunkId: record.id,
     path: record.path,

@@ -49,6 +49,9 @@ export interface ChunkRecord {
   readonly complexity: number;
 }
 
+/** What search ranks candidates by: a chunk row without its text, doc, hash and metrics (read for the results only). */
+export type ChunkSummary = Omit<ChunkRecord, 'text' | 'doc' | 'contentHash' | 'complexity'>;
+
 export interface BatchWriteResult {
   /** Chunk ids that left the index. */
   readonly removedChunkIds: number[];

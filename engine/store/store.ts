@@ -2,7 +2,7 @@ import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import type { Database, SqlValue } from './database.js';
 import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
 import { randomBytes } from 'node:crypto';
-import type { BatchWriteResult, ChunkRecord, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
+import type { BatchWriteResult, ChunkRecord, ChunkSummary, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
 const IN_LIST = 400;
 
@@ -20,6 +20,11 @@ function randomToken(): string {
 /** Chunk columns of search results, joined with their file. */
 const CHUNK_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
   c.start_line AS startLine, c.end_line AS endLine, c.doc, c.text, c.content_hash AS contentHash, c.complexity
+  FROM chunks c JOIN files f ON f.id = c.file_id`;
+
+/** `CHUNK_SELECT` without the text, doc, hash and metrics: a query's few hundred candidates are ranked by these. */
+const CHUNK_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
+  c.start_line AS startLine, c.end_line AS endLine
   FROM chunks c JOIN files f ON f.id = c.file_id`;
 
 /**
@@ -480,6 +485,18 @@ export class WorkspaceStore {
   async chunksByIds(ids: readonly number[]): Promise<Map<number, ChunkRecord>> {
     const rows = await this.selectIn<ChunkRecord>(`${CHUNK_SELECT} WHERE c.id IN`, ids);
     return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** `chunksByIds` without the text and doc (see `ChunkSummary`), for ranking search candidates. */
+  async chunkSummariesByIds(ids: readonly number[]): Promise<Map<number, ChunkSummary>> {
+    const rows = await this.selectIn<ChunkSummary>(`${CHUNK_SUMMARY_SELECT} WHERE c.id IN`, ids);
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** The text and doc of these chunks (those still stored), for the results of a search. */
+  async chunkTextsByIds(ids: readonly number[]): Promise<Map<number, { text: string; doc: string | null }>> {
+    const rows = await this.selectIn<{ id: number; text: string; doc: string | null }>('SELECT id, text, doc FROM chunks WHERE id IN', ids);
+    return new Map(rows.map((row) => [row.id, { text: row.text, doc: row.doc }]));
   }
 
   /** The innermost chunk covering `line` of `path`. */

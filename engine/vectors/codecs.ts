@@ -31,6 +31,11 @@ export interface VectorCodec {
    * float round trip do.
    */
   encodeInt8?(values: Int8Array, scale: number, row: Uint8Array): void;
+  /**
+   * Scores of `query` against the listed rows of `packed`, each exactly the float64 dot product
+   * of `query` with `decode(row)` (for re-scoring candidates); codecs without it are decoded.
+   */
+  scoreRows?(query: Float32Array, packed: ArrayBuffer, rows: readonly number[], out: Float64Array): void;
 }
 
 /** `codec.encodeInt8` where the codec has one, otherwise through floats. */
@@ -42,6 +47,9 @@ export function encodeInt8Into(codec: VectorCodec, values: Int8Array, scale: num
 }
 
 const align4 = (bytes: number) => (bytes + 3) & ~3;
+
+/** Whether a Uint32Array reads a row's bytes low byte first (the binary scan reads four code bytes per word). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The codec of a precision for vectors of `dimension` components. */
 export function createCodec(precision: VectorPrecision, dimension: number): VectorCodec {
@@ -162,6 +170,22 @@ class Int8Codec implements VectorCodec {
     return vector;
   }
 
+  /** `decode` then a dot product, without the decoded copy: each component is rounded to float32 as `decode` stores it. */
+  scoreRows(query: Float32Array, packed: ArrayBuffer, rows: readonly number[], out: Float64Array): void {
+    const stride = this.bytesPerVector;
+    const values = new Int8Array(packed);
+    const scales = new Float32Array(packed, 0, packed.byteLength >> 2);
+    const scaleWord = this.scaleOffset >> 2;
+    const dimension = this.dimension;
+    for (let index = 0; index < rows.length; index++) {
+      const offset = rows[index]! * stride;
+      const scale = scales[(offset >> 2) + scaleWord]!;
+      let sum = 0;
+      for (let i = 0; i < dimension; i++) sum += Math.fround(values[offset + i]! * scale) * query[i]!;
+      out[index] = sum;
+    }
+  }
+
   scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
     const stride = this.bytesPerVector;
     const values = new Int8Array(packed, 0, count * stride);
@@ -186,7 +210,7 @@ class Int8Codec implements VectorCodec {
  * popcount, while keeping the query's magnitudes (far better recall than
  * Hamming distance between sign codes). Centred inputs (PCA) suit it best.
  */
-class BinaryCodec implements VectorCodec {
+export class BinaryCodec implements VectorCodec {
   readonly precision = 'binary';
   readonly bytesPerVector: number;
   private readonly codeBytes: number;
@@ -228,15 +252,66 @@ class BinaryCodec implements VectorCodec {
     return vector;
   }
 
+  /**
+   * Each row's sum adds its bytes' table entries in byte order, in float64, whatever the loop shape:
+   * scores are bit for bit those of `scanRowByRow`. Four rows are summed side by side so that
+   * their addition chains overlap (one chain alone waits on each add's latency), reading the
+   * code a 32-bit word at a time.
+   */
   scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
     const tables = this.byteTables(query);
+    if (this.codeBytes !== this.scaleOffset || !LITTLE_ENDIAN) return this.sumRows(tables, packed, count, out, 0);
+    const strideWords = this.bytesPerVector >> 2;
+    const codeWords = this.codeBytes >> 2;
+    const words = new Uint32Array(packed, 0, count * strideWords);
+    const scales = new Float32Array(packed, 0, count * strideWords);
+    let row = 0;
+    for (; row + 4 <= count; row += 4) {
+      const w0 = row * strideWords;
+      const w1 = w0 + strideWords;
+      const w2 = w1 + strideWords;
+      const w3 = w2 + strideWords;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0, base = 0; k < codeWords; k++, base += 1024) {
+        const a = words[w0 + k]!, b = words[w1 + k]!, c = words[w2 + k]!, d = words[w3 + k]!;
+        s0 += tables[base | (a & 255)]!;
+        s1 += tables[base | (b & 255)]!;
+        s2 += tables[base | (c & 255)]!;
+        s3 += tables[base | (d & 255)]!;
+        s0 += tables[(base + 256) | ((a >>> 8) & 255)]!;
+        s1 += tables[(base + 256) | ((b >>> 8) & 255)]!;
+        s2 += tables[(base + 256) | ((c >>> 8) & 255)]!;
+        s3 += tables[(base + 256) | ((d >>> 8) & 255)]!;
+        s0 += tables[(base + 512) | ((a >>> 16) & 255)]!;
+        s1 += tables[(base + 512) | ((b >>> 16) & 255)]!;
+        s2 += tables[(base + 512) | ((c >>> 16) & 255)]!;
+        s3 += tables[(base + 512) | ((d >>> 16) & 255)]!;
+        s0 += tables[(base + 768) | (a >>> 24)]!;
+        s1 += tables[(base + 768) | (b >>> 24)]!;
+        s2 += tables[(base + 768) | (c >>> 24)]!;
+        s3 += tables[(base + 768) | (d >>> 24)]!;
+      }
+      out[row] = s0 * scales[w0 + codeWords]!;
+      out[row + 1] = s1 * scales[w1 + codeWords]!;
+      out[row + 2] = s2 * scales[w2 + codeWords]!;
+      out[row + 3] = s3 * scales[w3 + codeWords]!;
+    }
+    this.sumRows(tables, packed, count, out, row);
+  }
+
+  /** `scan` one row at a time, a byte at a time: the reference the interleaved loop must equal. */
+  scanRowByRow(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+    this.sumRows(this.byteTables(query), packed, count, out, 0);
+  }
+
+  private sumRows(tables: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array, from: number): void {
     const stride = this.bytesPerVector;
     const bytes = new Uint8Array(packed, 0, count * stride);
     const scales = new Float32Array(packed, 0, (count * stride) >> 2);
     const scaleWord = this.scaleOffset >> 2;
     const strideWords = stride >> 2;
     const codeBytes = this.codeBytes;
-    for (let row = 0; row < count; row++) {
+    for (let row = from; row < count; row++) {
       const offset = row * stride;
       let sum = 0;
       for (let j = 0; j < codeBytes; j++) sum += tables[(j << 8) | bytes[offset + j]!]!;

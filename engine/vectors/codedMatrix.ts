@@ -97,6 +97,14 @@ export class CodedMatrix {
     return sum;
   }
 
+  /** `score` of each listed row, in order (the codec's in-place loop where it has one). */
+  scoreRows(query: Float32Array, rows: readonly number[]): Float64Array {
+    const out = new Float64Array(rows.length);
+    if (this.codec.scoreRows) this.codec.scoreRows(query, this.buffer, rows, out);
+    else for (let index = 0; index < rows.length; index++) out[index] = this.score(query, rows[index]!);
+    return out;
+  }
+
   /** Scores of `query` against every row, written into `out` (length ≥ size). */
   scores(query: Float32Array, out: Float32Array): void {
     this.codec.scan(query, this.buffer, this.rows, out);

@@ -77,44 +77,51 @@ export interface Scored {
  */
 export function topK(scores: Float32Array, count: number, k: number, accept?: (index: number) => boolean): Scored[] {
   if (k <= 0) return [];
-  const heapIndex: number[] = [];
-  const heapScore: number[] = [];
-  const siftDown = (start: number) => {
-    let position = start;
-    for (;;) {
-      const left = position * 2 + 1;
-      const right = left + 1;
-      let smallest = position;
-      if (left < heapScore.length && heapScore[left]! < heapScore[smallest]!) smallest = left;
-      if (right < heapScore.length && heapScore[right]! < heapScore[smallest]!) smallest = right;
-      if (smallest === position) return;
-      [heapScore[position], heapScore[smallest]] = [heapScore[smallest]!, heapScore[position]!];
-      [heapIndex[position], heapIndex[smallest]] = [heapIndex[smallest]!, heapIndex[position]!];
-      position = smallest;
-    }
-  };
+  // Typed arrays and hole-moving sifts: the same comparisons and the same final positions as
+  // swapping entries pairwise, so the kept set (ties included) is the same, without the swaps' allocations.
+  const capacity = Math.min(k, Math.max(0, count));
+  const heapIndex = new Int32Array(capacity);
+  const heapScore = new Float64Array(capacity);
+  let size = 0;
   for (let index = 0; index < count; index++) {
     const score = scores[index]!;
-    if (heapScore.length === k && score <= heapScore[0]!) continue;
+    if (size === k && score <= heapScore[0]!) continue;
     if (accept && !accept(index)) continue;
-    if (heapScore.length < k) {
-      heapScore.push(score);
-      heapIndex.push(index);
-      let child = heapScore.length - 1;
+    if (size < k) {
+      let child = size++;
       while (child > 0) {
         const parent = (child - 1) >> 1;
-        if (heapScore[parent]! <= heapScore[child]!) break;
-        [heapScore[parent], heapScore[child]] = [heapScore[child]!, heapScore[parent]!];
-        [heapIndex[parent], heapIndex[child]] = [heapIndex[child]!, heapIndex[parent]!];
+        if (heapScore[parent]! <= score) break;
+        heapScore[child] = heapScore[parent]!;
+        heapIndex[child] = heapIndex[parent]!;
         child = parent;
       }
+      heapScore[child] = score;
+      heapIndex[child] = index;
     } else {
-      heapScore[0] = score;
-      heapIndex[0] = index;
-      siftDown(0);
+      let position = 0;
+      for (;;) {
+        const left = position * 2 + 1;
+        const right = left + 1;
+        let smallest = position;
+        let smallestScore = score;
+        if (left < size && heapScore[left]! < smallestScore) {
+          smallest = left;
+          smallestScore = heapScore[left]!;
+        }
+        if (right < size && heapScore[right]! < smallestScore) smallest = right;
+        if (smallest === position) break;
+        heapScore[position] = heapScore[smallest]!;
+        heapIndex[position] = heapIndex[smallest]!;
+        position = smallest;
+      }
+      heapScore[position] = score;
+      heapIndex[position] = index;
     }
   }
-  return heapIndex.map((index, position) => ({ index, score: heapScore[position]! })).sort((a, b) => b.score - a.score || a.index - b.index);
+  const ranked: Scored[] = [];
+  for (let position = 0; position < size; position++) ranked.push({ index: heapIndex[position]!, score: heapScore[position]! });
+  return ranked.sort((a, b) => b.score - a.score || a.index - b.index);
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {

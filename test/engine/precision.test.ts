@@ -8,7 +8,7 @@ import { Database } from '../../engine/store/database.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../engine/store/schema.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { CodedMatrix } from '../../engine/vectors/codedMatrix.js';
-import { createCodec, VECTOR_PRECISIONS, type VectorPrecision } from '../../engine/vectors/codecs.js';
+import { BinaryCodec, createCodec, VECTOR_PRECISIONS, type VectorPrecision } from '../../engine/vectors/codecs.js';
 import { fromFloat16Bits, toFloat16Bits } from '../../engine/vectors/float16.js';
 import { decodePca, gaussianSource } from '../../engine/vectors/pca.js';
 import { encodeInt8Blob, quantizeInt8 } from '../../engine/vectors/quantize.js';
@@ -104,6 +104,33 @@ describe('precision codecs', () => {
       matrix.clear(3);
       matrix.scores(query, scores);
       assert.equal(scores[3], 0);
+    }
+  });
+
+  it('binary scan gives bit for bit the row-by-row scores, for any row count and a dimension that is no multiple of 32', () => {
+    const random = gaussianSource(11);
+    for (const width of [256, 64, 40, 13]) {
+      const codec = createCodec('binary', width) as BinaryCodec;
+      for (const count of [0, 1, 3, 4, 5, 37]) {
+        const matrix = new CodedMatrix(codec, 4);
+        for (let row = 0; row < count; row++) matrix.push(unitVector(width, random));
+        const query = unitVector(width, random);
+        const interleaved = new Float32Array(count);
+        const reference = new Float32Array(count);
+        codec.scan(query, matrix.encodedRows().buffer as ArrayBuffer, count, interleaved);
+        codec.scanRowByRow(query, matrix.encodedRows().buffer as ArrayBuffer, count, reference);
+        assert.deepEqual([...interleaved], [...reference], `${width} dimensions, ${count} rows`);
+      }
+    }
+  });
+
+  it('re-score listed rows exactly as the dot product with each decoded row', () => {
+    for (const precision of VECTOR_PRECISIONS) {
+      const matrix = new CodedMatrix(createCodec(precision, dimension), 16);
+      vectors.forEach((vector) => matrix.push(vector));
+      const rows = [5, 0, 7, 5, matrix.size - 1];
+      const scores = matrix.scoreRows(query, rows);
+      assert.deepEqual([...scores], rows.map((row) => dot(matrix.decode(row), query)), precision);
     }
   });
 

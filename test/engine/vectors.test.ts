@@ -50,6 +50,42 @@ describe('top-k selection', () => {
     assert.deepEqual(topK(scores, scores.length, 10, (index) => index % 3 !== 0).map((hit) => hit.index), expected);
   });
 
+  it('keeps the same entries as a pairwise-swapping heap when scores tie at the cut', () => {
+    // The heap the scan used before it moved to typed arrays: ties at the k-th score are kept by heap position.
+    const swappingTopK = (scores: Float32Array, k: number) => {
+      const index: number[] = [];
+      const score: number[] = [];
+      const swap = (a: number, b: number) => {
+        [score[a], score[b]] = [score[b]!, score[a]!];
+        [index[a], index[b]] = [index[b]!, index[a]!];
+      };
+      scores.forEach((value, at) => {
+        if (score.length === k && value <= score[0]!) return;
+        if (score.length < k) {
+          score.push(value);
+          index.push(at);
+          for (let child = score.length - 1; child > 0 && score[(child - 1) >> 1]! > score[child]!; child = (child - 1) >> 1) swap(child, (child - 1) >> 1);
+          return;
+        }
+        score[0] = value;
+        index[0] = at;
+        for (let position = 0; ; ) {
+          const left = position * 2 + 1;
+          let smallest = position;
+          if (left < score.length && score[left]! < score[smallest]!) smallest = left;
+          if (left + 1 < score.length && score[left + 1]! < score[smallest]!) smallest = left + 1;
+          if (smallest === position) break;
+          swap(position, smallest);
+          position = smallest;
+        }
+      });
+      return index.map((at, position) => ({ index: at, score: score[position]! })).sort((a, b) => b.score - a.score || a.index - b.index);
+    };
+    // Few distinct values, so many ties fall on the cut.
+    const scores = Float32Array.from({ length: 3000 }, (_, at) => Math.floor(((Math.sin(at * 78.233) * 43758.5453) % 1) * 7) / 7);
+    for (const k of [1, 5, 64, 512]) assert.deepEqual(topK(scores, scores.length, k), swappingTopK(scores, k), `k = ${k}`);
+  });
+
   it('returns fewer than k when there are fewer candidates', () => {
     assert.equal(topK(new Float32Array([0.1, 0.2]), 2, 5).length, 2);
     assert.equal(topK(new Float32Array([0.1]), 1, 0).length, 0);

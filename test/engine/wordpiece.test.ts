@@ -31,6 +31,21 @@ describe('fast WordPiece', () => {
     });
   }
 
+  it('gives the same ids from a fresh tokenizer per text as from one that has read them all (vocabulary groups load on first need)', () => {
+    const json = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'codegraph-code-v2', 'tokenizer.json'), 'utf8')) as object;
+    const reference = new Tokenizer(json, {});
+    const warm = FastWordPiece.fromJson(json)!;
+    const texts = [...trickyTexts(), 'open a network connection', '##weird', 'x', '# ## ###', 'résumé ##é', 'unbelievably long concatenatedidentifierwithoutbreaks'];
+    for (const text of texts) {
+      // Texts holding an added token ([UNK], [PAD]) are the general tokenizer's (see `handles`).
+      for (const prepared of [text, preprocessText(text, ['split-identifiers', 'lowercase'])].filter((candidate) => warm.handles(candidate))) {
+        const expected = reference.encode(prepared).ids;
+        assert.deepEqual(FastWordPiece.fromJson(json)!.encode(prepared), expected, `fresh: ${prepared.slice(0, 40)}`);
+        assert.deepEqual(warm.encode(prepared), expected, `reused: ${prepared.slice(0, 40)}`);
+      }
+    }
+  });
+
   it('declines tokenizers of another shape', () => {
     assert.equal(FastWordPiece.fromJson({ normalizer: { type: 'Lowercase' }, pre_tokenizer: { type: 'Whitespace' }, model: { type: 'WordPiece', vocab: { '[UNK]': 0 }, unk_token: '[UNK]' } }), null);
     assert.equal(FastWordPiece.fromJson({ pre_tokenizer: { type: 'ByteLevel' }, model: { type: 'BPE' } }), null);
