@@ -20,7 +20,7 @@ import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, writeDenseFileFromStore, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -747,17 +747,17 @@ export class CodeGraph {
 
   /**
    * Brings the vector file up to date with this session's writes: from the dense
-   * index in memory when it is current, otherwise (`rebuild`: an index run that
-   * never searched, as the CLI's) by building it from the store once.
+   * index in memory when it is current, otherwise (`disposing`: an index run that
+   * never searched, as the CLI's) straight from the store's rows, a block at a time.
    */
-  private async saveVectorFile(rebuild: boolean): Promise<void> {
+  private async saveVectorFile(disposing: boolean): Promise<void> {
     if (this.vectorFileTimer) clearTimeout(this.vectorFileTimer);
     this.vectorFileTimer = null;
     // One save at a time, in order: an earlier save never lands over a later one.
     const previous = this.vectorFileSave;
     const save = (async () => {
       await previous;
-      await this.saveVectorFileNow(rebuild);
+      await this.saveVectorFileNow(disposing);
     })();
     this.vectorFileSave = save;
     try {
@@ -767,17 +767,22 @@ export class CodeGraph {
     }
   }
 
-  private async saveVectorFileNow(rebuild: boolean): Promise<void> {
+  private async saveVectorFileNow(disposing: boolean): Promise<void> {
     if (!this.embedder || !this.wroteVectors || this.vectorFileFailed) return;
     try {
       const current = await this.store.vectorGeneration();
       if (this.vectorFileGeneration === current) return;
       // Mid-batch the index holds part of a batch: it is saved after the batch (the run reschedules the save).
       if (this.dense && this.denseSettings && this.denseGeneration === current && this.denseUpdates === 0) {
-        // The rows are copied at once, so index runs can go on while the file is written on the I/O threads.
-        if (await saveDenseFileAsync(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, (error) => this.noteVectorFileError(error))) this.vectorFileGeneration = current;
-      } else if (rebuild && !this.dense && !this.denseLoading && (await this.store.countChunkVectors(this.embedder.modelId)) <= REBUILD_ON_DISPOSE_MAX_VECTORS) {
-        await this.loadDense();
+        // At dispose nothing else runs: the rows are written as they are. Otherwise they are copied at once,
+        // so index runs and searches go on while the file is written on the I/O threads.
+        const onError = (error: Error) => this.noteVectorFileError(error);
+        const saved = disposing ? saveDenseFile(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, onError) : await saveDenseFileAsync(this.vectorFilePath, this.embedder.modelId, this.dense, this.denseSettings, current, onError);
+        if (saved) this.vectorFileGeneration = current;
+      } else if (disposing && !this.dense && !this.denseLoading) {
+        const { modelId, dimension } = this.embedder;
+        const written = await writeDenseFileFromStore({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log, path: this.vectorFilePath, onSaveError: (error) => this.noteVectorFileError(error) });
+        if (written) this.vectorFileGeneration = written.generation;
       }
     } catch (error) {
       // Saving is an optimisation: a damaged cache is found and recovered by the next read.
@@ -885,13 +890,6 @@ const QUICK_CHECK_INTERVAL_MS = 24 * 3600 * 1000;
 
 /** Quiet time after an index run before the vector file is rewritten from memory. */
 const VECTOR_FILE_SAVE_DELAY_MS = 5000;
-/**
- * An index run that never searched (the CLI's) builds the vector file at dispose by loading every
- * vector from the store at once. bench:speed's 100,000-file synthetic tree (820k vectors) peaked at
- * 1.19 GB doing so, against 590 MB for the index run itself; at the 183k of the speed corpus it costs
- * tens of MB. Above this many vectors the first search builds and saves the file instead.
- */
-const REBUILD_ON_DISPOSE_MAX_VECTORS = 250_000;
 
 /** Keeps the damaged file (and its WAL) beside the cache for inspection; returns the one message that says so. */
 function moveCorruptCacheAside(cachePath: string, error: CacheCorruptionError): string {

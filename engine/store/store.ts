@@ -417,6 +417,14 @@ export class WorkspaceStore {
     return this.db.each('SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash', [modelId], onRow);
   }
 
+  /**
+   * The same pairs in ascending chunk id order, for writing the vector file as they come: the chunks are
+   * scanned by id and each vector found by its key (CROSS JOIN fixes that order), so nothing is sorted.
+   */
+  eachChunkVectorByChunkId(modelId: string, onRow: (row: { id: number; fileId: number; vector: Buffer }) => void): Promise<number> {
+    return this.db.each('SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c CROSS JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash ORDER BY c.id', [modelId], onRow);
+  }
+
   async vectorsFor(modelId: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
     for (let start = 0; start < hashes.length; start += IN_LIST) {

@@ -4,7 +4,7 @@
  */
 import { emptyDenseIndex, fillDenseIndex, resolveDenseSettings, type DenseIndex, type DenseLoadOptions, type DenseSettings } from '../search/denseIndex.js';
 import type { GenerationChange } from '../store/records.js';
-import { readVectorFile, writeVectorFile, writeVectorFileAsync, type PrefetchedVectorFile, type VectorFileIdentity, type VectorRows } from './vectorFile.js';
+import { readVectorFile, VectorFileBuilder, writeVectorFile, writeVectorFileAsync, type PrefetchedVectorFile, type VectorFileIdentity, type VectorRows } from './vectorFile.js';
 
 export interface DenseFileLoad {
   readonly index: DenseIndex;
@@ -80,6 +80,59 @@ export async function loadDenseFromFile(options: DenseFileOptions, generation: s
   const index = emptyDenseIndex(settings);
   index.importRows(read.rows);
   return { index, settings, generation, source: 'file', fileProblem: null, saved: true };
+}
+
+/** Rows encoded at a time when the file is written straight from the store. */
+const BUILD_BLOCK_ROWS = 4096;
+
+/**
+ * Writes the vector file straight from the store's rows, without building the
+ * index: each block of rows is encoded by a small index of the same settings
+ * and appended (`VectorFileBuilder`), so memory stays at the ids and one block
+ * however many vectors there are. Saved only when no write overlapped the read
+ * (as `loadDenseWithFile`); returns the generation written, or null.
+ */
+export async function writeDenseFileFromStore(options: DenseFileOptions): Promise<{ generation: string; rows: number } | null> {
+  const { store, modelId } = options;
+  const settings = await resolveDenseSettings(options);
+  const epoch = store.writeEpoch;
+  const quiet = () => epoch % 2 === 0 && store.writeEpoch === epoch;
+  const generation = await store.vectorGeneration();
+  let builder: VectorFileBuilder;
+  try {
+    builder = new VectorFileBuilder(options.path, vectorFileIdentity(modelId, settings, generation));
+  } catch (error) {
+    options.onSaveError?.(error as Error);
+    return null;
+  }
+  try {
+    let block = emptyDenseIndex(settings, BUILD_BLOCK_ROWS);
+    let failure: Error | null = null;
+    const flush = () => {
+      builder.append(block.exportRows());
+      block = emptyDenseIndex(settings, BUILD_BLOCK_ROWS);
+    };
+    await store.eachChunkVectorByChunkId(modelId, (row) => {
+      if (failure) return;
+      try {
+        block.add(row.id, row.fileId, row.vector);
+        if (block.size >= BUILD_BLOCK_ROWS) flush();
+      } catch (error) {
+        failure = error as Error;
+      }
+    });
+    if (failure) throw failure;
+    flush();
+    if (!(quiet() && (await store.vectorGeneration()) === generation && quiet())) {
+      builder.abort();
+      return null;
+    }
+    return { generation, rows: builder.finish() };
+  } catch (error) {
+    builder.abort();
+    options.onSaveError?.(error as Error);
+    return null;
+  }
 }
 
 /** Writes the index to the vector file as the copy of store generation `generation`; false when the write failed. */

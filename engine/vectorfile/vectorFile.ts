@@ -20,8 +20,9 @@
  *   then four length-prefixed UTF-8 strings (u32 length): precision, model id,
  *   generation token, projection fingerprint; zero padding to 8 bytes;
  * then the body: chunk ids (i32 × rows), file ids (i32 × rows), encoded rows,
- * sign rows. Rows are in ascending chunk id order, the order a load from SQLite
- * produces, so both give the same index (ties in a scan go to the lower row).
+ * sign rows. Rows are in ascending chunk id order (an index sorts them so when it
+ * exports them; the store streams them so for a file written from its rows), so
+ * every file of one store state holds the same bytes.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
@@ -334,6 +335,113 @@ export async function writeVectorFileAsync(path: string, identity: VectorFileIde
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Writes a vector file from blocks of rows in ascending chunk id order, as they
+ * are read, holding only the ids (8 bytes a row) in memory: the rows and sign
+ * rows go to two temporary files first, and are copied after the ids into the
+ * file's temporary name when the count is known; then fsync and rename as
+ * `writeVectorFile`. Every temporary file carries the process id, so what a
+ * killed process leaves is removed by the next save.
+ */
+export class VectorFileBuilder {
+  private readonly rowsFile: { path: string; fd: number; bytes: number };
+  private readonly signsFile: { path: string; fd: number; bytes: number } | null;
+  private chunkIds = new Int32Array(4096);
+  private fileIds = new Int32Array(4096);
+  private count = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly identity: VectorFileIdentity,
+  ) {
+    removeLeftovers(path);
+    this.rowsFile = { path: temporaryPath(path), fd: -1, bytes: 0 };
+    this.rowsFile.fd = openSync(this.rowsFile.path, 'w+');
+    this.signsFile = identity.bytesPerSignRow > 0 ? { path: temporaryPath(path), fd: -1, bytes: 0 } : null;
+    if (this.signsFile) this.signsFile.fd = openSync(this.signsFile.path, 'w+');
+  }
+
+  /** Adds the next rows; their chunk ids must all be above those added before. */
+  append(block: VectorRows): void {
+    if (block.count === 0) return;
+    if (this.count > 0 && block.chunkIds[0]! <= this.chunkIds[this.count - 1]!) throw new Error(`chunk ${block.chunkIds[0]} after chunk ${this.chunkIds[this.count - 1]}: rows must come in ascending chunk id order`);
+    if (this.count + block.count > this.chunkIds.length) {
+      const capacity = Math.max(this.count + block.count, this.chunkIds.length * 2);
+      const chunkIds = new Int32Array(capacity);
+      chunkIds.set(this.chunkIds.subarray(0, this.count));
+      const fileIds = new Int32Array(capacity);
+      fileIds.set(this.fileIds.subarray(0, this.count));
+      this.chunkIds = chunkIds;
+      this.fileIds = fileIds;
+    }
+    const [chunkIds, fileIds, rows, signs] = bodyOf(this.identity, block);
+    this.chunkIds.set(new Int32Array(chunkIds!.buffer, chunkIds!.byteOffset, block.count), this.count);
+    this.fileIds.set(new Int32Array(fileIds!.buffer, fileIds!.byteOffset, block.count), this.count);
+    writeFully(this.rowsFile.fd, rows!, this.rowsFile.bytes);
+    this.rowsFile.bytes += rows!.byteLength;
+    if (this.signsFile) {
+      writeFully(this.signsFile.fd, signs!, this.signsFile.bytes);
+      this.signsFile.bytes += signs!.byteLength;
+    }
+    this.count += block.count;
+  }
+
+  /** Assembles the file and renames it over `path`; returns the rows it holds. */
+  finish(): number {
+    const count = this.count;
+    const ids = [new Uint8Array(this.chunkIds.buffer, 0, count * 4), new Uint8Array(this.fileIds.buffer, 0, count * 4)];
+    const headerBytes = encodeHeader(this.identity, count, 0).length;
+    const temporary = temporaryPath(this.path);
+    const fd = openSync(temporary, 'w');
+    try {
+      let crc = 0;
+      let position = headerBytes;
+      for (const part of ids) {
+        crc = crc32(part, crc);
+        writeFully(fd, part, position);
+        position += part.byteLength;
+      }
+      const slice = Buffer.alloc(8 << 20);
+      for (const source of [this.rowsFile, this.signsFile]) {
+        if (!source) continue;
+        for (let start = 0; start < source.bytes; start += slice.length) {
+          const piece = slice.subarray(0, Math.min(slice.length, source.bytes - start));
+          readFully(source.fd, piece, start);
+          crc = crc32(piece, crc);
+          writeFully(fd, piece, position);
+          position += piece.byteLength;
+        }
+      }
+      writeFully(fd, encodeHeader(this.identity, count, crc), 0);
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(temporary, { force: true });
+      this.abort();
+      throw error;
+    }
+    closeSync(fd);
+    this.abort();
+    try {
+      renameSync(temporary, this.path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    return count;
+  }
+
+  /** Removes the temporary files (after `finish`, or instead of it). */
+  abort(): void {
+    for (const file of [this.rowsFile, this.signsFile]) {
+      if (!file || file.fd < 0) continue;
+      closeSync(file.fd);
+      file.fd = -1;
+      rmSync(file.path, { force: true });
+    }
   }
 }
 

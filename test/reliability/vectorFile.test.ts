@@ -261,6 +261,17 @@ describe('the vector file', () => {
     }
   });
 
+  it('written straight from the cache rows (an index run that never searched) holds the bytes of one saved from a loaded index', async () => {
+    const cache = 'from-rows';
+    await withGraph(cache, (graph) => graph.index());
+    const streamed = readFileSync(vectorFile(cache));
+    rmSync(vectorFile(cache));
+    // The first search finds no file, loads the index from the same rows and saves it from memory.
+    await withGraph(cache, (graph) => graph.search('warm up'));
+    assert.ok(readFileSync(vectorFile(cache)).equals(streamed), 'the same bytes');
+    assert.ok(!readdirSync(join(workspace.cache, cache)).some((name) => name.includes('.tmp-')), 'no temporary file left');
+  });
+
   it('is stale after every write that changes chunks, and current after one that changes none', async () => {
     const cache = 'generations';
     await withGraph(cache, (graph) => graph.index());
