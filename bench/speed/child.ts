@@ -1,11 +1,17 @@
 /**
  * One speed measurement per process, so that peak RSS and cold start are
  * those of a fresh process. Prints one JSON object on stdout. Driven by run.ts.
+ *
+ * The edit-to-searchable probe alone, on an index built once (it edits files
+ * and puts them back, so give it a copy of the corpus, and a copy of the index
+ * per run to compare builds on the same state):
+ *   node out/bench/speed/child.js edits --root <corpus copy> --cache <index copy> --count 200
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodeGraph } from '../../engine/codegraph.js';
+import type { IndexSummary } from '../../engine/indexer/indexer.js';
 import { Embedder } from '../../engine/embedding/model.js';
 import { defaultGrammarsDir, defaultModelDir } from '../../engine/config/paths.js';
 import { defaultPoolSize, WorkerPool } from '../../engine/pool/pool.js';
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
     const count = Number(values['count'] ?? 200);
     const latencies: number[] = [];
     const indexLatencies: number[] = [];
+    // Per edit, where the index run waited (IndexSummary.phaseMs): what a slow edit was slow in.
+    const phases: IndexSummary['phaseMs'][] = [];
     let found = 0;
     for (let i = 0; i < count; i++) {
       const path = paths[Math.floor(random() * paths.length)]!;
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
       try {
         const begun = performance.now();
         writeFileSync(absolute, lines.join('\n'));
-        await graph.index({ paths: [path] });
+        phases.push((await graph.index({ paths: [path] })).phaseMs);
         const indexed = performance.now();
         const hits = await graph.search(marker, { mode: 'lexical', limit: 1 });
         latencies.push(performance.now() - begun);
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
       }
     }
     await graph.dispose();
-    Object.assign(result, { latencies, indexLatencies, found, peakRssMb: peakRssMb() });
+    Object.assign(result, { latencies, indexLatencies, phases, found, peakRssMb: peakRssMb() });
   } else if (task === 'query-real') {
     const graph = await openGraph(values);
     const queries = JSON.parse(readFileSync(values['queries']!, 'utf8')) as string[];
