@@ -28,6 +28,14 @@ const CHUNK_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.langua
   FROM chunks c JOIN files f ON f.id = c.file_id`;
 
 /**
+ * The chunk a reference resolves to, as an SQL expression over `refs`: a definition of its name in
+ * the same file first (the earliest line), then in the oldest file. Every resolution path uses it.
+ */
+const REFERENCE_TARGET_CHUNK = `coalesce(
+           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
+           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))`;
+
+/**
  * The workspace cache: files, chunks, quantised vectors (deduplicated by
  * content hash and keyed by model), definitions and references, and an FTS5
  * index over identifier-split chunk text. One writer; every batch is one transaction.
@@ -274,9 +282,7 @@ export class WorkspaceStore {
       const slice = fileIds.slice(start, start + IN_LIST);
       const list = slice.map(() => '?').join(',');
       const result = await this.db.run(
-        `UPDATE refs SET target_chunk_id = coalesce(
-           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
-           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
+        `UPDATE refs SET target_chunk_id = ${REFERENCE_TARGET_CHUNK}
          WHERE file_id IN (${list})${filter}`,
         [...slice, ...names],
       );
@@ -299,9 +305,7 @@ export class WorkspaceStore {
       const slice = rowids.slice(start, start + IN_LIST);
       const list = slice.map(() => '?').join(',');
       const result = await this.db.run(
-        `UPDATE refs SET target_chunk_id = coalesce(
-           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
-           (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
+        `UPDATE refs SET target_chunk_id = ${REFERENCE_TARGET_CHUNK}
          WHERE rowid IN (${list})`,
         slice,
       );
@@ -323,9 +327,7 @@ export class WorkspaceStore {
       const slice = names.slice(start, start + IN_LIST);
       const rows = await this.db.all<{ file_id: number }>(
         `UPDATE refs INDEXED BY refs_target_chunk_name SET
-           target_chunk_id = coalesce(
-             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
-             (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1)),
+           target_chunk_id = ${REFERENCE_TARGET_CHUNK},
            target_file_id = coalesce(
              (SELECT d.file_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id LIMIT 1),
              (SELECT d.file_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))
