@@ -22,6 +22,7 @@ import {
   type RankingOptions,
   relevanceOf,
   saturateByFile,
+  supersededVersionPaths,
 } from './ranking.js';
 
 
@@ -138,6 +139,8 @@ export class Searcher {
     const floor = enabled(ranking, 'relevanceFloor');
     let candidates: Candidate<ChunkSummary>[] = [];
     const pathFeatures = new Map<string, { named: number; prior: number }>();
+    const priors = enabled(ranking, 'pathPriors');
+    const superseded = priors && shape.kind === 'natural' && enabled(ranking, 'supersededVersions') ? supersededVersionPaths(new Set([...records.values()].map((record) => record.path)), text) : undefined;
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
       if (!record) continue;
@@ -148,7 +151,7 @@ export class Searcher {
       if (!byPath) {
         byPath = {
           named: enabled(ranking, 'pathMatch') ? constants.pathVote * pathMatch(record.path, shape) : 0,
-          prior: enabled(ranking, 'pathPriors') ? pathPrior(record.path, text, shape, options.testPenalty) : 1,
+          prior: priors ? pathPrior(record.path, text, shape, options.testPenalty, superseded) : 1,
         };
         pathFeatures.set(record.path, byPath);
       }

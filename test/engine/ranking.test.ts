@@ -23,6 +23,7 @@ import {
   relevanceOf,
   saturateByFile,
   secondaryPathReason,
+  supersededVersionPaths,
 } from '../../engine/search/ranking.js';
 import { parseQuery } from '../../engine/search/query.js';
 import { isOwnFamily } from '../../engine/search/searcher.js';
@@ -121,6 +122,10 @@ describe('path priors', () => {
       ['src/unix/udp.c', 'UDP socket send and receive', null],
       ['src/window.c', 'draw a window', null],
       ['src/router.go', 'route groups', null],
+      ['client/plugins/cache/HttpCacheLegacy.kt', 'how HTTP caching stores responses', 'legacy'],
+      ['ktor-client-darwin-legacy/src/Session.kt', 'how sessions are created', 'legacy'],
+      ['client/plugins/cache/HttpCacheLegacy.kt', 'legacy cache storage', null],
+      ['src/legendary.ts', 'parse options', null],
     ];
     for (const [path, query, reason] of cases) assert.equal(secondaryPathReason(path, query), reason, `${path} / ${query}`);
   });
@@ -129,6 +134,25 @@ describe('path priors', () => {
     assert.equal(pathPrior('docs/guide.md', 'route groups', shapeOf('route groups'), 0.7), 0.7);
     assert.equal(pathPrior('src/router.go', 'route groups', shapeOf('route groups'), 0.7), 1);
     assert.equal(pathPrior('tests/test_parser.py', 'parse_header', shapeOf('parse_header'), 0.7), 1);
+  });
+
+  it('puts a name\'s prose listings behind its code, even for a symbol query', () => {
+    assert.equal(pathPrior('src/PublicAPI.Shipped.txt', 'CompositeResolver', shapeOf('CompositeResolver'), 0.5), 0.5);
+    assert.equal(pathPrior('README.md', 'Router', shapeOf('Router'), 0.5), 0.5);
+    assert.equal(pathPrior('src/Resolvers/CompositeResolver.cs', 'CompositeResolver', shapeOf('CompositeResolver'), 0.5), 1);
+  });
+
+  it('treats an old version tree beside a newer one as secondary unless the query names it', () => {
+    const paths = ['packages/zod/src/v3/types.ts', 'packages/zod/src/v4/core/schemas.ts', 'packages/zod/src/v4/classic/schemas.ts', 'api/v1/routes.go', 'lib/v2.ts'];
+    assert.deepEqual([...supersededVersionPaths(paths, 'optional and nullable type wrappers')], ['packages/zod/src/v3/types.ts']);
+    assert.deepEqual([...supersededVersionPaths(paths, 'v3 error types')], []);
+    assert.deepEqual([...supersededVersionPaths(paths, 'compatibility shims')], []);
+    // One version alone is the current code.
+    assert.deepEqual([...supersededVersionPaths(['api/v1/routes.go', 'api/handlers.go'], 'list routes')], []);
+    const shape = shapeOf('optional wrappers');
+    const superseded = supersededVersionPaths(paths, 'optional wrappers');
+    assert.equal(pathPrior('packages/zod/src/v3/types.ts', 'optional wrappers', shape, 0.5, superseded), 0.5);
+    assert.equal(pathPrior('packages/zod/src/v4/core/schemas.ts', 'optional wrappers', shape, 0.5, superseded), 1);
   });
 });
 
