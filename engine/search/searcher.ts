@@ -140,7 +140,7 @@ export class Searcher {
     let candidates: Candidate<ChunkSummary>[] = [];
     const pathFeatures = new Map<string, { named: number; prior: number }>();
     const priors = enabled(ranking, 'pathPriors');
-    const superseded = priors && shape.kind === 'natural' && enabled(ranking, 'supersededVersions') ? supersededVersionPaths(new Set([...records.values()].map((record) => record.path)), text) : undefined;
+    const superseded = priors && enabled(ranking, 'supersededVersions') ? supersededVersionPaths(versionedCandidatePaths(records.values(), shape, constants), text) : undefined;
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
       if (!record) continue;
@@ -222,6 +222,13 @@ export class Searcher {
     const records = await this.sources.store.chunkSummariesByIds(ids);
     return new Map([...records.values()].map((record) => [record.id, record.fileId]));
   }
+}
+
+/** The paths supersededVersions compares: every candidate's, or for a symbol query those that define the name. */
+function versionedCandidatePaths(records: Iterable<ChunkSummary>, shape: ReturnType<typeof classifyQuery>, constants: ReturnType<typeof constantsOf>): Set<string> {
+  const paths = new Set<string>();
+  for (const record of records) if (shape.kind === 'natural' || definitionBoost(record, shape, constants) > 0) paths.add(record.path);
+  return paths;
 }
 
 function compareLocation(a: { readonly path: string; readonly startLine: number }, b: { readonly path: string; readonly startLine: number }): number {

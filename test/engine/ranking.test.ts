@@ -231,6 +231,14 @@ describe('ranking through the engine (default model)', () => {
     // A function too large for one chunk: its pieces must come back as one result.
     const shelving = Array.from({ length: 120 }, (_, index) => `  catalogue.shelves.push({ book: books[${index}], slot: ${index}, shelvedAt: Date.now() });`).join('\n');
     writeFileSync(join(root, 'src', 'library.js'), `function shelveLibraryBooks(catalogue, books) {\n${shelving}\n  return catalogue;\n}\n\nfunction lendBook(catalogue, book) {\n  catalogue.lent.push(book);\n}\n\nmodule.exports = { shelveLibraryBooks, lendBook };\n`);
+    // An old major version kept beside the new one: the same class in both, one class only in the old.
+    const shelfSchema = 'class ShelfSchema {\n  constructor(slots) {\n    this.slots = slots;\n  }\n}\n';
+    for (const version of ['v3', 'v4']) {
+      mkdirSync(join(root, 'src', version), { recursive: true });
+      writeFileSync(join(root, 'src', version, 'schema.js'), `${shelfSchema}\nmodule.exports = { ShelfSchema };\n`);
+    }
+    writeFileSync(join(root, 'src', 'v3', 'archive.js'), 'class ArchiveShelf {\n  constructor(boxes) {\n    this.boxes = boxes;\n  }\n}\n\nmodule.exports = { ArchiveShelf };\n');
+    writeFileSync(join(root, 'src', 'v4', 'archive.js'), '// ArchiveShelf moved out of the library in v4.\nmodule.exports = {};\n');
     graph = await CodeGraph.open({ root, cacheDir: join(dir.path, 'cache'), modelDir: CODE_V2, workers: 1 });
     await graph.index();
   });
@@ -252,6 +260,16 @@ describe('ranking through the engine (default model)', () => {
     assert.ok(hits.every((hit) => hit.relevance >= 0 && hit.relevance <= 1));
     assert.ok(hits[0]!.relevance > 0.9, `${hits[0]!.relevance}`);
     assert.notEqual(hits[0]!.relevance, hits[0]!.score);
+  });
+
+  it('answers a name defined in an old and a new version tree with the new one', async () => {
+    const hits = await graph.search('ShelfSchema');
+    assert.equal(hits[0]!.path, 'src/v4/schema.js', JSON.stringify(hits.map((hit) => hit.path)));
+    // Identical chunks tie; without the feature the tie goes by location, the old tree first.
+    const without = await graph.search('ShelfSchema', { ranking: { disabled: ['supersededVersions'] } });
+    assert.equal(without[0]!.path, 'src/v3/schema.js');
+    // A name only the old tree defines is still found there.
+    assert.equal((await graph.search('ArchiveShelf'))[0]!.path, 'src/v3/archive.js');
   });
 
   it('shows a split function once, spanning its pieces', async () => {
