@@ -344,7 +344,7 @@ const VERSION_SEGMENT = /^v(\d+)$/i;
  * `v4/core/schemas.ts`); dev9 unchanged at 0.870, CoSQA unchanged (no dev9
  * repository keeps two version trees; pydantic's `v1/` is a legacy path
  * already). For symbol queries, compared among the defining trees: symbol
- 0.923 → 0.933, hold4 0.787 → 0.793 (zod's `ZodObject`), nothing else moved.
+ * 0.923 → 0.933, hold4 0.787 → 0.793 (zod's `ZodObject`), nothing else moved.
  */
 export function supersededVersionPaths(paths: Iterable<string>, query: string): Set<string> {
   const versioned: { path: string; parent: string; version: number }[] = [];
