@@ -55,7 +55,7 @@ export class CacheCorruptionError extends CodeGraphError {
 }
 
 /** Why a cache path cannot be used; each has its own fix (`details.hint`). */
-export type CacheUnusableReason = 'directory' | 'not-a-file' | 'foreign' | 'newer-schema' | 'cache-dir-not-a-directory' | 'read-only' | 'cannot-open' | 'disk-full' | 'unsupported-file-system' | 'io';
+export type CacheUnusableReason = 'directory' | 'not-a-file' | 'foreign' | 'newer-schema' | 'cache-dir-not-a-directory' | 'read-only' | 'cannot-open' | 'disk-full' | 'unsupported-file-system' | 'io' | 'busy';
 
 /**
  * A cache that cannot be opened or written, and must not be rebuilt in place:

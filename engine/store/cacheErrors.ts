@@ -44,6 +44,12 @@ export function newerSchema(cachePath: string, version: number, supported: numbe
 
 const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
+/** True for a lock another connection held past the busy timeout (raw, or in its typed form). */
+export function isBusyError(error: unknown): boolean {
+  if (error instanceof CacheUnusableError) return error.details['reason'] === 'busy';
+  return (error as { code?: string } | null)?.code === 'SQLITE_BUSY';
+}
+
 /** True for errors that mean the database file itself is damaged. */
 export function isCorruptionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
@@ -52,7 +58,7 @@ export function isCorruptionError(error: unknown): boolean {
 
 /**
  * The typed form of an SQLite failure on the cache at `cachePath`, or the error
- * itself when it says nothing about the cache (a bad statement, a busy lock).
+ * itself when it says nothing about the cache (a bad statement).
  * `context` is the statement or step, kept (cut short) for diagnosis.
  */
 export function fromSqlite(error: Error, cachePath: string, context: string): Error {
@@ -70,6 +76,15 @@ export function fromSqlite(error: Error, cachePath: string, context: string): Er
       return unusable(cachePath, 'read-only', `Cannot write the index cache ${cachePath}: ${error.message}`, `Make ${folder} and the files in it writable, or choose another cache folder (--cache <dir>).`, error);
     case 'SQLITE_CANTOPEN':
       return unusable(cachePath, 'cannot-open', `Cannot open the index cache ${cachePath}: ${error.message}`, `Check that ${folder} exists and is writable (SQLite also creates ${cachePath}-wal and -shm beside it), or choose another cache folder (--cache <dir>).`, error);
+    case 'SQLITE_BUSY':
+      // Every connection waits 5 s for another's lock (busy_timeout) before SQLite gives up.
+      return unusable(
+        cachePath,
+        'busy',
+        `The index cache ${cachePath} is busy: another process held its lock for over 5 s (${error.message})`,
+        'Another CodeGraph process (an editor window, a CLI index or an MCP server on the same workspace) is writing this index; run the command again when it is done, or give this one another cache folder (--cache <dir>).',
+        error,
+      );
     case 'SQLITE_IOERR':
       return unusable(cachePath, 'io', `I/O error on the index cache ${cachePath}: ${error.message}`, `Check the disk holding ${folder} (and its free space), or choose another cache folder (--cache <dir>).`, error);
     default:

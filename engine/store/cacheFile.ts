@@ -8,7 +8,7 @@
 import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname, parse, resolve } from 'node:path';
 import type { CacheUnusableError } from '../errors.js';
-import { corrupt, foreignDatabase, fromErrno, newerSchema, unusable } from './cacheErrors.js';
+import { corrupt, foreignDatabase, fromErrno, isBusyError, newerSchema, unusable } from './cacheErrors.js';
 import { Database } from './database.js';
 import { migrate, SCHEMA_VERSION } from './schema.js';
 
@@ -239,7 +239,7 @@ async function useWriteAheadLog(db: Database): Promise<void> {
       await db.exec('PRAGMA journal_mode = WAL');
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+      if (!isBusyError(error) || attempt >= 100) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10 + attempt * 5));
     }
   }

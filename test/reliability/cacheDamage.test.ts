@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
@@ -319,6 +319,35 @@ describe('an unusable cache path', () => {
       await assert.rejects(store.setMeta('big', 'x'.repeat(64 * 1024)), (error: unknown) => error instanceof CacheUnusableError && error.details['reason'] === 'disk-full' && String(error.details['hint']).startsWith('Free space') && error.message.includes(join(dir, 'index.sqlite')));
     } finally {
       await store.close();
+    }
+  });
+
+  it('refuses with exit 4 and a hint while another process holds the write lock past the timeout, and loses nothing', async () => {
+    const dir = cacheDir('locked');
+    assert.equal(cli(['index', root], dir).status, 0);
+    const file = join(dir, 'index.sqlite');
+    const before = await sql<{ n: number }>(file, 'SELECT count(*) AS n FROM chunks');
+    // A changed file, so that the run has something to write.
+    const changed = join(root, 'locked-probe.ts');
+    writeFileSync(changed, 'export function lockedProbe(): number {\n  return 42;\n}\n');
+    const holder = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const db = new sqlite3.Database(file, (error) => (error ? reject(error) : db.exec('BEGIN EXCLUSIVE', (failure) => (failure ? reject(failure) : resolve(db)))));
+    });
+    let refused: { status: number | null; stderr: string };
+    try {
+      // spawnSync blocks this thread; the lock stays held by SQLite meanwhile.
+      refused = cli(['index', root], dir);
+    } finally {
+      await new Promise<void>((resolve) => holder.exec('ROLLBACK', () => holder.close(() => resolve())));
+    }
+    try {
+      expectRefused('busy', 'Another connection holds the cache\'s write lock (BEGIN EXCLUSIVE) for longer than the 5 s busy timeout while `index` has a change to write', refused, file, /is busy[\s\S]*hint: Another CodeGraph process/);
+      assert.deepEqual(await sql<{ n: number }>(file, 'SELECT count(*) AS n FROM chunks'), before, 'nothing written, nothing lost');
+      const again = cli(['index', root], dir);
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(cli(['search', 'lockedProbe', '--dir', root, '--json', '-n', '1'], dir).stdout.includes('locked-probe.ts'), true);
+    } finally {
+      rmSync(changed, { force: true });
     }
   });
 
