@@ -171,7 +171,7 @@ export class WorkspaceStore {
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.depth, chunk.metrics.complexity,
           ]);
-          ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk)]);
+          ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk, chunk.lexical)]);
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
           for (const name of chunk.calls) referenceRows.push([chunkId, fileId, name]);
           addedChunks.push({ id: chunkId, fileId, contentHash: chunk.contentHash });
