@@ -50,6 +50,25 @@ describe('workspace store', () => {
     assert.deepEqual([...(await store.missingVectors('m1', [callee.contentHash, caller.contentHash]))], [caller.contentHash]);
   });
 
+  it('looks up missing vectors without waiting for a write in progress, and counts only committed ones', async () => {
+    const hash = chunkContentHash('def pending(): return 1');
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let inserted!: () => void;
+    const insertedRow = new Promise<void>((resolve) => (inserted = resolve));
+    const write = store.db.transaction(async () => {
+      await store.db.run('INSERT INTO vectors (model_id, content_hash, vector, last_used) VALUES (?, ?, ?, ?)', ['m1', hash, Buffer.from([0, 0, 0, 0, 1]), 1]);
+      inserted();
+      await committed;
+    });
+    await insertedRow;
+    // The write connection is inside the transaction and would see its own row; the lookup does not.
+    assert.deepEqual([...(await store.missingVectors('m1', [hash]))], [hash]);
+    commit();
+    await write;
+    assert.deepEqual([...(await store.missingVectors('m1', [hash]))], []);
+  });
+
   it('re-resolves the references of dependent files when a definition moves', async () => {
     // `refill` leaves a.py and appears in c.py: b.py's reference must follow it.
     const moved = await store.writeBatch('m1', [file('a.py', [chunk(null, 'x = 1')]), file('c.py', [chunk('refill', 'def refill(self): return 2')])], [], []);
