@@ -87,16 +87,24 @@ export class Database {
    * parameters instead of one per row, which is what makes batch writes fast
    * through the asynchronous driver.
    */
-  async insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], verb = 'INSERT'): Promise<void> {
+  insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], verb = 'INSERT'): Promise<void> {
+    return this.runMany((values) => `${verb} INTO ${table} (${columns.join(',')}) ${values}`, columns.length, rows);
+  }
+
+  /**
+   * `insertMany` for statements of another shape: `sqlFor(values)` is the statement around a
+   * `VALUES (?,…),(?,…)…` list of rows of `width` parameters each (e.g. `INSERT … SELECT … FROM (VALUES …)`).
+   */
+  async runMany(sqlFor: (values: string) => string, width: number, rows: readonly (readonly SqlValue[])[]): Promise<void> {
     if (rows.length === 0) return;
-    const perStatement = Math.max(1, Math.floor(500 / columns.length));
-    const placeholder = `(${columns.map(() => '?').join(',')})`;
-    const sqlFor = (count: number) => `${verb} INTO ${table} (${columns.join(',')}) VALUES ${Array(count).fill(placeholder).join(',')}`;
-    const full = rows.length >= perStatement ? await this.prepared(sqlFor(perStatement)) : null;
+    const perStatement = Math.max(1, Math.floor(500 / width));
+    const placeholder = `(${Array(width).fill('?').join(',')})`;
+    const sqlOf = (count: number) => sqlFor(`VALUES ${Array(count).fill(placeholder).join(',')}`);
+    const full = rows.length >= perStatement ? await this.prepared(sqlOf(perStatement)) : null;
     for (let start = 0; start < rows.length; start += perStatement) {
       const slice = rows.slice(start, start + perStatement);
       if (slice.length === perStatement) await this.runPrepared(full!.statement, full!.sql, slice.flat());
-      else await this.run(sqlFor(slice.length), slice.flat());
+      else await this.run(sqlOf(slice.length), slice.flat());
     }
   }
 
