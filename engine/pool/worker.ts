@@ -70,10 +70,9 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     mtimeMs,
     contentHash,
     method: chunked.method,
-    // The store keeps no identifier lists (schema v8) and the coordinator reads none: not sending them
-    // saves their copy across threads and their share of the coordinator's heap. The FTS tokens are
-    // computed here, where the time is spare: the workers otherwise wait on the coordinator's writes.
-    chunks: chunked.chunks.map((chunk) => ({ ...chunk, identifiers: [], lexical: chunkLexicalTokens(chunk) })),
+    // The FTS tokens are computed here, where the time is spare: the workers otherwise wait on the
+    // coordinator's writes, which now only bind them.
+    chunks: chunked.chunks.map((chunk) => ({ ...chunk, lexical: chunkLexicalTokens(chunk) })),
     analysis: chunked.analysis,
   };
 }
