@@ -24,7 +24,6 @@ export interface Chunk {
   readonly contentHash: string;
   readonly metrics: ChunkMetrics;
   readonly calls: readonly string[];
-  readonly identifiers: readonly string[];
 }
 
 export interface FileDefinition {

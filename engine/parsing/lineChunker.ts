@@ -1,5 +1,4 @@
 import { chunkContentHash } from '../hashing/hash.js';
-import { distinctIdentifiers } from '../text/identifiers.js';
 import type { Chunk, ChunkedFile, ChunkingOptions } from './chunk.js';
 
 const EMPTY_METRICS = { nodeCount: 0, depth: 0, complexity: 1 };
@@ -36,7 +35,6 @@ function pushLineChunk(chunks: Chunk[], text: string, startLine: number, endLine
     contentHash: chunkContentHash(text),
     metrics: EMPTY_METRICS,
     calls: [],
-    identifiers: distinctIdentifiers(text),
   });
 }
 

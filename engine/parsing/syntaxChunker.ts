@@ -1,5 +1,4 @@
 import { chunkContentHash } from '../hashing/hash.js';
-import { distinctIdentifiers } from '../text/identifiers.js';
 import type { Chunk, ChunkedFile, ChunkingOptions, ChunkMetrics, FileDefinition } from './chunk.js';
 import type { ChunkKind, LanguageSpec } from './languages.js';
 import { splitByChars } from './lineChunker.js';
@@ -264,7 +263,6 @@ class SyntaxChunker {
       contentHash: chunkContentHash(text),
       metrics,
       calls,
-      identifiers: distinctIdentifiers(text),
     };
   }
 

@@ -13,6 +13,7 @@ import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
+import { chunkLexicalTokens } from '../store/lexicalRows.js';
 import { quantizeInt8Blobs } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
@@ -69,9 +70,9 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     mtimeMs,
     contentHash,
     method: chunked.method,
-    // The store keeps no identifier lists (schema v8) and the coordinator reads none: not sending them
-    // saves their copy across threads and their share of the coordinator's heap.
-    chunks: chunked.chunks.map((chunk) => ({ ...chunk, identifiers: [] })),
+    // The FTS tokens are computed here, where the time is spare: the workers otherwise wait on the
+    // coordinator's writes, which now only bind them.
+    chunks: chunked.chunks.map((chunk) => ({ ...chunk, lexical: chunkLexicalTokens(chunk) })),
     analysis: chunked.analysis,
   };
 }

@@ -18,6 +18,9 @@ export class Database {
     readonly path: string,
   ) {}
 
+  /** `open`'s mode for a connection that only reads an existing cache. */
+  static readonly READ_ONLY = sqlite3.OPEN_READONLY;
+
   static open(path: string, mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE): Promise<Database> {
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(path, mode, (error) => {
@@ -84,15 +87,51 @@ export class Database {
    * parameters instead of one per row, which is what makes batch writes fast
    * through the asynchronous driver.
    */
-  async insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], verb = 'INSERT'): Promise<void> {
+  insertMany(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], verb = 'INSERT'): Promise<void> {
+    return this.runMany((values) => `${verb} INTO ${table} (${columns.join(',')}) ${values}`, columns.length, rows);
+  }
+
+  /**
+   * `insertMany` for statements of another shape: `sqlFor(values)` is the statement around a
+   * `VALUES (?,…),(?,…)…` list of rows of `width` parameters each (e.g. `INSERT … SELECT … FROM (VALUES …)`).
+   */
+  async runMany(sqlFor: (values: string) => string, width: number, rows: readonly (readonly SqlValue[])[]): Promise<void> {
     if (rows.length === 0) return;
-    const perStatement = Math.max(1, Math.floor(500 / columns.length));
-    const placeholder = `(${columns.map(() => '?').join(',')})`;
+    const perStatement = Math.max(1, Math.floor(500 / width));
+    const placeholder = `(${Array(width).fill('?').join(',')})`;
+    const sqlOf = (count: number) => sqlFor(`VALUES ${Array(count).fill(placeholder).join(',')}`);
+    const full = rows.length >= perStatement ? await this.prepared(sqlOf(perStatement)) : null;
     for (let start = 0; start < rows.length; start += perStatement) {
       const slice = rows.slice(start, start + perStatement);
-      const sql = `${verb} INTO ${table} (${columns.join(',')}) VALUES ${slice.map(() => placeholder).join(',')}`;
-      await this.run(sql, slice.flat());
+      if (slice.length === perStatement) await this.runPrepared(full!.statement, full!.sql, slice.flat());
+      else await this.run(sqlOf(slice.length), slice.flat());
     }
+  }
+
+  /**
+   * Full-size multi-row inserts are prepared once per connection and re-bound for each slice: a cold
+   * index runs thousands of them, and preparing each anew (a 500-placeholder statement) cost SQLite's
+   * thread and the driver's JS, both on the coordinator's serial write chain. Finalised by `close`.
+   */
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+
+  private prepared(sql: string): Promise<{ statement: sqlite3.Statement; sql: string }> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const prepared: sqlite3.Statement = this.db.prepare(sql, (error: Error | null) => (error ? reject(fromSqlite(error, this.path, sql)) : resolve(prepared)));
+      });
+      // A failed prepare is not kept: the next call tries again (and reports its own error).
+      statement.catch(() => this.statements.delete(sql));
+      this.statements.set(sql, statement);
+    }
+    return statement.then((prepared) => ({ statement: prepared, sql }));
+  }
+
+  private runPrepared(statement: sqlite3.Statement, sql: string, params: readonly SqlValue[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      statement.run(params as SqlValue[], (error: Error | null) => (error ? reject(fromSqlite(error, this.path, sql)) : resolve()));
+    });
   }
 
   /** Runs `work` inside one transaction, rolled back if it throws. */
@@ -108,7 +147,12 @@ export class Database {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const statements = await Promise.allSettled(this.statements.values());
+    this.statements.clear();
+    for (const settled of statements) {
+      if (settled.status === 'fulfilled') await new Promise<void>((resolve) => settled.value.finalize(() => resolve()));
+    }
     return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
   }
 }

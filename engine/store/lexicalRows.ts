@@ -12,14 +12,28 @@ export interface LexicalSource {
   readonly text: string;
 }
 
+/** A chunk's own FTS columns (symbol, doc, body): everything but the path, which is its file's. */
+export type ChunkLexicalTokens = [symbol: string, doc: string, body: string];
+
+/**
+ * The symbol, doc and body tokens of a chunk. Workers compute them while they chunk
+ * (`chunkLexicalTokens` over each chunk they send), so that the coordinator, whose
+ * serial write chain the workers wait on, only binds them; the store computes them
+ * again from stored rows to delete or rebuild FTS rows. Both go through this one function.
+ */
+export function chunkLexicalTokens(chunk: LexicalSource): ChunkLexicalTokens {
+  const symbol = chunk.symbol ? lexicalTokens(`${chunk.parent ?? ''} ${chunk.symbol}`).join(' ') : '';
+  return [symbol, chunk.doc ? lexicalTokens(chunk.doc).join(' ') : '', lexicalTokens(chunk.text).join(' ')];
+}
+
 /**
  * The FTS row of a chunk. `chunks_fts` is contentless, so deleting a row means
  * passing exactly the tokens it was inserted with: both go through this function.
- * `pathTokens` is `lexicalPathTokens(path)`, computed once per file.
+ * `pathTokens` is `lexicalPathTokens(path)`, computed once per file; `tokens`, when
+ * given, are the chunk's `chunkLexicalTokens` computed already (by a worker).
  */
-export function lexicalColumns(pathTokens: string, chunk: LexicalSource): LexicalColumns {
-  const symbol = chunk.symbol ? lexicalTokens(`${chunk.parent ?? ''} ${chunk.symbol}`).join(' ') : '';
-  return [symbol, pathTokens, chunk.doc ? lexicalTokens(chunk.doc).join(' ') : '', lexicalTokens(chunk.text).join(' ')];
+export function lexicalColumns(pathTokens: string, chunk: LexicalSource, tokens: ChunkLexicalTokens = chunkLexicalTokens(chunk)): LexicalColumns {
+  return [tokens[0], pathTokens, tokens[1], tokens[2]];
 }
 
 export function lexicalPathTokens(path: string): string {

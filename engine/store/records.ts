@@ -1,4 +1,5 @@
 import type { Chunk, FileAnalysis } from '../parsing/chunk.js';
+import type { ChunkLexicalTokens } from './lexicalRows.js';
 
 export interface StoredFile {
   readonly id: number;
@@ -18,8 +19,11 @@ export interface FileUpdate {
   readonly contentHash: string;
   readonly method: string;
   readonly analysis: FileAnalysis;
-  readonly chunks: readonly Chunk[];
+  readonly chunks: readonly ChunkToStore[];
 }
+
+/** A chunk to store; `lexical`, when present, is its `chunkLexicalTokens` computed already (by the worker that chunked it). */
+export type ChunkToStore = Chunk & { readonly lexical?: ChunkLexicalTokens };
 
 /** An unchanged file whose mtime moved (touch, checkout): only its stat is refreshed. */
 export interface FileTouch {

@@ -103,16 +103,6 @@ export function splitIdentifiersInText(text: string): string {
   return text.replace(/[A-Za-z_$][A-Za-z0-9_$]*/g, splitForText);
 }
 
-/** Distinct identifiers of a text, longest-first trimmed to `limit`, for per-chunk metadata. */
-export function distinctIdentifiers(text: string, limit = 200): string[] {
-  const seen = new Set<string>();
-  for (const word of text.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []) {
-    if (word.length > 1) seen.add(word);
-    if (seen.size >= limit) break;
-  }
-  return [...seen];
-}
-
 /**
  * End of the identifier part that starts at `at` (of class `first`, not a
  * joiner) within an identifier ending at `stop`: CAMEL_PARTS by char class.

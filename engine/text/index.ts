@@ -1,1 +1,1 @@
-export { distinctIdentifiers, lexicalTokens, splitIdentifier, splitIdentifiersInText } from './identifiers.js';
+export { lexicalTokens, splitIdentifier, splitIdentifiersInText } from './identifiers.js';

@@ -14,7 +14,7 @@ import { tempDir } from '../helpers.js';
 function chunk(symbol: string | null, text: string, calls: string[] = [], startLine = 1): Chunk {
   return {
     ordinal: 0, symbol, parent: null, kind: symbol ? 'function' : 'block', startLine, endLine: startLine + 2, text, doc: null,
-    contentHash: chunkContentHash(text), metrics: { nodeCount: 3, depth: 1, complexity: 1 }, calls, identifiers: [],
+    contentHash: chunkContentHash(text), metrics: { nodeCount: 3, depth: 1, complexity: 1 }, calls,
   };
 }
 
@@ -48,6 +48,25 @@ describe('workspace store', () => {
     const counts = await store.counts('m1');
     assert.deepEqual({ files: counts.files, chunks: counts.chunks, vectors: counts.vectorsForModel, refs: counts.references, resolved: counts.resolvedReferences }, { files: 2, chunks: 2, vectors: 1, refs: 1, resolved: 1 });
     assert.deepEqual([...(await store.missingVectors('m1', [callee.contentHash, caller.contentHash]))], [caller.contentHash]);
+  });
+
+  it('looks up missing vectors without waiting for a write in progress, and counts only committed ones', async () => {
+    const hash = chunkContentHash('def pending(): return 1');
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let inserted!: () => void;
+    const insertedRow = new Promise<void>((resolve) => (inserted = resolve));
+    const write = store.db.transaction(async () => {
+      await store.db.run('INSERT INTO vectors (model_id, content_hash, vector, last_used) VALUES (?, ?, ?, ?)', ['m1', hash, Buffer.from([0, 0, 0, 0, 1]), 1]);
+      inserted();
+      await committed;
+    });
+    await insertedRow;
+    // The write connection is inside the transaction and would see its own row; the lookup does not.
+    assert.deepEqual([...(await store.missingVectors('m1', [hash]))], [hash]);
+    commit();
+    await write;
+    assert.deepEqual([...(await store.missingVectors('m1', [hash]))], []);
   });
 
   it('re-resolves the references of dependent files when a definition moves', async () => {
