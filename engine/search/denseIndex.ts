@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { WorkspaceStore } from '../store/store.js';
-import { CodedMatrix } from '../vectors/codedMatrix.js';
+import { capacityWithRoom, CodedMatrix } from '../vectors/codedMatrix.js';
 import { createCodec, type VectorPrecision } from '../vectors/codecs.js';
 import { applyPcaToDocument, applyPcaToQuery, decodePca, encodePca, fitPca, reconstructFromPca, type PcaProjection } from '../vectors/pca.js';
 import { decodeInt8Blob, dequantizeInt8 } from '../vectors/quantize.js';
@@ -88,6 +88,11 @@ export class DenseIndex {
 
   get size(): number {
     return this.liveRows;
+  }
+
+  /** Rows the matrix holds before it has to grow, which copies every row. */
+  get rowCapacity(): number {
+    return this.matrix.capacity;
   }
 
   private get rowOfChunk(): Map<number, number> {
@@ -343,7 +348,7 @@ export function emptyDenseIndex(settings: DenseSettings, capacity?: number): Den
 
 /** Streams every (chunk, vector) row of the model from the store into a new index, in chunk id order. */
 export async function fillDenseIndex(settings: DenseSettings, store: WorkspaceStore, modelId: string): Promise<DenseIndex> {
-  const index = emptyDenseIndex(settings, await store.chunkCount());
+  const index = emptyDenseIndex(settings, capacityWithRoom(await store.chunkCount()));
   await store.eachChunkVector(modelId, (row) => index.add(row.id, row.fileId, row.vector));
   return index;
 }

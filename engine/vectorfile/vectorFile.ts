@@ -28,6 +28,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renam
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { capacityWithRoom } from '../vectors/codedMatrix.js';
 
 export const VECTOR_FILE = 'index.vectors';
 const MAGIC = 0x46564743; // "CGVF" read as a little-endian u32
@@ -203,10 +204,15 @@ async function readFullyAsync(handle: import('node:fs/promises').FileHandle, tar
   }
 }
 
-/** Typed arrays for a body: chunk ids, file ids, rows, and sign rows when there are any. */
+/**
+ * Typed arrays for a body: chunk ids, file ids, rows, and sign rows when there are any. The rows
+ * are read into buffers with room for more (`capacityWithRoom`), which the loaded index grows into.
+ */
 function bodyParts(count: number, bytesPerRow: number, bytesPerSignRow: number): Uint8Array[] {
-  const parts = [new Uint8Array(new Int32Array(count).buffer), new Uint8Array(new Int32Array(count).buffer), new Uint8Array(count * bytesPerRow)];
-  if (bytesPerSignRow > 0) parts.push(new Uint8Array(count * bytesPerSignRow));
+  const capacity = capacityWithRoom(count);
+  const rows = (bytes: number) => new Uint8Array(new ArrayBuffer(capacity * bytes), 0, count * bytes);
+  const parts = [new Uint8Array(new Int32Array(count).buffer), new Uint8Array(new Int32Array(count).buffer), rows(bytesPerRow)];
+  if (bytesPerSignRow > 0) parts.push(rows(bytesPerSignRow));
   return parts;
 }
 

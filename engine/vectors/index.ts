@@ -1,4 +1,4 @@
-export { CodedMatrix } from './codedMatrix.js';
+export { capacityWithRoom, CodedMatrix } from './codedMatrix.js';
 export { createCodec, isVectorPrecision, VECTOR_PRECISIONS, type VectorCodec, type VectorPrecision } from './codecs.js';
 export { float16Table, fromFloat16Bits, toFloat16Bits } from './float16.js';
 export {

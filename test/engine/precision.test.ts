@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { InvalidConfigError } from '../../engine/errors.js';
-import { DenseIndex } from '../../engine/search/denseIndex.js';
+import { DenseIndex, emptyDenseIndex, type DenseSettings } from '../../engine/search/denseIndex.js';
 import { Database } from '../../engine/store/database.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../engine/store/schema.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
-import { CodedMatrix } from '../../engine/vectors/codedMatrix.js';
+import { capacityWithRoom, CodedMatrix } from '../../engine/vectors/codedMatrix.js';
+import { readVectorFile, vectorFileIdentity, writeVectorFile } from '../../engine/vectorfile/index.js';
 import { BinaryCodec, createCodec, VECTOR_PRECISIONS, type VectorPrecision } from '../../engine/vectors/codecs.js';
 import { fromFloat16Bits, toFloat16Bits } from '../../engine/vectors/float16.js';
 import { decodePca, gaussianSource } from '../../engine/vectors/pca.js';
@@ -177,6 +178,41 @@ describe('dense index in every precision', () => {
       assert.ok(index.search(vectors[10]!, 3, (file) => file === 3).every((hit) => (hit.index - 1) % 7 === 3));
       const held = index.vectorOf(1000)!;
       assert.ok(dot(held, vectors[42]!) / Math.sqrt(dot(held, held)) > (precision === 'binary' ? 0.75 : 0.99));
+    }
+  });
+});
+
+describe('dense index read from the vector file', () => {
+  it('grows into the room read with its rows, without a copy, and answers as an index built row by row', () => {
+    const dir = tempDir();
+    try {
+      const dimension = 48;
+      const random = gaussianSource(29);
+      const vectors = Array.from({ length: 600 }, () => unitVector(dimension, random));
+      const blob = (id: number) => encodeInt8Blob(quantizeInt8(vectors[id]!));
+      const settings: DenseSettings = { dimension, precision: 'int8', projection: null, projectionPending: false, projectionId: '' };
+      const saved = emptyDenseIndex(settings);
+      for (let id = 0; id < 500; id++) saved.add(id, id % 7, blob(id));
+      const identity = vectorFileIdentity('test-model', settings, 'generation-1');
+      const path = join(dir.path, 'index.vectors');
+      writeVectorFile(path, identity, saved.exportRows());
+      const read = readVectorFile(path, identity);
+      assert.ok(read.ok);
+      const loaded = emptyDenseIndex(settings);
+      loaded.importRows(read.rows);
+      const capacity = loaded.rowCapacity;
+      assert.equal(capacity, capacityWithRoom(500));
+      const built = emptyDenseIndex(settings, 1);
+      for (let id = 0; id < 500; id++) built.add(id, id % 7, blob(id));
+      for (const index of [loaded, built]) {
+        for (let id = 500; id < 600; id++) index.add(id, id % 7, blob(id));
+        for (const id of [3, 250, 540]) index.remove(id);
+      }
+      assert.equal(loaded.rowCapacity, capacity, 'the added rows fit in the room: no copy');
+      for (const probe of [0, 3, 250, 499, 500, 540, 599]) assert.deepEqual(loaded.search(vectors[probe]!, 10), built.search(vectors[probe]!, 10), `probe ${probe}`);
+      assert.deepEqual(loaded.exportRows(), built.exportRows());
+    } finally {
+      dir.cleanup();
     }
   });
 });
