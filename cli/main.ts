@@ -297,6 +297,8 @@ export function buildProgram(): Command {
         throw error;
       });
       process.stdout.write(options.json ? `${JSON.stringify({ event: 'indexed', filesChanged: first.filesChanged, chunksTotal: first.chunksTotal })}\n` : `${formatSummary(first)}\nWatching ${visible(graph.config.root)} for changes (Ctrl+C to stop)...\n`);
+      // The first edit then finds the workers' grammars and model, and the dense index, loaded.
+      void graph.warmUp();
       const { WorkspaceWatcher } = require('../engine/watch/watcher.js') as typeof import('../engine/watch/watcher.js');
       const watcher = await WorkspaceWatcher.start(graph, {
         run: selection,

@@ -128,6 +128,9 @@ export class CodeGraph {
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
   private indexing: Promise<IndexSummary> | null = null;
+  /** Set by `dispose`: a warm-up it cuts short is not a failure. */
+  private disposing = false;
+  private warming: Promise<void> | null = null;
   private collectedThisSession = false;
   private chunkChurnSinceCollection = 0;
   private currentStore: WorkspaceStore;
@@ -286,6 +289,24 @@ export class CodeGraph {
     }
     if (this.indexWaiters === 0) this.events.emit('index-settled', { summary });
     return summary;
+  }
+
+  /**
+   * Loads ahead what a session's first edits would wait for: the worker pool, each worker's
+   * grammars (of the languages indexed) and model, and the dense index. For sessions that stay
+   * open (watch, MCP); a one-off search never calls it, so it starts no worker. It never throws:
+   * what fails to load here is loaded, or reported, by the first edit that needs it.
+   */
+  warmUp(): Promise<void> {
+    this.warming ??= (async () => {
+      const languages = await this.store.indexedLanguages().catch(() => []);
+      if (this.disposing) return;
+      // Both settle before this does, so that `dispose` waiting for it finds neither still reading.
+      const outcomes = await Promise.allSettled([this.workerPool().warmUp(languages), this.denseIndex()]);
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure && !this.disposing) this.log(`Could not load the workers' grammars and model ahead of the first edit: ${(failure.reason as Error).message}`);
+    })();
+    return this.warming;
   }
 
   /** True while an index run is running or waiting. */
@@ -605,9 +626,11 @@ export class CodeGraph {
   // ---- end of the library API ----
 
   async dispose(): Promise<void> {
+    this.disposing = true;
     await this.indexing?.catch(() => undefined);
     await this.pool?.close();
     this.pool = null;
+    await this.warming; // its workers are gone; its dense index load finishes before the store closes
     await this.saveVectorFile(true);
     await this.embedder?.dispose();
     await this.store.close();

@@ -32,6 +32,8 @@ export async function runMcpServer(options: McpRunOptions): Promise<void> {
       log(`the first index failed: ${(error as Error).message}`);
     },
   );
+  // After the first index, so the two do not compete: the first edit then finds everything loaded.
+  void ready.then(() => graph.warmUp());
   const watcher = await WorkspaceWatcher.start(graph, {
     ...options.watch,
     onBatch: (summary, paths) => log(`${paths.length} changed paths: ${summary.filesChanged} files reindexed, ${summary.filesDeleted} removed`),

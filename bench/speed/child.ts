@@ -5,7 +5,7 @@
  * The edit-to-searchable probe alone, on an index built once (it edits files
  * and puts them back, so give it a copy of the corpus, and a copy of the index
  * per run to compare builds on the same state):
- *   node out/bench/speed/child.js edits --root <corpus copy> --cache <index copy> --count 200
+ *   node out/bench/speed/child.js edits --root <corpus copy> --cache <index copy> --count 200 [--warm-up]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,19 +26,19 @@ function rng(seed: number): () => number {
   return () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
 }
 
-async function openGraph(values: Record<string, string | undefined>): Promise<CodeGraph> {
+async function openGraph(values: { root?: string; cache?: string; model?: string; workers?: string }): Promise<CodeGraph> {
   return CodeGraph.open({
-    root: values['root']!,
-    cacheDir: values['cache']!,
-    ...(values['model'] ? { modelDir: values['model'] } : {}),
-    ...(values['workers'] ? { workers: Number(values['workers']) } : {}),
+    root: values.root!,
+    cacheDir: values.cache!,
+    ...(values.model ? { modelDir: values.model } : {}),
+    ...(values.workers ? { workers: Number(values.workers) } : {}),
   });
 }
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { root: { type: 'string' }, cache: { type: 'string' }, model: { type: 'string' }, workers: { type: 'string' }, count: { type: 'string' }, chunks: { type: 'string' }, dim: { type: 'string' }, texts: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' } },
+    options: { root: { type: 'string' }, cache: { type: 'string' }, model: { type: 'string' }, workers: { type: 'string' }, count: { type: 'string' }, chunks: { type: 'string' }, dim: { type: 'string' }, texts: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, 'warm-up': { type: 'boolean' } },
   });
   const task = positionals[0];
   const result: Record<string, unknown> = { task };
@@ -76,6 +76,12 @@ async function main(): Promise<void> {
     await graph.dispose();
   } else if (task === 'edits') {
     const graph = await openGraph(values);
+    // `--warm-up`: as a watch session starts (`CodeGraph.warmUp` before the first edit), timed on its own.
+    if (values['warm-up']) {
+      const begun = performance.now();
+      await graph.warmUp();
+      result['warmUpMs'] = performance.now() - begun;
+    }
     const files = (await graph.store.files());
     const paths = [...files.keys()].filter((path) => /\.(py|go|rs|java|ts|js|php|rb|c|h|hpp|cc)$/.test(path)).sort();
     const random = rng(42);

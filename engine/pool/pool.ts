@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { InferenceError, reviveError } from '../errors.js';
 import { fileContentHash } from '../hashing/hash.js';
-import type { AnalyzedFile, AnalyzeFileInput, AnalyzeResult, AnalyzeTask, EmbedResult, EmbedTask, WorkerConfig, WorkerResult } from './protocol.js';
+import type { AnalyzedFile, AnalyzeFileInput, AnalyzeResult, AnalyzeTask, EmbedResult, EmbedTask, WarmUpResult, WarmUpTask, WorkerConfig, WorkerResult } from './protocol.js';
 import { backoffDelay, CircuitBreaker, DEFAULT_RETRY, seededRandom, sleep, type RetryPolicy } from './resilience.js';
 
 export interface PoolOptions {
@@ -167,6 +167,16 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Has every worker load the grammars of `languages` and the model (`CodeGraph.warmUp`): what the
+   * first analysis and embedding on each worker would otherwise wait for.
+   */
+  async warmUp(languages: readonly string[]): Promise<WarmUpResult[]> {
+    // One task per worker: each is busy loading until it answers, so piscina hands the next to another.
+    const results = await Promise.all(Array.from({ length: this.size }, () => this.#pool.run({ kind: 'warm-up', languages } satisfies WarmUpTask) as Promise<WorkerResult>));
+    return results.map((result) => expect(result, 'warm-up'));
+  }
+
   /** True once inference failed often enough in a row that the engine should fall back to another model. */
   get inferenceCircuitOpen(): boolean {
     return this.#inference.isOpen(INFERENCE_KEY);
@@ -211,7 +221,7 @@ async function fingerprint(path: string): Promise<string> {
   }
 }
 
-function expect<K extends 'analyze' | 'embed'>(result: WorkerResult, kind: K): Extract<WorkerResult, { kind: K }> {
+function expect<K extends WorkerResult['kind']>(result: WorkerResult, kind: K): Extract<WorkerResult, { kind: K }> {
   if (result.kind === 'error') throw reviveError(result.error);
   if (result.kind !== kind) throw new Error(`Worker answered '${result.kind}' to a '${kind}' task`);
   return result as Extract<WorkerResult, { kind: K }>;

@@ -41,7 +41,13 @@ export interface EmbedTask {
   readonly output?: 'int8-blob' | 'float32';
 }
 
-export type WorkerTask = AnalyzeTask | EmbedTask;
+/** Loads what a worker's first tasks would: the grammars of these languages, and the model when the pool has one. */
+export interface WarmUpTask {
+  readonly kind: 'warm-up';
+  readonly languages: readonly string[];
+}
+
+export type WorkerTask = AnalyzeTask | EmbedTask | WarmUpTask;
 
 export type AnalyzedFile =
   | { readonly status: 'unchanged'; readonly path: string; readonly size: number; readonly mtimeMs: number }
@@ -82,4 +88,11 @@ export interface EmbedResult {
   readonly truncated?: boolean[];
 }
 
-export type WorkerResult = AnalyzeResult | EmbedResult | { readonly kind: 'error'; readonly error: SerializedError };
+/** What a worker has loaded after a warm-up: the languages whose grammar loaded, and whether the model did. */
+export interface WarmUpResult {
+  readonly kind: 'warm-up';
+  readonly grammars: readonly string[];
+  readonly model: boolean;
+}
+
+export type WorkerResult = AnalyzeResult | EmbedResult | WarmUpResult | { readonly kind: 'error'; readonly error: SerializedError };

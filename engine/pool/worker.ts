@@ -15,7 +15,7 @@ import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
 import { chunkLexicalTokens } from '../store/lexicalRows.js';
 import { quantizeInt8Blobs } from '../vectors/quantize.js';
-import type { AnalyzedFile, AnalyzeTask, EmbedTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
+import type { AnalyzedFile, AnalyzeTask, EmbedTask, WarmUpTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
 const config = workerData as WorkerConfig;
 adoptModelFiles(config.modelFiles);
@@ -27,15 +27,33 @@ let embedder: Promise<Embedder> | undefined;
 
 export default async function handleTask(task: WorkerTask): Promise<WorkerResult> {
   try {
+    if (task.kind === 'warm-up') return await warmUp(task);
     return task.kind === 'analyze' ? await analyze(task) : await embed(task);
   } catch (error) {
     return { kind: 'error', error: serializeError(error) };
   }
 }
 
-async function analyze(task: AnalyzeTask): Promise<WorkerResult> {
+async function warmUp(task: WarmUpTask): Promise<WorkerResult> {
+  const codeParser = await loadParser();
+  const grammars: string[] = [];
+  for (const id of task.languages) {
+    const spec = languageById(id);
+    // A grammar that does not load is the first analysis's to report (it falls back to line windows).
+    if (spec && codeParser.hasGrammar(spec) && (await codeParser.language(spec).then(() => true, () => false))) grammars.push(id);
+  }
+  // One inference too: the runtime's first run allocates what the later ones reuse.
+  if (config.modelDir) await (await loadEmbedder(config.modelDir)).embed(['warm up'], 'document');
+  return { kind: 'warm-up', grammars, model: config.modelDir !== null };
+}
+
+function loadParser(): Promise<CodeParser> {
   parser ??= CodeParser.create(config.grammarsDir);
-  const codeParser = await parser;
+  return parser;
+}
+
+async function analyze(task: AnalyzeTask): Promise<WorkerResult> {
+  const codeParser = await loadParser();
   const files: AnalyzedFile[] = [];
   for (const file of task.files) files.push(await analyzeFile(codeParser, file, task));
   return { kind: 'analyze', files };
@@ -79,7 +97,17 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
 
 async function embed(task: EmbedTask): Promise<WorkerResult> {
   if (!config.modelDir) throw new Error('No model is configured for this pool');
-  embedder ??= Embedder.load(config.modelDir, {
+  const model = await loadEmbedder(config.modelDir);
+  if (task.output === 'float32') {
+    const detailed = await model.embedDetailed(task.texts, task.role ?? 'document', task.languages);
+    return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: [], vectors: detailed.vectors, truncated: detailed.truncated };
+  }
+  const vectors = await model.embed(task.texts, task.role ?? 'document', task.languages);
+  return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: quantizeInt8Blobs(vectors) };
+}
+
+function loadEmbedder(modelDir: string): Promise<Embedder> {
+  embedder ??= Embedder.load(modelDir, {
     device: config.device,
     intraOpThreads: 1,
     maxBatchSize: config.maxBatchSize,
@@ -89,13 +117,7 @@ async function embed(task: EmbedTask): Promise<WorkerResult> {
     embedder = undefined;
     throw error;
   });
-  const model = await embedder;
-  if (task.output === 'float32') {
-    const detailed = await model.embedDetailed(task.texts, task.role ?? 'document', task.languages);
-    return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: [], vectors: detailed.vectors, truncated: detailed.truncated };
-  }
-  const vectors = await model.embed(task.texts, task.role ?? 'document', task.languages);
-  return { kind: 'embed', modelId: model.modelId, dimension: model.dimension, blobs: quantizeInt8Blobs(vectors) };
+  return embedder;
 }
 
 /**

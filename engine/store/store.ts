@@ -87,6 +87,11 @@ export class WorkspaceStore {
     return new Map(rows.map((row) => [row.path, row]));
   }
 
+  /** The languages of the indexed files. */
+  async indexedLanguages(): Promise<string[]> {
+    return (await this.db.all<{ language: string }>('SELECT DISTINCT language FROM files')).map((row) => row.language);
+  }
+
   /**
    * The stored files at these workspace-relative paths or below them (a path may
    * name a directory): what an update for a few changed paths needs, without

@@ -4,6 +4,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, w
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeEmbedder, CodeGraph, cosine, EngineMetrics, isCodeGraphError, prometheusText, type FilesIndexedEvent, type ModelDegradedEvent } from '../../engine/index.js';
+import { defaultGrammarsDir } from '../../engine/config/paths.js';
+import { WorkerPool } from '../../engine/pool/pool.js';
 import { copyFixtureWorkspace, tempDir, TINY_MODEL } from '../helpers.js';
 
 const RATE_LIMITER = `def acquire(self, tokens):\n    """Take tokens from the bucket, refilling it by elapsed time."""\n    now = time.monotonic()\n    self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)\n    self.updated = now\n    if self.tokens < tokens:\n        return False\n    self.tokens -= tokens\n    return True\n`;
@@ -116,6 +118,55 @@ describe('engine library API: embedding', () => {
     const metrics = graph.metrics();
     assert.equal(metrics.errors, before + 5);
     assert.equal(metrics.errorsByCode['INVALID_INPUT'], 5);
+  });
+});
+
+describe('engine library API: warm-up of a session', () => {
+  const workspace = copyFixtureWorkspace();
+  after(() => workspace.cleanup());
+  const open = (logs: string[]) => CodeGraph.open({ root: workspace.root, cacheDir: workspace.cache, modelDir: TINY_MODEL, workers: 2 }, { log: (line) => logs.push(line) });
+  const warmUpFailures = (logs: string[]) => logs.filter((line) => /ahead of the first edit/.test(line));
+
+  before(async () => {
+    const graph = await open([]);
+    await graph.index();
+    await graph.dispose();
+  });
+
+  it('has every worker load the grammars of the languages asked for and the model', async () => {
+    const pool = new WorkerPool({ grammarsDir: defaultGrammarsDir(), modelDir: TINY_MODEL, device: 'cpu', dimensions: 0, maxBatchSize: 8, maxFileBytes: 1 << 20 }, { size: 2 });
+    try {
+      const reports = await pool.warmUp(['python', 'go', 'no-such-language']);
+      assert.equal(reports.length, 2);
+      for (const report of reports) assert.deepEqual(report, { kind: 'warm-up', grammars: ['python', 'go'], model: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('loads a session ahead of its first edit, which is then indexed and found', async () => {
+    const logs: string[] = [];
+    const graph = await open(logs);
+    try {
+      await graph.warmUp();
+      assert.deepEqual(warmUpFailures(logs), []);
+      const path = join(workspace.root, 'python', 'warmed.py');
+      writeFileSync(path, 'def zq_warmed_marker(value):\n    return value + 1\n');
+      await graph.index({ paths: ['python/warmed.py'] });
+      const hits = await graph.search('zq_warmed_marker', { mode: 'lexical', limit: 1 });
+      assert.equal(hits[0]?.path, 'python/warmed.py');
+    } finally {
+      await graph.dispose();
+    }
+  });
+
+  it('is cut short by dispose without a failure message', async () => {
+    const logs: string[] = [];
+    const graph = await open(logs);
+    const warming = graph.warmUp();
+    await graph.dispose();
+    await warming;
+    assert.deepEqual(warmUpFailures(logs), []);
   });
 });
 
