@@ -239,8 +239,8 @@ const TEST_PATH = /(^|\/)(tests?|spec|specs|__tests__|testdata|test_?utils?)(\/|
 const TEST_QUERY = /\b(tests?|testing|spec|specs|unit|mock|mocks|fixture|fixtures|assert\w*)\b/i;
 const EXAMPLE_PATH = /(^|\/)(examples?|samples?|demos?|benchmarks?|benches|bench)(\/|$)/i;
 const EXAMPLE_QUERY = /\b(examples?|samples?|demos?|benchmarks?)\b/i;
-const DOCS_PATH = /(^|\/)(docs?|documentation)(\/|$)|\.(md|mdx|markdown|rst|txt|adoc)$/i;
 const PROSE_FILE = /\.(md|mdx|markdown|rst|txt|adoc)$/i;
+const DOCS_PATH = new RegExp(`(^|/)(docs?|documentation)(/|$)|${PROSE_FILE.source}`, 'i');
 const DOCS_QUERY = /\b(docs?|documentation|readme|guide|tutorial|changelog)\b/i;
 const LEGACY_PATH = /(^|\/)(compat|legacy|deprecated|v1|vendor|third_party|thirdparty)(\/|$)/i;
 const LEGACY_WORDS = new Set(['legacy', 'compat', 'compatibility', 'deprecated']);
@@ -364,8 +364,9 @@ export function supersededVersionPaths(paths: Iterable<string>, query: string): 
   }
   const superseded = new Set<string>();
   if (LEGACY_QUERY.test(query)) return superseded;
+  const named = new Set([...query.matchAll(/\bv(\d+)\b/gi)].map((match) => match[1]!));
   for (const { path, parent, version } of versioned) {
-    if (version < newest.get(parent)! && !new RegExp(`\\bv${version}\\b`, 'i').test(query)) superseded.add(path);
+    if (version < newest.get(parent)! && !named.has(String(version))) superseded.add(path);
   }
   return superseded;
 }

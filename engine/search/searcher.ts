@@ -19,6 +19,7 @@ import {
   pathMatch,
   pathPrior,
   RANKING_FEATURES,
+  type QueryShape,
   type RankingOptions,
   relevanceOf,
   saturateByFile,
@@ -139,12 +140,15 @@ export class Searcher {
     const floor = enabled(ranking, 'relevanceFloor');
     let candidates: Candidate<ChunkSummary>[] = [];
     const pathFeatures = new Map<string, { named: number; prior: number }>();
+    // Once per candidate: the definition boost is a feature of its own and what supersededVersions compares a symbol query's trees by.
+    const definitions = new Map<number, number>();
+    for (const [id, record] of records) definitions.set(id, definitionBoost(record, shape, constants));
     const priors = enabled(ranking, 'pathPriors');
-    const superseded = priors && enabled(ranking, 'supersededVersions') ? supersededVersionPaths(versionedCandidatePaths(records.values(), shape, constants), text) : undefined;
+    const superseded = priors && enabled(ranking, 'supersededVersions') ? supersededVersionPaths(versionedCandidatePaths(records, definitions, shape), text) : undefined;
     for (const [id, fusedScore] of fused) {
       const record = records.get(id);
       if (!record) continue;
-      const defined = enabled(ranking, 'definitionBoost') ? definitionBoost(record, shape, constants) : 0;
+      const defined = enabled(ranking, 'definitionBoost') ? definitions.get(id)! : 0;
       if (floor && !passesFloor({ lexical: lexical.has(id), named: defined > 0, cosine: cosines.get(id) ?? null }, constants.cosineFloor)) continue;
       // Path features depend on the path alone, and candidates crowd into few files: once per path.
       let byPath = pathFeatures.get(record.path);
@@ -225,9 +229,9 @@ export class Searcher {
 }
 
 /** The paths supersededVersions compares: every candidate's, or for a symbol query those that define the name. */
-function versionedCandidatePaths(records: Iterable<ChunkSummary>, shape: ReturnType<typeof classifyQuery>, constants: ReturnType<typeof constantsOf>): Set<string> {
+function versionedCandidatePaths(records: ReadonlyMap<number, ChunkSummary>, definitions: ReadonlyMap<number, number>, shape: QueryShape): Set<string> {
   const paths = new Set<string>();
-  for (const record of records) if (shape.kind === 'natural' || definitionBoost(record, shape, constants) > 0) paths.add(record.path);
+  for (const [id, record] of records) if (shape.kind === 'natural' || definitions.get(id)! > 0) paths.add(record.path);
   return paths;
 }
 
