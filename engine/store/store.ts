@@ -41,36 +41,48 @@ const REFERENCE_TARGET_CHUNK = `coalesce(
  * index over identifier-split chunk text. One writer; every batch is one transaction.
  */
 export class WorkspaceStore {
+  private constructor(readonly db: Database) {}
+
   /**
-   * @param lookups A second, read-only connection for `missingVectors`: on the write connection
-   * the indexer's lookup of the next batch queued behind the write transactions of the ones before
-   * it, and the workers waited for both. Null for an in-memory cache.
+   * A second, read-only connection for `missingVectors`: on the write connection the indexer's
+   * lookup of the next batch queued behind the write transactions of the ones before it, and the
+   * workers waited for both. Opened at the first lookup, so a process that only searches never
+   * opens it; the write connection itself for an in-memory cache.
    */
-  private constructor(
-    readonly db: Database,
-    private readonly lookups: Database | null,
-  ) {}
+  private lookups: Promise<Database> | null = null;
+
+  private lookupConnection(): Promise<Database> {
+    if (this.db.path === ':memory:') return Promise.resolve(this.db);
+    if (!this.lookups) {
+      const opening = Database.open(this.db.path, Database.READ_ONLY).then(async (lookups) => {
+        await lookups.exec('PRAGMA busy_timeout = 5000');
+        return lookups;
+      });
+      // A failed open is not kept: the next lookup tries again (and reports its own error).
+      opening.catch(() => {
+        if (this.lookups === opening) this.lookups = null;
+      });
+      this.lookups = opening;
+    }
+    return this.lookups;
+  }
 
   /** Opens or creates the cache; see `openCacheDatabase` for what is refused and checked. */
   static async open(path: string): Promise<WorkspaceStore> {
     const db = await openCacheDatabase(path);
-    let lookups: Database | null = null;
     try {
       await rebuildLexicalIndexIfStale(db);
-      if (path !== ':memory:') {
-        lookups = await Database.open(path, Database.READ_ONLY);
-        await lookups.exec('PRAGMA busy_timeout = 5000');
-      }
     } catch (error) {
-      await lookups?.close().catch(() => undefined);
       await db.close().catch(() => undefined);
       throw error;
     }
-    return new WorkspaceStore(db, lookups);
+    return new WorkspaceStore(db);
   }
 
   async close(): Promise<void> {
-    await this.lookups?.close().catch(() => undefined);
+    const lookups = this.lookups;
+    this.lookups = null;
+    if (lookups) await (await lookups.catch(() => null))?.close().catch(() => undefined);
     return this.db.close();
   }
 
@@ -117,7 +129,7 @@ export class WorkspaceStore {
    */
   async missingVectors(modelId: string, hashes: readonly string[]): Promise<Set<string>> {
     const missing = new Set(hashes);
-    const db = this.lookups ?? this.db;
+    const db = await this.lookupConnection();
     for (let start = 0; start < hashes.length; start += IN_LIST) {
       const slice = hashes.slice(start, start + IN_LIST);
       const rows = await db.all<{ content_hash: string }>(
