@@ -11,17 +11,13 @@ export interface ParsedQuery {
   readonly text: string;
   /** Distinct lexical tokens, stopwords removed (kept if nothing else is left). */
   readonly terms: readonly string[];
-  /** FTS5 MATCH expression: an OR of quoted terms. */
-  readonly match: string;
 }
 
 export function parseQuery(text: string): ParsedQuery {
   const all = [...new Set(lexicalTokens(text))];
   const content = all.filter((term) => !STOPWORDS.has(term));
   const terms = content.length > 0 ? content : all;
-  // Quoting makes every term a literal string: FTS operators in user input have no effect.
-  const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
-  return { text, terms, match };
+  return { text, terms };
 }
 
 /**

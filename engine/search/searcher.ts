@@ -112,7 +112,7 @@ export class Searcher {
     const lexical = new Set<number>();
 
     // BM25 runs on SQLite's thread while this one embeds the query and scans the vectors.
-    const lexicalHits = mode !== 'dense' ? this.lexicalHits(query.match, options, acceptFile) : null;
+    const lexicalHits = mode !== 'dense' ? this.lexicalHits(query.terms, options, acceptFile) : null;
     // Awaited below; if the dense side throws first, its rejection must not go unhandled.
     lexicalHits?.catch(() => undefined);
     if (mode !== 'lexical') {
@@ -177,8 +177,8 @@ export class Searcher {
   }
 
   /** BM25 candidates, filtered by file when asked (then more are read, since the filter drops some). */
-  private async lexicalHits(match: string, options: SearchOptions, acceptFile: ((fileId: number) => boolean) | null): Promise<{ id: number; score: number }[]> {
-    const raw = await this.sources.store.lexicalSearch(match, acceptFile ? options.candidates * 4 : options.candidates);
+  private async lexicalHits(terms: readonly string[], options: SearchOptions, acceptFile: ((fileId: number) => boolean) | null): Promise<{ id: number; score: number }[]> {
+    const raw = await this.sources.store.lexicalSearch(terms, acceptFile ? options.candidates * 4 : options.candidates);
     if (!acceptFile) return raw;
     const files = await this.chunkFiles(raw.map((hit) => hit.id));
     return raw.filter((hit) => acceptFile(files.get(hit.id) ?? -1)).slice(0, options.candidates);

@@ -1,6 +1,7 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
 import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
+import { compareRanked, essentialTerms, firstPassTerms, ftsAny, ftsPhrase, type RankedRow, type TermHits } from './lexicalTopK.js';
 import { randomBytes } from 'node:crypto';
 import type { BatchWriteResult, ChunkRecord, ChunkSummary, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
@@ -34,6 +35,22 @@ const CHUNK_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.langua
 const REFERENCE_TARGET_CHUNK = `coalesce(
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))`;
+
+/** Column weights of the FTS5 columns (symbol, path, doc, body). */
+const BM25 = 'bm25(chunks_fts, 4.0, 1.5, 2.0, 1.0)';
+
+/** SQLite's varint (FTS5 writes its averages record with it): big-endian 7-bit groups, the ninth byte whole. */
+function readSqliteVarint(bytes: Uint8Array): number | null {
+  let value = 0;
+  for (let index = 0; index < 9; index++) {
+    const byte = bytes[index];
+    if (byte === undefined) return null;
+    if (index === 8) return value * 256 + byte;
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) return value;
+  }
+  return null;
+}
 
 /**
  * The workspace cache: files, chunks, quantised vectors (deduplicated by
@@ -522,14 +539,51 @@ export class WorkspaceStore {
     return new Map(rows.map((row) => [row.id, { path: row.path, language: row.language }]));
   }
 
-  /** BM25 over the FTS index; lower SQLite bm25 is better, so scores are negated (higher is better). */
-  async lexicalSearch(match: string, limit: number): Promise<{ id: number; score: number }[]> {
-    if (!match) return [];
-    const rows = await this.db.all<{ id: number; rank: number }>(
-      'SELECT rowid AS id, bm25(chunks_fts, 4.0, 1.5, 2.0, 1.0) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?',
-      [match, limit],
-    );
+  /**
+   * BM25 over the FTS index: the `limit` best chunks for any of `terms`, best first (ties by chunk id).
+   * Exactly `exhaustiveLexicalSearch`'s rows and scores, with fewer rows scored (see lexicalTopK.ts).
+   */
+  async lexicalSearch(terms: readonly string[], limit: number): Promise<{ id: number; score: number }[]> {
+    if (terms.length < 2 || limit <= 0) return this.exhaustiveLexicalSearch(terms, limit);
+    const tableRows = await this.ftsRowCount();
+    if (tableRows === null) return this.exhaustiveLexicalSearch(terms, limit);
+    const counted = await this.db.get<Record<string, number>>(`SELECT ${terms.map((_, index) => `(SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?) AS t${index}`).join(', ')}`, terms.map(ftsPhrase));
+    const hits: TermHits[] = terms.map((term, index) => ({ term, rows: counted![`t${index}`]! }));
+    const first = firstPassTerms(hits, limit);
+    if (first.length === hits.filter((hit) => hit.rows > 0).length) return this.exhaustiveLexicalSearch(terms, limit);
+    const match = ftsAny(terms);
+    const scored = await this.rankedAmong(match, ftsAny(first), limit);
+    const threshold = scored.length === limit ? -scored[limit - 1]!.rank : 0;
+    const firstSet = new Set(first);
+    const more = essentialTerms(hits, tableRows, threshold).filter((term) => !firstSet.has(term));
+    if (more.length > 0) {
+      // Rows of the other essential terms that the first pass did not score; no row is scored twice.
+      const rest = await this.rankedAmong(match, `(${ftsAny(more)}) NOT (${ftsAny(first)})`, limit);
+      scored.push(...rest);
+      scored.sort(compareRanked);
+    }
+    return scored.slice(0, limit).map((row) => ({ id: row.id, score: -row.rank }));
+  }
+
+  /** `lexicalSearch` scoring every matched row: FTS5's own top-k, and the reference the pruned search is tested against. */
+  async exhaustiveLexicalSearch(terms: readonly string[], limit: number): Promise<{ id: number; score: number }[]> {
+    if (terms.length === 0 || limit <= 0) return [];
+    const rows = await this.db.all<RankedRow>(`SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank, rowid LIMIT ?`, [ftsAny(terms), limit]);
     return rows.map((row) => ({ id: row.id, score: -row.rank }));
+  }
+
+  /** The best rows for `match` among those that also match `among`; `rowid + 0` keeps the filter out of FTS5's plan, so it runs once. */
+  private async rankedAmong(match: string, among: string, limit: number): Promise<RankedRow[]> {
+    return this.db.all<RankedRow>(
+      `SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid + 0 IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?) ORDER BY rank, rowid LIMIT ?`,
+      [match, among, limit],
+    );
+  }
+
+  /** FTS5's row count (the N of its idf), from its averages record; null when there is none or it does not parse. */
+  private async ftsRowCount(): Promise<number | null> {
+    const row = await this.db.get<{ block: Buffer }>('SELECT block FROM chunks_fts_data WHERE id = 1');
+    return row && Buffer.isBuffer(row.block) ? readSqliteVarint(row.block) : null;
   }
 
   async chunksByIds(ids: readonly number[]): Promise<Map<number, ChunkRecord>> {

@@ -78,14 +78,14 @@ describe('workspace store', () => {
   });
 
   it('finds chunks lexically with identifier-aware tokens', async () => {
-    const hits = await store.lexicalSearch('"refill"', 10);
+    const hits = await store.lexicalSearch(['refill'], 10);
     const records = await store.chunksByIds(hits.map((hit) => hit.id));
     assert.ok([...records.values()].some((record) => record.path === 'c.py'));
   });
 
   it('matches other word forms of a query term (stemmed lexical index)', async () => {
     await store.writeBatch('m1', [file('registry.py', [chunk('register_serializer', 'def register_serializer(kind, fn): SERIALIZERS[kind] = fn')])], [], []);
-    const hits = await store.lexicalSearch('"registered" OR "serializers"', 5);
+    const hits = await store.lexicalSearch(['registered', 'serializers'], 5);
     const records = await store.chunksByIds(hits.map((hit) => hit.id));
     assert.deepEqual([...records.values()].map((record) => record.path), ['registry.py']);
   });
@@ -94,7 +94,8 @@ describe('workspace store', () => {
     const path = `it's"; DROP TABLE files; --.py`;
     await store.writeBatch('m1', [file(path, [chunk('drop_tables', 'def drop_tables(): pass')])], [], []);
     assert.equal((await store.chunksOfFile(path)).length, 1);
-    assert.deepEqual(await store.lexicalSearch('"it\'s"" OR 1=1 --"', 5), []);
+    assert.deepEqual(await store.lexicalSearch(['it\'s" OR 1=1 --'], 5), []);
+    assert.deepEqual(await store.lexicalSearch(['it\'s" OR 1=1 --', 'NEAR(x) "'], 5), []);
     assert.ok((await store.counts('m1')).files >= 4);
   });
 
@@ -121,7 +122,7 @@ describe('workspace store', () => {
     // main.py's call still points at `parse`, untouched; lexer.py's call points at the new `tokenize`.
     const targets = await store.db.all<{ name: string; target: number | null }>('SELECT name, target_chunk_id AS target FROM refs WHERE name IN (?, ?) ORDER BY name', ['parse', 'tokenize']);
     assert.deepEqual(targets, [{ name: 'parse', target: after.get('parse')!.id }, { name: 'tokenize', target: after.get('tokenize')!.id }]);
-    assert.equal((await store.lexicalSearch('"whitespace"', 5)).map((hit) => hit.id).includes(after.get('tokenize')!.id), true);
+    assert.equal((await store.lexicalSearch(['whitespace'], 5)).map((hit) => hit.id).includes(after.get('tokenize')!.id), true);
     assert.deepEqual(await store.orphanCounts(), {});
     assert.deepEqual(await store.integrityCheck(), []);
   });
@@ -281,7 +282,7 @@ describe('schema migration 7 (stemmed lexical index)', () => {
       const store = await WorkspaceStore.open(path);
       try {
         assert.equal((await store.db.get<{ user_version: number }>('PRAGMA user_version'))!.user_version, SCHEMA_VERSION);
-        assert.deepEqual((await store.lexicalSearch('"registered"', 5)).map((hit) => hit.id), [7]);
+        assert.deepEqual((await store.lexicalSearch(['registered'], 5)).map((hit) => hit.id), [7]);
         assert.equal(await store.chunkCount(), 1);
       } finally {
         await store.close();

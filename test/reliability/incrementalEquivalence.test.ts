@@ -216,7 +216,7 @@ async function inspect(graph: CodeGraph, queries: readonly string[]): Promise<In
       .map((hit) => `${hit.score} ${hit.place}`);
   for (const query of queries) {
     // BM25 as fusion sees it, before the symbol boost.
-    const bm25 = await store.lexicalSearch(parseQuery(query).match, 1000);
+    const bm25 = await store.lexicalSearch(parseQuery(query).terms, 1000);
     const records = await store.chunksByIds(bm25.map((hit) => hit.id));
     results[`bm25: ${query}`] = ranked(bm25.map((hit) => ({ score: hit.score, place: `${records.get(hit.id)!.path}:${records.get(hit.id)!.startLine}-${records.get(hit.id)!.endLine}` })));
     for (const mode of ['lexical', 'dense', 'hybrid'] as const) {
