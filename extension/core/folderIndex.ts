@@ -14,7 +14,7 @@ import { EngineUnavailableError } from './errors.js';
 import { describeError, type Logger } from './logger.js';
 
 /** The engine surface the extension uses; `CodeGraph` provides it. */
-export type FolderEngine = Pick<CodeGraph, 'index' | 'search' | 'similar' | 'status' | 'dispose' | 'config' | 'store'>;
+export type FolderEngine = Pick<CodeGraph, 'index' | 'search' | 'similar' | 'status' | 'dispose' | 'config' | 'store' | 'warmUp'>;
 
 export type EngineOpener = (input: EngineConfigInput, options: OpenOptions) => Promise<FolderEngine>;
 
@@ -336,7 +336,11 @@ export class FolderIndex implements DisposableLike {
     this.#fullRun = controller;
     this.#fullIndexPending = false;
     try {
-      return await this.#run(engine, 'full', (onProgress) => engine.index({ signal: controller.signal, onProgress }));
+      const summary = await this.#run(engine, 'full', (onProgress) => engine.index({ signal: controller.signal, onProgress }));
+      // Edits follow: load every indexed language's grammar in each worker, and the dense index, now
+      // rather than in the first edit (it never throws; a failure is logged and retried by that edit).
+      if (summary && !summary.interrupted && engine === this.#engine) void engine.warmUp();
+      return summary;
     } finally {
       if (this.#fullRun === controller) this.#fullRun = null;
     }

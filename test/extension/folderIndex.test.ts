@@ -9,6 +9,18 @@ import type { Logger } from '../../extension/core/logger.js';
 import { copyFixtureWorkspace, defaultModelId, LEVENSHTEIN_PY, tempDir, TINY_MODEL } from '../helpers.js';
 
 const open: EngineOpener = (input, options) => CodeGraph.open(input, options);
+/** The engines it opened, and how often each was asked to warm up. */
+const warmUps: number[] = [];
+const countingOpen: EngineOpener = async (input, options) => {
+  const engine = await CodeGraph.open(input, options);
+  const slot = warmUps.push(0) - 1;
+  const warmUp = engine.warmUp.bind(engine);
+  engine.warmUp = () => {
+    warmUps[slot]!++;
+    return warmUp();
+  };
+  return engine;
+};
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -26,7 +38,7 @@ describe('a folder index on the real engine', () => {
   const symbols = async (query: string) => (await index.search(query, { limit: 5 })).map((hit) => `${hit.path}:${hit.symbol}`);
 
   before(async () => {
-    index = new FolderIndex({ folder: { key: 'file:///fixture', name: 'fixture', root: workspace.root }, open, log, quietMs: 20, maxWaitMs: 200 });
+    index = new FolderIndex({ folder: { key: 'file:///fixture', name: 'fixture', root: workspace.root }, open: countingOpen, log, quietMs: 20, maxWaitMs: 200 });
     index.onDidChange((snapshot) => {
       if (activities[activities.length - 1] !== snapshot.activity.kind) activities.push(snapshot.activity.kind);
     });
@@ -48,6 +60,11 @@ describe('a folder index on the real engine', () => {
     assert.equal(snapshot.lastSummary?.filesChanged, 14);
     assert.ok(snapshot.generation > 0);
     assert.ok((await symbols('token bucket rate limiter'))[0]?.startsWith('python/rate_limiter.py'));
+  });
+
+  it('warms the engine up for edits once its first full index is done', async () => {
+    await index.whenSettled();
+    assert.deepEqual(warmUps, [1]);
   });
 
   it('indexes a changed file reported by an event, and bumps the generation', async () => {

@@ -39,16 +39,31 @@ export class Workbench {
     return path;
   }
 
-  /** Runs a command by its palette title ("CodeGraph: Reindex Workspace"). */
+  /**
+   * Runs a command by its palette title ("CodeGraph: Reindex Workspace"). The palette is opened
+   * again when its input does not take the text: right after a webview or another quick pick
+   * closes, the workbench can leave the new input inert for a moment (seen once in CI, where a
+   * single attempt then waited out its whole timeout).
+   */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
-    await this.page.keyboard.press('Control+Shift+P');
-    const input = this.page.locator('.quick-input-widget input[type="text"], .quick-input-widget .quick-input-box input').first();
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await this.page.keyboard.press('Enter');
+    const attempts = 3;
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+Shift+P');
+      const input = this.page.locator('.quick-input-widget input[type="text"], .quick-input-widget .quick-input-box input').first();
+      try {
+        await input.waitFor({ state: 'visible', timeout: 15_000 });
+        await input.fill(`>${title}`, { timeout: 8_000 });
+        const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+        await row.waitFor({ state: 'visible', timeout: 15_000 });
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        await this.page.waitForTimeout(500);
+        continue;
+      }
+      await this.page.keyboard.press('Enter');
+      return;
+    }
   }
 
   /** Opens a file by quick open, optionally at `line`. */
