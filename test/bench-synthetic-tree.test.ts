@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { isFlat, sampleAtShare, SYNTHETIC_LANGUAGES, syntheticFiles, writeSyntheticTree, type RssSample } from '../bench/speed/syntheticTree.js';
+import { disposePeakRssMb, isFlat, sampleAtShare, SYNTHETIC_LANGUAGES, syntheticFiles, writeSyntheticTree, type RssSample } from '../bench/speed/syntheticTree.js';
 import { DEFAULT_CHUNKING } from '../engine/parsing/chunk.js';
 import { languageForPath } from '../engine/parsing/languages.js';
 import { CodeParser } from '../engine/parsing/parser.js';
@@ -62,13 +62,20 @@ describe('synthetic tree generator', () => {
 });
 
 describe('flat-memory verdict', () => {
-  const sample = (filesDone: number, rssMb: number): RssSample => ({ ms: filesDone, rssMb, heapUsedMb: 0, externalMb: 0, filesDone });
+  const sample = (filesDone: number, rssMb: number, phase: RssSample['phase'] = 'index'): RssSample => ({ ms: filesDone, phase, rssMb, heapUsedMb: 0, externalMb: 0, filesDone });
 
-  it('reads RSS at the first sample at or past each share of the files, and the last sample for the end', () => {
+  it('reads RSS at the first sample at or past each share of the files, and the run\'s last sample for the end', () => {
     const samples = [sample(0, 100), sample(20, 200), sample(30, 210), sample(60, 220), sample(100, 230), sample(100, 180)];
     assert.equal(sampleAtShare(samples, 100, 0.25).rssMb, 210);
     assert.equal(sampleAtShare(samples, 100, 0.5).rssMb, 220);
     assert.equal(sampleAtShare(samples, 100, 1).rssMb, 180);
+  });
+
+  it('keeps the engine\'s close out of the curve and reports its peak on its own', () => {
+    const samples = [sample(0, 100), sample(50, 200), sample(100, 210), sample(100, 390, 'dispose'), sample(100, 150, 'dispose')];
+    assert.equal(sampleAtShare(samples, 100, 1).rssMb, 210);
+    assert.equal(disposePeakRssMb(samples), 390);
+    assert.equal(disposePeakRssMb(samples.slice(0, 3)), 0);
   });
 
   it('calls memory flat up to 1.25 × the quarter mark, and growing past it', () => {

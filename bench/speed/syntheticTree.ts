@@ -203,6 +203,8 @@ export function writeSyntheticTree(root: string, count: number, seed?: number): 
 /** One RSS sample of the indexing process, with how far the run was. */
 export interface RssSample {
   readonly ms: number;
+  /** `dispose`: taken after the index run returned, while the engine closed (it writes the vector file then). */
+  readonly phase: 'index' | 'dispose';
   readonly rssMb: number;
   readonly heapUsedMb: number;
   readonly externalMb: number;
@@ -218,6 +220,7 @@ interface SampledIndex {
   readonly peakRssMb: number;
   readonly cpuPercent: number;
   readonly phaseMs: Record<string, number>;
+  readonly disposeMs: number;
   readonly samples: RssSample[];
 }
 
@@ -232,21 +235,32 @@ export interface SyntheticTreeReport {
   readonly peakRssMb: number;
   readonly cpuPercent: number;
   readonly phaseMs: Record<string, number>;
-  /** RSS (and V8 heap) at the first sample at or past each share of the files written. */
+  /** RSS (and V8 heap) at the first sample at or past each share of the files written; 100% is the run's end, before dispose. */
   readonly byFilesDone: Record<'25%' | '50%' | '75%' | '100%', { ms: number; rssMb: number; heapUsedMb: number; externalMb: number; filesDone: number }>;
   /** Files/s within each quarter of the files: whether writing slows as the index grows. */
   readonly filesPerSecondByQuarter: number[];
   readonly samples: number;
   readonly flat: boolean;
+  /** The engine's close after the run: its time and the largest RSS sampled during it (the vector file is written then). */
+  readonly dispose: { readonly ms: number; readonly rssMb: number };
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
 const megabytes = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
-/** The sample at or past `share` of the files; the last one for 100%, taken after the run. */
+/**
+ * The index-phase sample at or past `share` of the files; for 100%, the last one, taken as the run returned. Dispose
+ * samples are not part of the curve: what a close costs is not memory that grows with the files written.
+ */
 export function sampleAtShare(samples: readonly RssSample[], total: number, share: number): RssSample {
-  if (share >= 1) return samples[samples.length - 1]!;
-  return samples.find((sample) => sample.filesDone >= total * share) ?? samples[samples.length - 1]!;
+  const indexing = samples.filter((sample) => sample.phase === 'index');
+  if (share >= 1) return indexing[indexing.length - 1]!;
+  return indexing.find((sample) => sample.filesDone >= total * share) ?? indexing[indexing.length - 1]!;
+}
+
+/** The largest RSS sampled while the engine closed (0 when no sample fell there). */
+export function disposePeakRssMb(samples: readonly RssSample[]): number {
+  return Math.max(0, ...samples.filter((sample) => sample.phase === 'dispose').map((sample) => sample.rssMb));
 }
 
 /** RSS at the end within 1.25 × RSS at a quarter of the files: memory does not grow with files done. */
@@ -262,10 +276,11 @@ async function sampledIndex(root: string, cache: string, model: string | undefin
   let filesDone = 0;
   let filesTotal = 0;
   let lastSample = -Infinity;
+  let phase: RssSample['phase'] = 'index';
   const sample = () => {
     const memory = process.memoryUsage();
     lastSample = performance.now();
-    samples.push({ ms: round(lastSample - started), rssMb: megabytes(memory.rss), heapUsedMb: megabytes(memory.heapUsed), externalMb: megabytes(memory.external + memory.arrayBuffers), filesDone });
+    samples.push({ ms: round(lastSample - started), phase, rssMb: megabytes(memory.rss), heapUsedMb: megabytes(memory.heapUsed), externalMb: megabytes(memory.external + memory.arrayBuffers), filesDone });
   };
   const timer = setInterval(sample, 500);
   try {
@@ -281,9 +296,13 @@ async function sampledIndex(root: string, cache: string, model: string | undefin
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
     sample();
+    phase = 'dispose';
+    const disposeStarted = performance.now();
     await graph.dispose();
+    sample();
     return {
       ms,
+      disposeMs: performance.now() - disposeStarted,
       files: summary.filesDiscovered,
       filesTotal,
       chunks: summary.chunksTotal,
@@ -347,6 +366,7 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
       filesPerSecondByQuarter,
       samples: measured.samples.length,
       flat: isFlat(byFilesDone['25%'].rssMb, byFilesDone['100%'].rssMb),
+      dispose: { ms: round(measured.disposeMs), rssMb: disposePeakRssMb(measured.samples) },
     };
     log(`synthetic tree indexed: ${filesPerSecond} files/s, peak RSS ${report.peakRssMb} MB`);
     const count = report.files.toLocaleString('en');
@@ -365,6 +385,7 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
       '|---|---|',
       `| cold index | ${filesPerSecond} files/s, ${report.chunks} chunks (${report.chunksEmbedded} embedded) in ${round(report.ms / 1000)} s, ${report.cpuPercent}% CPU |`,
       `| RSS by files written (MB) | ${curve}; peak ${report.peakRssMb} MB (${report.samples} samples) |`,
+      `| engine close after the run (writes the vector file) | ${round(report.dispose.ms / 1000)} s, RSS up to ${report.dispose.rssMb} MB |`,
       `| V8 heap used by files written (MB) | ${heap} |`,
       `| files/s within each quarter of the files (first quarter includes start-up) | ${filesPerSecondByQuarter.join(', ')} |`,
       `| phases (coordinator wait per phase; phases overlap) | ${phases} |`,

@@ -5,6 +5,9 @@ export { isCorruptionError } from './cacheErrors.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
+/** Rows per page of `eachPage`: large enough that a page's statement costs little next to its rows, small enough to hold (4,096 vectors are about 1.5 MB). */
+const SCAN_PAGE_ROWS = 4096;
+
 /**
  * A promise-returning face over `sqlite3` that turns failures that concern the
  * cache file, from any statement, into typed errors: `CacheCorruptionError`
@@ -52,30 +55,21 @@ export class Database {
     });
   }
 
-  /** Streams rows without materialising the whole result. */
-  each<T>(sql: string, params: readonly SqlValue[], onRow: (row: T) => void): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let failure: Error | null = null;
-      this.db.each(
-        sql,
-        params as SqlValue[],
-        (error: Error | null, row: T) => {
-          if (error) failure = error;
-          else if (!failure) {
-            try {
-              onRow(row);
-            } catch (caught) {
-              failure = caught as Error;
-            }
-          }
-        },
-        (error: Error | null, count: number) => {
-          const problem = error ?? failure;
-          if (problem) reject(fromSqlite(problem, this.path, sql));
-          else resolve(count);
-        },
-      );
-    });
+  /**
+   * Streams the rows of a keyset-paged query a page at a time. `sql` ends in `WHERE <key> > ? ORDER BY <key> LIMIT ?`
+   * (after `params`, the last key seen and the page size are bound), and `keyOf` reads the key off a row. Unlike
+   * `each`, whose driver reads the whole result ahead of the callbacks (a scan of every chunk's vector held them all
+   * at once), at most one page is in memory.
+   */
+  async eachPage<T>(sql: string, params: readonly SqlValue[], keyOf: (row: T) => number, onRow: (row: T) => void, pageRows = SCAN_PAGE_ROWS): Promise<number> {
+    let count = 0;
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      const rows = await this.all<T>(sql, [...params, after, pageRows]);
+      for (const row of rows) onRow(row);
+      count += rows.length;
+      if (rows.length < pageRows) return count;
+      after = keyOf(rows[rows.length - 1]!);
+    }
   }
 
   exec(sql: string): Promise<void> {

@@ -471,17 +471,18 @@ export class WorkspaceStore {
     return this.selectIn('SELECT id, file_id AS fileId, content_hash AS contentHash FROM chunks WHERE content_hash IN', hashes);
   }
 
-  /** Streams (chunk, vector) pairs of a model for building the in-memory dense index. */
-  eachChunkVector(modelId: string, onRow: (row: { id: number; fileId: number; vector: Buffer }) => void): Promise<number> {
-    return this.db.each('SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash', [modelId], onRow);
-  }
-
   /**
-   * The same pairs in ascending chunk id order, for writing the vector file as they come: the chunks are
-   * scanned by id and each vector found by its key (CROSS JOIN fixes that order), so nothing is sorted.
+   * Streams (chunk, vector) pairs of a model in ascending chunk id order, for the in-memory dense index and the
+   * vector file (written as the rows come): the chunks are scanned by id and each vector found by its key (CROSS JOIN
+   * fixes that order), so nothing is sorted, and a page at a time, so memory stays at one page however large the index.
    */
-  eachChunkVectorByChunkId(modelId: string, onRow: (row: { id: number; fileId: number; vector: Buffer }) => void): Promise<number> {
-    return this.db.each('SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c CROSS JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash ORDER BY c.id', [modelId], onRow);
+  eachChunkVector(modelId: string, onRow: (row: { id: number; fileId: number; vector: Buffer }) => void): Promise<number> {
+    return this.db.eachPage<{ id: number; fileId: number; vector: Buffer }>(
+      'SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c CROSS JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash WHERE c.id > ? ORDER BY c.id LIMIT ?',
+      [modelId],
+      (row) => row.id,
+      onRow,
+    );
   }
 
   async vectorsFor(modelId: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {

@@ -112,7 +112,7 @@ export async function writeDenseFileFromStore(options: DenseFileOptions): Promis
       builder.append(block.exportRows());
       block = emptyDenseIndex(settings, BUILD_BLOCK_ROWS);
     };
-    await store.eachChunkVectorByChunkId(modelId, (row) => {
+    await store.eachChunkVector(modelId, (row) => {
       if (failure) return;
       try {
         block.add(row.id, row.fileId, row.vector);

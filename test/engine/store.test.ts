@@ -170,6 +170,19 @@ describe('workspace store', () => {
     assert.equal((await store.chunksOfFile('b.py')).length, 0);
   });
 
+  it('streams every chunk with its vector in chunk id order', async () => {
+    const first = chunk('drain', 'def drain(queue): return list(queue)');
+    const second = chunk('peek', 'def peek(queue): return queue[0]');
+    const third = chunk(null, 'QUEUE_LIMIT = 64');
+    await store.writeBatch('m1', [file('queues.py', [first, second, third])], [], [first, second, third].map((each, at) => ({ contentHash: each.contentHash, blob: Buffer.from([at, 1, 2, 3, 4]) })));
+    const rows: { id: number; vector: number[] }[] = [];
+    const count = await store.eachChunkVector('m1', (row) => rows.push({ id: row.id, vector: [...row.vector] }));
+    const expected = await store.db.all<{ id: number; vector: Buffer }>("SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.model_id = 'm1' AND v.content_hash = c.content_hash ORDER BY c.id");
+    assert.ok(count >= 3);
+    assert.equal(count, rows.length);
+    assert.deepEqual(rows, expected.map((row) => ({ id: row.id, vector: [...row.vector] })));
+  });
+
   it('garbage-collects other models and orphans beyond the reserve', async () => {
     await store.writeVectors('m2', [{ contentHash: 'old', blob: Buffer.from([0, 0, 0, 0]) }]);
     await store.writeVectors('m1', [{ contentHash: 'orphan-1', blob: Buffer.from([0, 0, 0, 0]) }]);
@@ -177,6 +190,30 @@ describe('workspace store', () => {
     assert.equal(collected.otherModels, 1);
     assert.ok(collected.orphans >= 1);
     assert.equal((await store.counts('m2')).vectorsForModel, 0);
+  });
+});
+
+describe('keyset-paged scans', () => {
+  it('returns every row once, in key order, across page boundaries and gaps in the keys', async () => {
+    const dir = tempDir();
+    const db = await Database.open(join(dir.path, 'pages.sqlite'));
+    try {
+      await db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT)');
+      const ids = [-4, 1, 2, 3, 7, 8, 9, 20, 21, 40];
+      await db.insertMany('items', ['id', 'label'], ids.map((id) => [id, `item ${id}`]));
+      for (const pageRows of [1, 3, 5, 10, 11]) {
+        const seen: number[] = [];
+        const count = await db.eachPage<{ id: number; label: string }>('SELECT id, label FROM items WHERE id > ? ORDER BY id LIMIT ?', [], (row) => row.id, (row) => seen.push(row.id), pageRows);
+        assert.deepEqual(seen, ids, `pages of ${pageRows}`);
+        assert.equal(count, ids.length);
+      }
+      const none: number[] = [];
+      assert.equal(await db.eachPage<{ id: number }>('SELECT id FROM items WHERE label = ? AND id > ? ORDER BY id LIMIT ?', ['absent'], (row) => row.id, (row) => none.push(row.id), 3), 0);
+      assert.deepEqual(none, []);
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
   });
 });
 
