@@ -20,6 +20,17 @@ export interface Chunk {
   readonly startLine: number;
   readonly endLine: number;
   readonly text: string;
+  /**
+   * Which piece of its definition this chunk is: 0 for a whole definition (or block), k for the
+   * (k+1)-th of the pieces a definition over `maxChars` is split into. Pieces are consecutive, so
+   * the first piece of this one is the chunk at `ordinal - piece`.
+   */
+  readonly piece: number;
+  /**
+   * The definition's doc comment or docstring, on its first piece only (later pieces: null, see
+   * `piece`). Stored and indexed once per definition; search results of a later piece show the first
+   * piece's (`WorkspaceStore`'s chunk reads fill it in).
+   */
   readonly doc: string | null;
   readonly contentHash: string;
   readonly metrics: ChunkMetrics;

@@ -31,6 +31,7 @@ function pushLineChunk(chunks: Chunk[], text: string, startLine: number, endLine
     startLine,
     endLine,
     text,
+    piece: 0,
     doc: null,
     contentHash: chunkContentHash(text),
     metrics: EMPTY_METRICS,

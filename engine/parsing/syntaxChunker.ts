@@ -229,24 +229,28 @@ class SyntaxChunker {
     const measured = node ? this.measure([node], excluded) : this.measure(groupNodes, []);
     for (const call of measured.calls) this.references.add(call);
     if (text.length <= this.options.maxChars) {
-      this.chunks.push(this.makeChunk(text, startRow + 1, endRow + 1, meta, measured.metrics, measured.calls));
+      this.chunks.push(this.makeChunk(text, startRow + 1, endRow + 1, 0, meta, measured.metrics, measured.calls));
       return;
     }
     // Too large for the model's window: split by lines, never dropped. Skeleton text no longer maps
     // line-for-line to the file, so it is split by its own lines but keeps the container's range.
     const isVerbatim = excluded.length === 0;
     const textLines = text.split('\n');
-    for (const piece of splitByChars(textLines, 0, textLines.length, this.options.maxChars)) {
+    splitByChars(textLines, 0, textLines.length, this.options.maxChars).forEach((piece, index) => {
       const startLine = isVerbatim ? startRow + piece.startLine : startRow + 1;
       const endLine = isVerbatim ? startRow + piece.endLine : endRow + 1;
-      this.chunks.push(this.makeChunk(piece.text, startLine, endLine, meta, measured.metrics, measured.calls));
-    }
+      // The doc goes with the first piece alone, the one whose text holds it: copies on every
+      // piece were 322 B a chunk of stored text and 74% of the doc column's FTS instances.
+      const pieceMeta = index === 0 ? meta : { ...meta, doc: null };
+      this.chunks.push(this.makeChunk(piece.text, startLine, endLine, index, pieceMeta, measured.metrics, measured.calls));
+    });
   }
 
   private makeChunk(
     text: string,
     startLine: number,
     endLine: number,
+    piece: number,
     meta: { symbol: string | null; parent: string | null; kind: ChunkKind; doc: string | null },
     metrics: ChunkMetrics,
     calls: readonly string[],
@@ -259,6 +263,7 @@ class SyntaxChunker {
       startLine,
       endLine,
       text,
+      piece,
       doc: meta.doc,
       contentHash: chunkContentHash(text),
       metrics,

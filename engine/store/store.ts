@@ -18,9 +18,21 @@ function randomToken(): string {
   return randomBytes(12).toString('hex');
 }
 
+/**
+ * The doc of chunk `c` as a reader sees it: its own, or for a later piece of a split definition
+ * (which stores none) its first piece's, the chunk `piece` ordinals before it in the same file. Only
+ * the chunks search returns read it, so it costs one walk of a file's chunks (its file index) per
+ * later piece returned. Stored rows are deleted and re-indexed from `c.doc` itself, never from
+ * this: it is not what their FTS row holds.
+ */
+const CHUNK_DOC = `CASE WHEN c.doc IS NULL AND c.piece > 0 THEN (
+    SELECT first.doc FROM chunks first WHERE first.file_id = c.file_id AND first.ordinal = c.ordinal - c.piece
+      AND first.piece = 0 AND first.kind = c.kind AND first.symbol IS c.symbol AND first.parent IS c.parent
+  ) ELSE c.doc END`;
+
 /** Chunk columns of search results, joined with their file. */
 const CHUNK_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
-  c.start_line AS startLine, c.end_line AS endLine, c.doc, c.text, c.content_hash AS contentHash, c.complexity
+  c.start_line AS startLine, c.end_line AS endLine, ${CHUNK_DOC} AS doc, c.text, c.content_hash AS contentHash, c.complexity
   FROM chunks c JOIN files f ON f.id = c.file_id`;
 
 /** `CHUNK_SELECT` without the text, doc, hash and metrics: a query's few hundred candidates are ranked by these. */
@@ -217,13 +229,15 @@ export class WorkspaceStore {
           const kept = existingId === undefined ? undefined : keptByKey.get(chunkIdentity(fileId, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.doc))?.shift();
           if (kept !== undefined) {
             // Same content up to whitespace: the FTS row stays valid, the text takes the new whitespace.
-            movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine, chunk.text]);
+            // A later piece stores no doc, so it is kept when only its first piece (or the doc) changed;
+            // its piece number follows, since reads find the first piece through it.
+            movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine, chunk.text, chunk.piece]);
             continue;
           }
           const chunkId = nextChunkId++;
           chunkRows.push([
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
-            chunk.metrics.nodeCount, chunk.metrics.depth, chunk.metrics.complexity,
+            chunk.metrics.nodeCount, chunk.metrics.depth, chunk.metrics.complexity, chunk.piece,
           ]);
           ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk, chunk.lexical)]);
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
@@ -249,7 +263,7 @@ export class WorkspaceStore {
       for (const [id, ...row] of updatedFileRows) {
         await this.db.run('UPDATE files SET path = ?, language = ?, size = ?, mtime_ms = ?, content_hash = ?, chunk_method = ?, imports = ?, indexed_at = ? WHERE id = ?', [...row, id!]);
       }
-      await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'depth', 'complexity'], chunkRows);
+      await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'depth', 'complexity', 'piece'], chunkRows);
       await this.moveChunks(movedChunkRows);
       await this.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], ftsRows);
       await this.db.insertMany('definitions', ['file_id', 'chunk_id', 'name', 'kind', 'line'], definitionRows);
@@ -307,16 +321,16 @@ export class WorkspaceStore {
     await this.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], deletes);
   }
 
-  /** Updates the position and text of kept chunks (`[id, ordinal, startLine, endLine, text]` rows) and their definitions' lines. */
+  /** Updates the position and text of kept chunks (`[id, ordinal, startLine, endLine, text, piece]` rows) and their definitions' lines. */
   private async moveChunks(rows: readonly SqlValue[][]): Promise<void> {
     const perStatement = 100;
     for (let start = 0; start < rows.length; start += perStatement) {
       const slice = rows.slice(start, start + perStatement);
-      const values = slice.map(() => '(?,?,?,?,?)').join(',');
+      const values = slice.map(() => '(?,?,?,?,?,?)').join(',');
       const parameters = slice.flat();
       await this.db.run(
-        `UPDATE chunks SET ordinal = v.column2, start_line = v.column3, end_line = v.column4, text = v.column5 FROM (VALUES ${values}) AS v
-         WHERE chunks.id = v.column1 AND (chunks.ordinal, chunks.start_line, chunks.end_line, chunks.text) IS NOT (v.column2, v.column3, v.column4, v.column5)`,
+        `UPDATE chunks SET ordinal = v.column2, start_line = v.column3, end_line = v.column4, text = v.column5, piece = v.column6 FROM (VALUES ${values}) AS v
+         WHERE chunks.id = v.column1 AND (chunks.ordinal, chunks.start_line, chunks.end_line, chunks.text, chunks.piece) IS NOT (v.column2, v.column3, v.column4, v.column5, v.column6)`,
         parameters,
       );
       await this.db.run(`UPDATE definitions SET line = v.column3 FROM (VALUES ${values}) AS v WHERE definitions.chunk_id = v.column1 AND definitions.line != v.column3`, parameters);
@@ -600,7 +614,7 @@ export class WorkspaceStore {
 
   /** The text and doc of these chunks (those still stored), for the results of a search. */
   async chunkTextsByIds(ids: readonly number[]): Promise<Map<number, { text: string; doc: string | null }>> {
-    const rows = await this.selectIn<{ id: number; text: string; doc: string | null }>('SELECT id, text, doc FROM chunks WHERE id IN', ids);
+    const rows = await this.selectIn<{ id: number; text: string; doc: string | null }>(`SELECT c.id, c.text, ${CHUNK_DOC} AS doc FROM chunks c WHERE c.id IN`, ids);
     return new Map(rows.map((row) => [row.id, { text: row.text, doc: row.doc }]));
   }
 

@@ -94,6 +94,21 @@ describe('syntax chunking', () => {
     assert.equal(parts.map((part) => part.text).join('\n'), source.slice(35, 58).join('\n'));
   });
 
+  it('gives a split definition its doc on the first piece only, and numbers the pieces in order', async () => {
+    const file = await chunkFixture('go/router.go', 300);
+    const parts = file.chunks.filter((chunk) => chunk.symbol === 'Lookup');
+    assert.ok(parts.length > 2);
+    assert.equal(parts[0]!.doc, 'Lookup walks the radix tree to match a request path and collect URL parameters.');
+    assert.match(parts[0]!.text, /^\/\/ Lookup walks/);
+    assert.deepEqual(parts.slice(1).map((part) => part.doc), parts.slice(1).map(() => null));
+    assert.deepEqual(parts.map((part) => part.piece), parts.map((_, index) => index));
+    // Consecutive: a later piece's first piece is the chunk `piece` ordinals before it.
+    assert.deepEqual(parts.map((part) => part.ordinal - part.piece), parts.map(() => parts[0]!.ordinal));
+    // A definition that fits is one chunk: piece 0, with its doc.
+    const type = file.chunks.filter((chunk) => chunk.symbol === 'node');
+    assert.deepEqual(type.map((chunk) => [chunk.piece, chunk.doc]), [[0, 'node is one segment of the radix tree used for path matching.']]);
+  });
+
   it('groups small top-level code into blocks', async () => {
     const file = await chunkFixture('python/app.py');
     const block = file.chunks.find((chunk) => chunk.kind === 'block')!;

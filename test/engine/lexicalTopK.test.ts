@@ -30,7 +30,7 @@ function generatedFiles(count: number): FileUpdate[] {
       const words = Array.from({ length: 3 + Math.floor(random() * 30) }, () => zipfWord(random));
       const text = `def f${fileIndex}_${ordinal}():\n    return "${words.join(' ')}"`;
       return {
-        ordinal, symbol: `f${fileIndex}_${ordinal}`, parent: null, kind: 'function', startLine: ordinal * 3 + 1, endLine: ordinal * 3 + 2, text, doc: random() < 0.3 ? zipfWord(random) : null,
+        ordinal, symbol: `f${fileIndex}_${ordinal}`, parent: null, kind: 'function', startLine: ordinal * 3 + 1, endLine: ordinal * 3 + 2, text, piece: 0, doc: random() < 0.3 ? zipfWord(random) : null,
         contentHash: chunkContentHash(text), metrics: { nodeCount: 3, depth: 1, complexity: 1 }, calls: [],
       };
     });

@@ -194,7 +194,7 @@ async function inspect(graph: CodeGraph, queries: readonly string[]): Promise<In
     if (n > 0) referenceProblems.push(`${n} ${name}`);
   }
   const chunks = await store.db.all<{ key: string }>(
-    `SELECT f.path || ':' || c.ordinal || ':' || c.start_line || '-' || c.end_line || ':' || c.content_hash || ':' || coalesce(c.symbol, '') || ':' || c.kind || ':' || coalesce(c.doc, '') || ':' || c.text AS key
+    `SELECT f.path || ':' || c.ordinal || ':' || c.piece || ':' || c.start_line || '-' || c.end_line || ':' || c.content_hash || ':' || coalesce(c.symbol, '') || ':' || c.kind || ':' || coalesce(c.doc, '') || ':' || c.text AS key
      FROM chunks c JOIN files f ON f.id = c.file_id ORDER BY key`,
   );
   const definitions = await store.db.all<{ key: string }>("SELECT f.path || ':' || d.name || ':' || d.kind || ':' || d.line AS key FROM definitions d JOIN files f ON f.id = d.file_id ORDER BY key");
@@ -397,9 +397,9 @@ describe('a cache written before FTS deletes kept the totals', () => {
     await old.db.run('DELETE FROM chunks_fts WHERE rowid > 100000');
     const staleRefs = (await old.db.run('UPDATE refs SET target_file_id = (SELECT min(id) FROM files) WHERE target_chunk_id IS NULL')).changes;
     // Schema v4 also had the references' target index of its time (migration 6 replaced it), and the
-    // chunks' call and identifier lists and the references' name index (migration 8 dropped them).
+    // chunks' call and identifier lists and the references' name index (migration 8 dropped them), and no piece numbers (migration 10).
     await old.db.exec(`DROP INDEX refs_target_chunk_name; CREATE INDEX refs_target_chunk ON refs(target_chunk_id); CREATE INDEX refs_name ON refs(name);
-      ALTER TABLE chunks ADD COLUMN calls TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks ADD COLUMN identifiers TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE chunks ADD COLUMN calls TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks ADD COLUMN identifiers TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks DROP COLUMN piece;
       PRAGMA user_version = 4; DELETE FROM meta WHERE key = 'lexical_index';`);
     const drifted = await ftsTotals(old);
     await old.close();
@@ -420,5 +420,126 @@ describe('a cache written before FTS deletes kept the totals', () => {
     } finally {
       await reopened.dispose();
     }
+  });
+});
+
+/** A Python file with one documented function long enough to be split into pieces, and a small one after it. */
+function splitDefinitionFile(doc: string): string {
+  const steps = Array.from({ length: 160 }, (_, index) => `    items = step_${index}(items, ${index})\n`).join('');
+  return `def long_pipeline(items):\n    """${doc}"""\n${steps}    items = quartz_tail(items)\n    return items\n\n\ndef short_helper(items):\n    # trims the items\n    return items[:3]\n`;
+}
+
+const SPLIT_QUERIES = ['pipeline', 'quartz tail', 'step', 'normalises', 'renamed beginning', 'trims items'];
+
+async function pieceRows(graph: CodeGraph): Promise<{ id: number; piece: number; doc: string | null }[]> {
+  return graph.store.db.all('SELECT id, piece, doc FROM chunks WHERE symbol = ? ORDER BY ordinal', ['long_pipeline']);
+}
+
+async function cleanState(root: string, cacheDir: string, queries: readonly string[]): Promise<IndexState> {
+  const fresh = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
+  try {
+    await fresh.index();
+    return await inspect(fresh, queries);
+  } finally {
+    await fresh.dispose();
+  }
+}
+
+describe('a definition split into pieces', () => {
+  it('stores and indexes its doc on the first piece only, and a hit on a later piece shows that doc', async () => {
+    const root = join(dir.path, 'workspace-split-doc');
+    mkdirSync(root, { recursive: true });
+    const doc = 'Normalises the items through every step of the pipeline.';
+    writeFileSync(join(root, 'pipeline.py'), splitDefinitionFile(doc));
+    const graph = await CodeGraph.open({ root, cacheDir: join(dir.path, 'cache-split-doc'), modelDir: TINY_MODEL, workers: 1 });
+    try {
+      await graph.index();
+      const pieces = await pieceRows(graph);
+      assert.ok(pieces.length > 1, 'the fixture is split');
+      assert.deepEqual(pieces.map((row) => [row.piece, row.doc]), pieces.map((_, index) => [index, index === 0 ? doc : null]));
+      // Its words are in the doc column of one FTS row: a doc-only word matches the first piece alone.
+      assert.deepEqual((await graph.store.lexicalSearch(parseQuery('normalises').terms, 10)).map((hit) => hit.id), [pieces[0]!.id]);
+      // `quartz_tail` is in the last piece only; its hit shows the definition's doc, as every read of it does.
+      const last = pieces[pieces.length - 1]!;
+      const [hit] = await graph.search('quartz_tail', { mode: 'lexical', limit: 1 });
+      assert.equal(hit!.chunkId, last.id);
+      assert.equal(hit!.doc, doc);
+      assert.equal((await graph.store.chunksByIds([last.id])).get(last.id)!.doc, doc);
+      assert.deepEqual((await graph.store.chunksOfFile('pipeline.py')).map((chunk) => chunk.doc), [...pieces.map(() => doc), null]);
+      const helper = (await graph.search('trims the items', { mode: 'lexical', limit: 1 }))[0]!;
+      assert.equal(helper.doc, null, 'a chunk after a split definition takes no doc from it');
+    } finally {
+      await graph.dispose();
+    }
+  });
+
+  it('keeps the later pieces when an edit changes only the first, and stays equal to a clean index (FTS totals included)', async () => {
+    const root = join(dir.path, 'workspace-split-edit');
+    mkdirSync(root, { recursive: true });
+    const path = join(root, 'pipeline.py');
+    writeFileSync(path, splitDefinitionFile('Normalises the items through every step of the pipeline.'));
+    const graph = await CodeGraph.open({ root, cacheDir: join(dir.path, 'cache-split-edit'), modelDir: TINY_MODEL, workers: 1 });
+    let incremental: IndexState;
+    try {
+      await graph.index();
+      const before = await pieceRows(graph);
+      // The doc changes: piece 1, whose text holds it, is rewritten; the others are kept.
+      const doc = 'Renamed beginning: cleans every entry of the pipeline first.';
+      writeFileSync(path, splitDefinitionFile(doc));
+      await graph.index({ paths: ['pipeline.py'] });
+      const after = await pieceRows(graph);
+      assert.equal(after.length, before.length);
+      assert.notEqual(after[0]!.id, before[0]!.id);
+      assert.deepEqual(after.slice(1).map((row) => row.id), before.slice(1).map((row) => row.id), 'later pieces are kept');
+      const [hit] = await graph.search('quartz_tail', { mode: 'lexical', limit: 1 });
+      assert.equal(hit!.doc, doc, 'a kept later piece shows the new doc');
+      incremental = await inspect(graph, SPLIT_QUERIES);
+    } finally {
+      await graph.dispose();
+    }
+    assert.deepEqual(compare(incremental, await cleanState(root, join(dir.path, 'cache-split-edit-clean'), SPLIT_QUERIES)), []);
+  });
+
+  it('reads the doc copies of a cache written before, and replaces them exactly on the next edit, with no rebuild', async () => {
+    const root = join(dir.path, 'workspace-split-old');
+    mkdirSync(root, { recursive: true });
+    const path = join(root, 'pipeline.py');
+    const doc = 'Normalises the items through every step of the pipeline.';
+    writeFileSync(path, splitDefinitionFile(doc));
+    const cacheDir = join(dir.path, 'cache-split-old');
+    const graph = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
+    try {
+      await graph.index();
+    } finally {
+      await graph.dispose();
+    }
+    // Make the cache what the schema before piece numbers wrote: every piece holds the doc, in its
+    // row and in its FTS row, and there is no piece column.
+    const old = await WorkspaceStore.open(join(cacheDir, 'index.sqlite'));
+    const later = await old.db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+      "SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.symbol = 'long_pipeline' AND c.piece > 0",
+    );
+    assert.ok(later.length > 0);
+    await old.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => ['delete', row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
+    await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), { ...row, doc })]));
+    await old.db.run(`UPDATE chunks SET doc = ? WHERE id IN (${later.map(() => '?').join(',')})`, [doc, ...later.map((row) => row.id)]);
+    await old.db.exec(`ALTER TABLE chunks DROP COLUMN piece; PRAGMA user_version = ${SCHEMA_VERSION - 1};`);
+    const lexicalFormat = await old.getMeta('lexical_index');
+    await old.close();
+
+    const reopened = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
+    let incremental: IndexState;
+    try {
+      assert.equal(await reopened.store.getMeta('lexical_index'), lexicalFormat, 'the FTS table is not rebuilt');
+      const [hit] = await reopened.search('quartz_tail', { mode: 'lexical', limit: 1 });
+      assert.equal(hit!.doc, doc, 'an old later piece reads its own copy');
+      writeFileSync(path, splitDefinitionFile('Renamed beginning: cleans every entry of the pipeline first.'));
+      await reopened.index({ paths: ['pipeline.py'] });
+      assert.deepEqual((await pieceRows(reopened)).slice(1).map((row) => row.doc), later.map(() => null), 'the copies are gone');
+      incremental = await inspect(reopened, SPLIT_QUERIES);
+    } finally {
+      await reopened.dispose();
+    }
+    assert.deepEqual(compare(incremental, await cleanState(root, join(dir.path, 'cache-split-old-clean'), SPLIT_QUERIES)), []);
   });
 });
