@@ -7,6 +7,7 @@ import { resolveModelReference } from '../engine/models/index.js';
 import { CancelledError } from '../engine/errors.js';
 import { defaultCacheDir } from '../engine/config/paths.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
+import { boundHeapGrowthForIndexing } from './heapGrowth.js';
 import { indexInterruptibly } from './interrupt.js';
 import { addModelCommands } from './model.js';
 import { throwIfCacheUnusable } from './cacheStatus.js';
@@ -199,6 +200,7 @@ export function buildProgram(): Command {
   indexFilters(program.command('index').argument('<dir>', 'workspace directory').description('index (or incrementally update) a workspace'))
     .option('--list-skipped', 'list every skipped file with its reason')
     .action(async (dir: string, options: IndexOptions) => {
+      boundHeapGrowthForIndexing();
       await withGraph(engineInput(dir, options), async (graph) => {
         const progress = progressReporter(process.stderr, !options.json);
         // --lang selects what this run updates; it is not a workspace rule, so what it leaves out stays indexed.
@@ -289,6 +291,7 @@ export function buildProgram(): Command {
 
   indexFilters(program.command('watch').argument('<dir>', 'workspace directory').description('index, then keep the index live from file changes'))
     .action(async (dir: string, options: IndexOptions) => {
+      boundHeapGrowthForIndexing();
       const graph = await CodeGraph.open(engineInput(dir, options), { onModelError: 'throw', log: (message) => process.stderr.write(`codegraph: ${visible(message)}\n`) });
       const progress = progressReporter(process.stderr, !options.json);
       const selection = options.lang ? { languages: options.lang } : {};

@@ -18,6 +18,7 @@ import { defaultPoolSize, WorkerPool } from '../../engine/pool/pool.js';
 import { DenseIndex } from '../../engine/search/denseIndex.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { encodeInt8Blob, quantizeInt8 } from '../../engine/vectors/quantize.js';
+import { boundHeapGrowthForIndexing } from '../../cli/heapGrowth.js';
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     options: { root: { type: 'string' }, cache: { type: 'string' }, model: { type: 'string' }, workers: { type: 'string' }, count: { type: 'string' }, chunks: { type: 'string' }, dim: { type: 'string' }, texts: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, 'warm-up': { type: 'boolean' } },
   });
   const task = positionals[0];
+  // Each measurement stands for a CLI process (`codegraph index`, `watch`), which bounds its heap growth so.
+  boundHeapGrowthForIndexing();
   const result: Record<string, unknown> = { task };
   if (task === 'index') {
     const started = performance.now();

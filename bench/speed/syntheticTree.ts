@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { seededRandom } from '../../engine/random/index.js';
+import { boundHeapGrowthForIndexing } from '../../cli/heapGrowth.js';
 
 export type SyntheticGoalRow = readonly [goal: string, met: boolean, figure: string];
 
@@ -399,6 +400,8 @@ export function measureSyntheticTree(input: SyntheticTreeInputs, log: (message: 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { root: { type: 'string' }, cache: { type: 'string' }, model: { type: 'string' }, files: { type: 'string', default: '5000' }, seed: { type: 'string' } } });
   if (positionals[0] === 'index-sampled') {
+    // A cold index as `codegraph index` runs it (cli/heapGrowth.ts).
+    boundHeapGrowthForIndexing();
     process.stdout.write(`${JSON.stringify(await sampledIndex(values.root!, values.cache!, values.model))}\n`);
     return;
   }
