@@ -44,6 +44,8 @@ export interface LinePiece {
   /** 1-based, inclusive. */
   readonly startLine: number;
   readonly endLine: number;
+  /** Where the piece's text starts in the lines [start, end) joined by newlines (0-based). */
+  readonly offset: number;
 }
 
 /**
@@ -54,18 +56,23 @@ export function splitByChars(lines: readonly string[], start: number, end: numbe
   const pieces: LinePiece[] = [];
   let buffer: string[] = [];
   let bufferStart = start;
+  let bufferOffset = 0;
   let size = 0;
+  // Where the next line starts in the joined text.
+  let lineOffset = 0;
   const flush = (lastLine: number) => {
-    if (buffer.length > 0) pieces.push({ text: buffer.join('\n'), startLine: bufferStart + 1, endLine: lastLine + 1 });
+    if (buffer.length > 0) pieces.push({ text: buffer.join('\n'), startLine: bufferStart + 1, endLine: lastLine + 1, offset: bufferOffset });
     buffer = [];
     size = 0;
   };
   for (let index = start; index < end; index++) {
     const line = lines[index] ?? '';
+    const lineStart = lineOffset;
+    lineOffset += line.length + 1;
     if (line.length > maxChars) {
       flush(index - 1);
       for (let offset = 0; offset < line.length; offset += maxChars) {
-        pieces.push({ text: line.slice(offset, offset + maxChars), startLine: index + 1, endLine: index + 1 });
+        pieces.push({ text: line.slice(offset, offset + maxChars), startLine: index + 1, endLine: index + 1, offset: lineStart + offset });
       }
       bufferStart = index + 1;
       continue;
@@ -74,7 +81,10 @@ export function splitByChars(lines: readonly string[], start: number, end: numbe
       flush(index - 1);
       bufferStart = index;
     }
-    if (buffer.length === 0) bufferStart = index;
+    if (buffer.length === 0) {
+      bufferStart = index;
+      bufferOffset = lineStart;
+    }
     buffer.push(line);
     size += line.length + 1;
   }

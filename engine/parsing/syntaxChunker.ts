@@ -4,6 +4,22 @@ import type { ChunkKind, LanguageSpec } from './languages.js';
 import { splitByChars } from './lineChunker.js';
 import type { SyntaxLanguage, SyntaxNode } from './syntax.js';
 
+/** A called name and where the name starts in the source (string index). */
+interface CallSite {
+  readonly name: string;
+  readonly index: number;
+}
+
+/**
+ * How a chunk's text maps back to the source: from `source` on (a string index), the text continues
+ * at `text`, up to the next segment. Verbatim text is one segment; a skeleton has one per piece of
+ * source kept between elided bodies.
+ */
+interface TextSegment {
+  readonly source: number;
+  readonly text: number;
+}
+
 interface Definition {
   /** The node that defines the symbol (its body and name live here). */
   readonly node: SyntaxNode;
@@ -160,12 +176,12 @@ class SyntaxChunker {
     const nestedDefinitions = members.filter((member) => this.asDefinition(member, true) !== null);
     if (nestedDefinitions.length > 0) {
       const skeleton = this.skeletonText(startNode.startIndex, outer.endIndex, nestedDefinitions);
-      this.pushChunks(skeleton, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, nestedDefinitions);
+      this.pushChunks(skeleton.text, skeleton.segments, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, nestedDefinitions);
       this.chunkSiblings(members, name ?? parent, false, kind !== 'module');
       return;
     }
     const text = this.source.slice(startNode.startIndex, outer.endIndex);
-    this.pushChunks(text, startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, []);
+    this.pushChunks(text, [{ source: startNode.startIndex, text: 0 }], startNode.startPosition.row, outer.endPosition.row, { symbol: name, parent, kind, doc }, node, []);
   }
 
   /** Children of a container's body (or of the container itself where the grammar has no body field). */
@@ -178,17 +194,20 @@ class SyntaxChunker {
   }
 
   /** The container's text with each member definition's body elided, so the class chunk is its outline. */
-  private skeletonText(start: number, end: number, members: readonly SyntaxNode[]): string {
+  private skeletonText(start: number, end: number, members: readonly SyntaxNode[]): { text: string; segments: TextSegment[] } {
     let text = '';
     let cursor = start;
+    const segments: TextSegment[] = [];
     for (const member of members) {
       const definition = this.asDefinition(member, true);
       const body = definition?.node.childForFieldName('body');
       if (!body || body.startIndex < cursor) continue;
+      segments.push({ source: cursor, text: text.length });
       text += this.source.slice(cursor, body.startIndex) + '…';
       cursor = body.endIndex;
     }
-    return text + this.source.slice(cursor, end);
+    segments.push({ source: cursor, text: text.length });
+    return { text: text + this.source.slice(cursor, end), segments };
   }
 
   private emitGroup(nodes: readonly SyntaxNode[]): void {
@@ -203,7 +222,7 @@ class SyntaxChunker {
       const last = batch[batch.length - 1]!;
       const text = this.source.slice(first.startIndex, last.endIndex);
       if (!batch.every((node) => this.commentTypes.has(node.type)) || text.length > 80) {
-        this.pushChunks(text, first.startPosition.row, last.endPosition.row, { symbol: null, parent: null, kind: 'block', doc: null }, null, [], batch);
+        this.pushChunks(text, [{ source: first.startIndex, text: 0 }], first.startPosition.row, last.endPosition.row, { symbol: null, parent: null, kind: 'block', doc: null }, null, [], batch);
       }
       batch = [];
       size = 0;
@@ -219,6 +238,7 @@ class SyntaxChunker {
 
   private pushChunks(
     text: string,
+    segments: readonly TextSegment[],
     startRow: number,
     endRow: number,
     meta: { symbol: string | null; parent: string | null; kind: ChunkKind; doc: string | null },
@@ -226,9 +246,10 @@ class SyntaxChunker {
     excluded: readonly SyntaxNode[],
     groupNodes: readonly SyntaxNode[] = [],
   ): void {
-    const measured = node ? this.measure([node], excluded) : this.measure(groupNodes, []);
+    const split = text.length > this.options.maxChars;
+    const measured = node ? this.measure([node], excluded, split) : this.measure(groupNodes, [], split);
     for (const call of measured.calls) this.references.add(call);
-    if (text.length <= this.options.maxChars) {
+    if (!split) {
       this.chunks.push(this.makeChunk(text, startRow + 1, endRow + 1, 0, meta, measured.metrics, measured.calls));
       return;
     }
@@ -236,13 +257,30 @@ class SyntaxChunker {
     // line-for-line to the file, so it is split by its own lines but keeps the container's range.
     const isVerbatim = excluded.length === 0;
     const textLines = text.split('\n');
-    splitByChars(textLines, 0, textLines.length, this.options.maxChars).forEach((piece, index) => {
+    const pieces = splitByChars(textLines, 0, textLines.length, this.options.maxChars);
+    // Each call goes to the piece whose text holds its name (skeleton text too, through its segments),
+    // never to every piece: a piece's calls then follow from its own text, so a piece an edit leaves
+    // unchanged (and keeps, by content) still has the right calls, and a call is stored once.
+    const pieceCalls = pieces.map(() => new Set<string>());
+    for (const site of measured.sites) {
+      // The last piece starting at or before the name (binary search: a minified line has many).
+      const offset = textOffset(segments, site.index);
+      let low = 0;
+      let high = pieces.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (pieces[middle]!.offset <= offset) low = middle;
+        else high = middle - 1;
+      }
+      pieceCalls[low]!.add(site.name);
+    }
+    pieces.forEach((piece, index) => {
       const startLine = isVerbatim ? startRow + piece.startLine : startRow + 1;
       const endLine = isVerbatim ? startRow + piece.endLine : endRow + 1;
       // The doc goes with the first piece alone, the one whose text holds it: copies on every
       // piece were 322 B a chunk of stored text and 74% of the doc column's FTS instances.
       const pieceMeta = index === 0 ? meta : { ...meta, doc: null };
-      this.chunks.push(this.makeChunk(piece.text, startLine, endLine, index, pieceMeta, measured.metrics, measured.calls));
+      this.chunks.push(this.makeChunk(piece.text, startLine, endLine, index, pieceMeta, measured.metrics, [...pieceCalls[index]!]));
     });
   }
 
@@ -271,13 +309,21 @@ class SyntaxChunker {
     };
   }
 
-  /** One cursor walk per chunk: node count, depth, complexity and called names, skipping excluded subtrees. */
-  private measure(roots: readonly SyntaxNode[], excluded: readonly SyntaxNode[]): { metrics: ChunkMetrics; calls: string[] } {
+  /**
+   * One cursor walk per chunk: node count, depth, complexity and called names, skipping excluded
+   * subtrees; with `withSites`, also where each call's name is (for a chunk that will be split).
+   */
+  private measure(
+    roots: readonly SyntaxNode[],
+    excluded: readonly SyntaxNode[],
+    withSites: boolean,
+  ): { metrics: ChunkMetrics; calls: string[]; sites: CallSite[] } {
     const skip = new Set(excluded.map((node) => `${node.startIndex}:${node.endIndex}`));
     let nodeCount = 0;
     let maxDepth = 0;
     let complexity = 1;
     const calls = new Set<string>();
+    const sites: CallSite[] = [];
     for (const root of roots) {
       const kinds = nodeKinds(root.tree.language);
       const cursor = root.walk();
@@ -298,8 +344,11 @@ class SyntaxChunker {
               if (operator && LOGICAL.has(operator)) complexity++;
             }
             if (this.callTypes.has(type)) {
-              const callee = calleeName(cursor.currentNode);
-              if (callee) calls.add(callee);
+              const site = calleeSite(cursor.currentNode);
+              if (site) {
+                calls.add(site.name);
+                if (withSites) sites.push(site);
+              }
             }
           }
           if (!skipped && cursor.gotoFirstChild()) {
@@ -322,7 +371,7 @@ class SyntaxChunker {
         cursor.delete();
       }
     }
-    return { metrics: { nodeCount, depth: maxDepth, complexity }, calls: [...calls] };
+    return { metrics: { nodeCount, depth: maxDepth, complexity }, calls: [...calls], sites };
   }
 
   private bodyDocstring(node: SyntaxNode): string | null {
@@ -375,11 +424,25 @@ export function definitionName(node: SyntaxNode): string | null {
 
 /** The called name of a call node: the last identifier of `a.b.c(...)`, `new Foo()`, `obj->m()`. */
 export function calleeName(node: SyntaxNode): string | null {
+  return calleeSite(node)?.name ?? null;
+}
+
+/** The called name and where it starts: the end of the call's target (`b` in `a.b(…)`, even across lines). */
+function calleeSite(node: SyntaxNode): CallSite | null {
   const target = node.childForFieldName('function') ?? node.childForFieldName('name') ?? node.childForFieldName('method')
     ?? node.childForFieldName('macro') ?? node.childForFieldName('constructor') ?? node.childForFieldName('type') ?? node.namedChildren[0];
   if (!target) return null;
-  const match = target.text.match(/([A-Za-z_$][A-Za-z0-9_$]*)\s*(?:<[^>]*>)?\s*!?$/);
-  return match ? match[1]! : null;
+  const text = target.text;
+  const match = text.match(/([A-Za-z_$][A-Za-z0-9_$]*)\s*(?:<[^>]*>)?\s*!?$/);
+  return match ? { name: match[1]!, index: target.startIndex + match.index! } : null;
+}
+
+/** Where source index `index` lies in a chunk's text, through the text's segments. */
+function textOffset(segments: readonly TextSegment[], index: number): number {
+  let at = 0;
+  while (at + 1 < segments.length && segments[at + 1]!.source <= index) at++;
+  const segment = segments[at]!;
+  return segment.text + Math.max(0, index - segment.source);
 }
 
 function collapse(text: string): string {

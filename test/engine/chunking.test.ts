@@ -109,6 +109,66 @@ describe('syntax chunking', () => {
     assert.deepEqual(type.map((chunk) => [chunk.piece, chunk.doc]), [[0, 'node is one segment of the radix tree used for path matching.']]);
   });
 
+  // The names a piece's own text calls (`name(`, not a definition's own name): what its `calls` should be.
+  const calledIn = (text: string) => new Set([...text.matchAll(/(?<!function |def )\b([A-Za-z_]\w*)\(/g)].map((match) => match[1]!));
+
+  it('gives each piece of a split definition the calls its own text makes, not the whole definition\'s', async () => {
+    const source = [
+      'function pipeline(input: string[]): string[] {',
+      '  const cleaned = trimAll(input);',
+      '  const lowered = lowerAll(cleaned);',
+      '  report(lowered);',
+      '  const padding1 = input.length + cleaned.length + lowered.length;',
+      '  const padding2 = padding1 * 2 + padding1 * 3 + padding1 * 4;',
+      '  const sorted = sortAll(lowered, padding2);',
+      '  report(sorted);',
+      '  return uniqueAll(sorted);',
+      '}',
+      '',
+    ].join('\n');
+    const file = await parser.chunk(source, languageForPath('pipeline.ts'), { ...DEFAULT_CHUNKING, maxChars: 150 });
+    const parts = file.chunks.filter((chunk) => chunk.symbol === 'pipeline');
+    assert.ok(parts.length >= 2);
+    for (const part of parts) assert.deepEqual(new Set(part.calls), calledIn(part.text), `piece ${part.piece}: ${part.text}`);
+    // `report` is called in the first piece and the last, and only there; every other name once.
+    assert.ok(parts[0]!.calls.includes('report') && parts[parts.length - 1]!.calls.includes('report'));
+    const names = parts.flatMap((part) => part.calls).filter((name) => name !== 'report');
+    assert.equal(names.length, new Set(names).size);
+    assert.deepEqual(new Set(parts.flatMap((part) => part.calls)), new Set(file.analysis.references));
+  });
+
+  it('gives each piece of a split class outline the calls of its own text, and cuts a long line\'s calls by slice', async () => {
+    const python = [
+      'class Registry:',
+      '    first = make_first()',
+      '    def lookup(self, key):',
+      '        return find_entry(self, key)',
+      '    middle_padding_one = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9',
+      '    middle_padding_two = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9',
+      '    last = make_last()',
+      '',
+    ].join('\n');
+    const file = await parser.chunk(python, languageForPath('registry.py'), { ...DEFAULT_CHUNKING, maxChars: 80 });
+    const outline = file.chunks.filter((chunk) => chunk.symbol === 'Registry');
+    assert.ok(outline.length >= 2);
+    assert.doesNotMatch(outline.map((part) => part.text).join('\n'), /find_entry/);
+    for (const part of outline) assert.deepEqual(new Set(part.calls), calledIn(part.text), `piece ${part.piece}: ${part.text}`);
+    assert.ok(outline[0]!.calls.includes('make_first') && outline[outline.length - 1]!.calls.includes('make_last'));
+
+    // One line longer than the window: the slices keep its line number, a call goes by where its name starts.
+    const body = Array.from({ length: 12 }, (_, index) => `step${index}();`).join(' ');
+    const packed = `function packed() { ${body} }\n`;
+    const minified = await parser.chunk(packed, languageForPath('packed.js'), { ...DEFAULT_CHUNKING, maxChars: 40 });
+    const slices = minified.chunks.filter((chunk) => chunk.symbol === 'packed');
+    assert.ok(slices.length >= 3);
+    const starts = [...packed.matchAll(/step\d+/g)].map((match) => ({ name: match[0], at: match.index! }));
+    slices.forEach((slice, index) => {
+      const expected = starts.filter((call) => call.at >= index * 40 && call.at < (index + 1) * 40).map((call) => call.name);
+      assert.deepEqual(slice.calls, expected, `slice ${index}: ${slice.text}`);
+    });
+    assert.equal(slices.flatMap((slice) => slice.calls).length, 12);
+  });
+
   it('groups small top-level code into blocks', async () => {
     const file = await chunkFixture('python/app.py');
     const block = file.chunks.find((chunk) => chunk.kind === 'block')!;

@@ -423,10 +423,13 @@ describe('a cache written before FTS deletes kept the totals', () => {
   });
 });
 
-/** A Python file with one documented function long enough to be split into pieces, and a small one after it. */
-function splitDefinitionFile(doc: string): string {
+/**
+ * A Python file with one documented function long enough to be split into pieces, and a small one
+ * after it. `head` is the function's first statement (in the first piece).
+ */
+function splitDefinitionFile(doc: string, head = 'items = opal_head(items)'): string {
   const steps = Array.from({ length: 160 }, (_, index) => `    items = step_${index}(items, ${index})\n`).join('');
-  return `def long_pipeline(items):\n    """${doc}"""\n${steps}    items = quartz_tail(items)\n    return items\n\n\ndef short_helper(items):\n    # trims the items\n    return items[:3]\n`;
+  return `def long_pipeline(items):\n    """${doc}"""\n    ${head}\n${steps}    items = quartz_tail(items)\n    return items\n\n\ndef short_helper(items):\n    # trims the items\n    return items[:3]\n`;
 }
 
 const SPLIT_QUERIES = ['pipeline', 'quartz tail', 'step', 'normalises', 'renamed beginning', 'trims items'];
@@ -498,6 +501,41 @@ describe('a definition split into pieces', () => {
       await graph.dispose();
     }
     assert.deepEqual(compare(incremental, await cleanState(root, join(dir.path, 'cache-split-edit-clean'), SPLIT_QUERIES)), []);
+  });
+
+  it('stores each call once, on the piece that makes it, and an edit of the first piece alone leaves no stale reference', async () => {
+    const root = join(dir.path, 'workspace-split-calls');
+    mkdirSync(root, { recursive: true });
+    const path = join(root, 'pipeline.py');
+    const doc = 'Normalises the items through every step of the pipeline.';
+    writeFileSync(path, splitDefinitionFile(doc));
+    const graph = await CodeGraph.open({ root, cacheDir: join(dir.path, 'cache-split-calls'), modelDir: TINY_MODEL, workers: 1 });
+    const referencesOf = (names: readonly string[]) =>
+      graph.store.db.all<{ name: string; piece: number }>(
+        `SELECT r.name, c.piece FROM refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.symbol = 'long_pipeline' AND r.name IN (${names.map(() => '?').join(',')}) ORDER BY r.name`,
+        [...names],
+      );
+    let incremental: IndexState;
+    try {
+      await graph.index();
+      const before = await pieceRows(graph);
+      assert.ok(before.length > 1, 'the fixture is split');
+      const last = before.length - 1;
+      assert.deepEqual(await referencesOf(['opal_head', 'quartz_tail']), [{ name: 'opal_head', piece: 0 }, { name: 'quartz_tail', piece: last }]);
+      const total = (await graph.store.db.get<{ n: number }>("SELECT count(*) AS n FROM refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.symbol = 'long_pipeline'"))!.n;
+      assert.equal(total, 162, 'opal_head, 160 steps and quartz_tail, each once');
+      // The first piece stops calling opal_head (a subscript of the same length: the later pieces' text is unchanged).
+      writeFileSync(path, splitDefinitionFile(doc, 'items = opal_head[items]'));
+      await graph.index({ paths: ['pipeline.py'] });
+      const after = await pieceRows(graph);
+      assert.notEqual(after[0]!.id, before[0]!.id);
+      assert.deepEqual(after.slice(1).map((row) => row.id), before.slice(1).map((row) => row.id), 'later pieces are kept');
+      assert.deepEqual(await referencesOf(['opal_head', 'quartz_tail']), [{ name: 'quartz_tail', piece: last }]);
+      incremental = await inspect(graph, SPLIT_QUERIES);
+    } finally {
+      await graph.dispose();
+    }
+    assert.deepEqual(compare(incremental, await cleanState(root, join(dir.path, 'cache-split-calls-clean'), SPLIT_QUERIES)), []);
   });
 
   it('reads the doc copies of a cache written before, and replaces them exactly on the next edit, with no rebuild', async () => {
