@@ -56,16 +56,16 @@ export class Database {
   }
 
   /**
-   * Streams the rows of a keyset-paged query a page at a time. `sql` ends in `WHERE <key> > ? ORDER BY <key> LIMIT ?`
-   * (after `params`, the last key seen and the page size are bound), and `keyOf` reads the key off a row. Unlike
-   * `each`, whose driver reads the whole result ahead of the callbacks (a scan of every chunk's vector held them all
-   * at once), at most one page is in memory.
+   * Hands the rows of a keyset-paged query to `onPage` a page at a time, awaiting it before the next page is read.
+   * `sql` ends in `WHERE <key> > ? ORDER BY <key> LIMIT ?` (after `params`, the last key seen and the page size are
+   * bound), and `keyOf` reads the key off a row. Unlike the driver's `each()`, which reads the whole result ahead of
+   * its callbacks (a scan of every chunk's vector held them all at once), at most one page is in memory.
    */
-  async eachPage<T>(sql: string, params: readonly SqlValue[], keyOf: (row: T) => number, onRow: (row: T) => void, pageRows = SCAN_PAGE_ROWS): Promise<number> {
+  async eachPage<T>(sql: string, params: readonly SqlValue[], keyOf: (row: T) => number, onPage: (rows: T[]) => void | Promise<void>, pageRows = SCAN_PAGE_ROWS): Promise<number> {
     let count = 0;
     for (let after = Number.MIN_SAFE_INTEGER; ; ) {
       const rows = await this.all<T>(sql, [...params, after, pageRows]);
-      for (const row of rows) onRow(row);
+      if (rows.length > 0) await onPage(rows);
       count += rows.length;
       if (rows.length < pageRows) return count;
       after = keyOf(rows[rows.length - 1]!);

@@ -495,7 +495,7 @@ export class WorkspaceStore {
       'SELECT c.id, c.file_id AS fileId, v.vector FROM chunks c CROSS JOIN vectors v ON v.model_id = ? AND v.content_hash = c.content_hash WHERE c.id > ? ORDER BY c.id LIMIT ?',
       [modelId],
       (row) => row.id,
-      onRow,
+      (rows) => rows.forEach(onRow),
     );
   }
 
@@ -736,16 +736,13 @@ async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
   await db.transaction(async () => {
     if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
     await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
-    const page = 2000;
-    for (let after = 0; ; ) {
-      const rows = await db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
-        'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?',
-        [after, page],
-      );
-      if (rows.length === 0) break;
-      await db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], rows.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
-      after = rows[rows.length - 1]!.id;
-    }
+    await db.eachPage<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+      'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?',
+      [],
+      (row) => row.id,
+      (rows) => db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], rows.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)])),
+      2000,
+    );
     await db.run("INSERT INTO meta (key, value) VALUES ('lexical_index', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [LEXICAL_INDEX_FORMAT]);
   });
 }

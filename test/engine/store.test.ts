@@ -203,12 +203,12 @@ describe('keyset-paged scans', () => {
       await db.insertMany('items', ['id', 'label'], ids.map((id) => [id, `item ${id}`]));
       for (const pageRows of [1, 3, 5, 10, 11]) {
         const seen: number[] = [];
-        const count = await db.eachPage<{ id: number; label: string }>('SELECT id, label FROM items WHERE id > ? ORDER BY id LIMIT ?', [], (row) => row.id, (row) => seen.push(row.id), pageRows);
+        const count = await db.eachPage<{ id: number; label: string }>('SELECT id, label FROM items WHERE id > ? ORDER BY id LIMIT ?', [], (row) => row.id, (rows) => void seen.push(...rows.map((row) => row.id)), pageRows);
         assert.deepEqual(seen, ids, `pages of ${pageRows}`);
         assert.equal(count, ids.length);
       }
       const none: number[] = [];
-      assert.equal(await db.eachPage<{ id: number }>('SELECT id FROM items WHERE label = ? AND id > ? ORDER BY id LIMIT ?', ['absent'], (row) => row.id, (row) => none.push(row.id), 3), 0);
+      assert.equal(await db.eachPage<{ id: number }>('SELECT id FROM items WHERE label = ? AND id > ? ORDER BY id LIMIT ?', ['absent'], (row) => row.id, (rows) => void none.push(...rows.map((row) => row.id)), 3), 0);
       assert.deepEqual(none, []);
     } finally {
       await db.close();
