@@ -1,10 +1,8 @@
 import type { ChunkKind } from './languages.js';
 
 export interface ChunkMetrics {
-  /** Syntax nodes inside the chunk. */
+  /** Syntax nodes inside the chunk, named and anonymous (tree-sitter's visible nodes). */
   readonly nodeCount: number;
-  /** Deepest nesting of syntax nodes below the chunk's root. */
-  readonly depth: number;
   /** McCabe complexity: 1 + branch points. */
   readonly complexity: number;
 }

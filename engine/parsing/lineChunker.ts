@@ -1,7 +1,7 @@
 import { chunkContentHash } from '../hashing/hash.js';
 import type { Chunk, ChunkedFile, ChunkingOptions } from './chunk.js';
 
-const EMPTY_METRICS = { nodeCount: 0, depth: 0, complexity: 1 };
+const EMPTY_METRICS = { nodeCount: 0, complexity: 1 };
 
 /**
  * Fixed line windows with overlap, capped by characters so that one long line

@@ -7,6 +7,7 @@ import type { LanguageSpec } from './languages.js';
 import { chunkByLines } from './lineChunker.js';
 import type { SyntaxNode } from './syntax.js';
 import { chunkSyntaxTree } from './syntaxChunker.js';
+import { syntaxMarks } from './syntaxMarks.js';
 
 /** Past this share of the file inside ERROR nodes, syntax chunks would be noise: use line windows. */
 const MAX_ERROR_SHARE = 0.5;
@@ -69,7 +70,7 @@ export class CodeParser {
       if (tree.rootNode.hasError && errorShare(root, source.length) > MAX_ERROR_SHARE) {
         return chunkByLines(source, options, 'fallback');
       }
-      return chunkSyntaxTree(root, source, spec, options);
+      return chunkSyntaxTree(root, source, spec, options, syntaxMarks(root, spec));
     } finally {
       tree.delete();
     }

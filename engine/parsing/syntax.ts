@@ -10,26 +10,21 @@ export interface SyntaxNode {
   readonly startPosition: { row: number; column: number };
   readonly endPosition: { row: number; column: number };
   readonly namedChildren: SyntaxNode[];
+  readonly parent: SyntaxNode | null;
   readonly childCount: number;
+  /** Visible nodes in this subtree, itself included (named and anonymous; kept in the tree, no walk). */
+  readonly descendantCount: number;
   /** Whether this node is or contains a syntax error (ERROR or MISSING nodes). */
   readonly hasError: boolean;
   readonly text: string;
-  readonly tree: { readonly language: SyntaxLanguage };
   childForFieldName(name: string): SyntaxNode | null;
+  /** Descendants (itself included) whose type is one of `types`, named or anonymous, in document order; found by a walk inside tree-sitter. */
+  descendantsOfType(types: readonly string[]): SyntaxNode[];
   walk(): SyntaxCursor;
-}
-
-/** A grammar's node types by id. */
-export interface SyntaxLanguage {
-  readonly nodeTypeCount: number;
-  nodeTypeForId(typeId: number): string | null;
-  nodeTypeIsNamed(typeId: number): boolean;
 }
 
 export interface SyntaxCursor {
   readonly nodeType: string;
-  readonly nodeTypeId: number;
-  readonly nodeIsNamed: boolean;
   readonly startIndex: number;
   readonly endIndex: number;
   readonly currentNode: SyntaxNode;

@@ -2,7 +2,8 @@ import { chunkContentHash } from '../hashing/hash.js';
 import type { Chunk, ChunkedFile, ChunkingOptions, ChunkMetrics, FileDefinition } from './chunk.js';
 import type { ChunkKind, LanguageSpec } from './languages.js';
 import { splitByChars } from './lineChunker.js';
-import type { SyntaxLanguage, SyntaxNode } from './syntax.js';
+import type { SyntaxNode } from './syntax.js';
+import type { SyntaxMark } from './syntaxMarks.js';
 
 /** A called name and where the name starts in the source (string index). */
 interface CallSite {
@@ -29,40 +30,17 @@ interface Definition {
   readonly name: string | null;
 }
 
-/** Per grammar: whether each node type is named, and its name (`ERROR` where it has none, as the cursor says). */
-interface NodeKinds {
-  readonly named: Uint8Array;
-  readonly names: readonly string[];
-}
-const nodeKindsByLanguage = new WeakMap<SyntaxLanguage, NodeKinds>();
-
-function nodeKinds(language: SyntaxLanguage): NodeKinds {
-  let kinds = nodeKindsByLanguage.get(language);
-  if (!kinds) {
-    const count = language.nodeTypeCount;
-    const named = new Uint8Array(count);
-    const names: string[] = [];
-    for (let id = 0; id < count; id++) {
-      named[id] = language.nodeTypeIsNamed(id) ? 1 : 0;
-      names.push(language.nodeTypeForId(id) || 'ERROR');
-    }
-    kinds = { named, names };
-    nodeKindsByLanguage.set(language, kinds);
-  }
-  return kinds;
-}
-
-const LOGICAL = new Set(['&&', '||', 'and', 'or', '??']);
 const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
 
 /**
  * Chunks a parsed file: one chunk per definition, class-like containers as a
  * skeleton whose members are chunks of their own, consecutive top-level code
  * grouped, and anything larger than the model's window split by lines.
- * Pure: reads the tree and the source, allocates nothing outside the result.
+ * Pure: reads the tree, the source and the file's marks (calls, branch points: `SyntaxMarker`),
+ * allocates nothing outside the result.
  */
-export function chunkSyntaxTree(root: SyntaxNode, source: string, spec: LanguageSpec, options: ChunkingOptions): ChunkedFile {
-  return new SyntaxChunker(source, spec, options).run(root);
+export function chunkSyntaxTree(root: SyntaxNode, source: string, spec: LanguageSpec, options: ChunkingOptions, marks: readonly SyntaxMark[]): ChunkedFile {
+  return new SyntaxChunker(source, spec, options, marks).run(root);
 }
 
 class SyntaxChunker {
@@ -74,10 +52,7 @@ class SyntaxChunker {
   private readonly containerTypes: Set<string>;
   private readonly wrapperTypes: Set<string>;
   private readonly assignedTypes: Set<string>;
-  private readonly callTypes: Set<string>;
   private readonly importTypes: Set<string>;
-  private readonly branchTypes: Set<string>;
-  private readonly logicalTypes: Set<string>;
   private readonly commentTypes: Set<string>;
   /** Comments and attributes: they attach to the definition below them. */
   private readonly leadingTypes: Set<string>;
@@ -86,15 +61,13 @@ class SyntaxChunker {
     private readonly source: string,
     private readonly spec: LanguageSpec,
     private readonly options: ChunkingOptions,
+    private readonly marks: readonly SyntaxMark[],
   ) {
     this.definitionTypes = spec.definitions ?? {};
     this.containerTypes = new Set(spec.containers);
     this.wrapperTypes = new Set(spec.wrappers);
     this.assignedTypes = new Set(spec.assignedFunctions);
-    this.callTypes = new Set(spec.calls);
     this.importTypes = new Set(spec.imports);
-    this.branchTypes = new Set(spec.branches);
-    this.logicalTypes = new Set(spec.logicalOperators);
     this.commentTypes = new Set(spec.comments);
     this.leadingTypes = new Set([...(spec.comments ?? []), ...(spec.attributes ?? [])]);
   }
@@ -310,68 +283,44 @@ class SyntaxChunker {
   }
 
   /**
-   * One cursor walk per chunk: node count, depth, complexity and called names, skipping excluded
-   * subtrees; with `withSites`, also where each call's name is (for a chunk that will be split).
+   * A chunk's measures from the file's marks within its roots, leaving out the excluded subtrees (the
+   * members a skeleton elides): node count, complexity and called names; with `withSites`, also where
+   * each call's name is (for a chunk that will be split). The node count is tree-sitter's count of the
+   * visible nodes below each root, kept in the tree, so no walk is needed.
    */
   private measure(
     roots: readonly SyntaxNode[],
     excluded: readonly SyntaxNode[],
     withSites: boolean,
   ): { metrics: ChunkMetrics; calls: string[]; sites: CallSite[] } {
-    const skip = new Set(excluded.map((node) => `${node.startIndex}:${node.endIndex}`));
     let nodeCount = 0;
-    let maxDepth = 0;
     let complexity = 1;
     const calls = new Set<string>();
     const sites: CallSite[] = [];
     for (const root of roots) {
-      const kinds = nodeKinds(root.tree.language);
-      const cursor = root.walk();
-      let depth = 0;
-      try {
-        for (;;) {
-          const skipped = depth > 0 && skip.size > 0 && skip.has(`${cursor.startIndex}:${cursor.endIndex}`);
-          // One call into the grammar per node (its type id) instead of two (named?, type): the rest
-          // is read from the language's tables; ids past them (ERROR) ask the cursor.
-          const typeId = skipped ? 0 : cursor.nodeTypeId;
-          if (!skipped && (typeId < kinds.named.length ? kinds.named[typeId] === 1 : cursor.nodeIsNamed)) {
-            nodeCount++;
-            if (depth > maxDepth) maxDepth = depth;
-            const type = typeId < kinds.names.length ? kinds.names[typeId]! : cursor.nodeType;
-            if (this.branchTypes.has(type)) complexity++;
-            else if (this.logicalTypes.has(type)) {
-              const operator = cursor.currentNode.childForFieldName('operator')?.text;
-              if (operator && LOGICAL.has(operator)) complexity++;
-            }
-            if (this.callTypes.has(type)) {
-              const site = calleeSite(cursor.currentNode);
-              if (site) {
-                calls.add(site.name);
-                if (withSites) sites.push(site);
-              }
-            }
-          }
-          if (!skipped && cursor.gotoFirstChild()) {
-            depth++;
-            continue;
-          }
-          let done = false;
-          for (;;) {
-            if (depth === 0) {
-              done = true;
-              break;
-            }
-            if (cursor.gotoNextSibling()) break;
-            cursor.gotoParent();
-            depth--;
-          }
-          if (done) break;
+      nodeCount += root.descendantCount;
+      // Excluded members are siblings in document order, as are the marks: one sweep skips them.
+      let skip = 0;
+      for (let at = firstMarkFrom(this.marks, root.startIndex); at < this.marks.length; at++) {
+        const mark = this.marks[at]!;
+        if (mark.startIndex >= root.endIndex) break;
+        if (mark.endIndex > root.endIndex) continue;
+        while (skip < excluded.length && excluded[skip]!.endIndex <= mark.startIndex) skip++;
+        const member = excluded[skip];
+        if (member && mark.startIndex >= member.startIndex && mark.endIndex <= member.endIndex) continue;
+        if (mark.kind !== 'call') {
+          complexity++;
+          continue;
         }
-      } finally {
-        cursor.delete();
+        const site = calleeSite(mark.node);
+        if (site) {
+          calls.add(site.name);
+          if (withSites) sites.push(site);
+        }
       }
     }
-    return { metrics: { nodeCount, depth: maxDepth, complexity }, calls: [...calls], sites };
+    for (const node of excluded) nodeCount -= node.descendantCount;
+    return { metrics: { nodeCount, complexity }, calls: [...calls], sites };
   }
 
   private bodyDocstring(node: SyntaxNode): string | null {
@@ -435,6 +384,18 @@ function calleeSite(node: SyntaxNode): CallSite | null {
   const text = target.text;
   const match = text.match(/([A-Za-z_$][A-Za-z0-9_$]*)\s*(?:<[^>]*>)?\s*!?$/);
   return match ? { name: match[1]!, index: target.startIndex + match.index! } : null;
+}
+
+/** The first mark starting at or after `index` (binary search: marks are sorted by start). */
+function firstMarkFrom(marks: readonly SyntaxMark[], index: number): number {
+  let low = 0;
+  let high = marks.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (marks[middle]!.startIndex < index) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Where source index `index` lies in a chunk's text, through the text's segments. */

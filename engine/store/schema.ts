@@ -145,6 +145,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE chunks ADD COLUMN piece INTEGER NOT NULL DEFAULT 0;
   `,
+  // A chunk's nesting depth took a cursor walk over every node of the file, as long as the parse
+  // itself, and nothing read it back; the node count comes from the tree without a walk
+  // (engine/parsing/syntaxMarks.ts). Dropping a column rewrites the table once.
+  `
+  ALTER TABLE chunks DROP COLUMN depth;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -237,7 +237,7 @@ export class WorkspaceStore {
           const chunkId = nextChunkId++;
           chunkRows.push([
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
-            chunk.metrics.nodeCount, chunk.metrics.depth, chunk.metrics.complexity, chunk.piece,
+            chunk.metrics.nodeCount, chunk.metrics.complexity, chunk.piece,
           ]);
           ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk, chunk.lexical)]);
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
@@ -263,7 +263,7 @@ export class WorkspaceStore {
       for (const [id, ...row] of updatedFileRows) {
         await this.db.run('UPDATE files SET path = ?, language = ?, size = ?, mtime_ms = ?, content_hash = ?, chunk_method = ?, imports = ?, indexed_at = ? WHERE id = ?', [...row, id!]);
       }
-      await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'depth', 'complexity', 'piece'], chunkRows);
+      await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'complexity', 'piece'], chunkRows);
       await this.moveChunks(movedChunkRows);
       await this.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], ftsRows);
       await this.db.insertMany('definitions', ['file_id', 'chunk_id', 'name', 'kind', 'line'], definitionRows);

@@ -31,7 +31,7 @@ function generatedFiles(count: number): FileUpdate[] {
       const text = `def f${fileIndex}_${ordinal}():\n    return "${words.join(' ')}"`;
       return {
         ordinal, symbol: `f${fileIndex}_${ordinal}`, parent: null, kind: 'function', startLine: ordinal * 3 + 1, endLine: ordinal * 3 + 2, text, piece: 0, doc: random() < 0.3 ? zipfWord(random) : null,
-        contentHash: chunkContentHash(text), metrics: { nodeCount: 3, depth: 1, complexity: 1 }, calls: [],
+        contentHash: chunkContentHash(text), metrics: { nodeCount: 3, complexity: 1 }, calls: [],
       };
     });
     return { path: `src/${zipfWord(random)}_${fileIndex}.py`, language: 'python', size: 100, mtimeMs: 1, contentHash: `h${fileIndex}`, method: 'syntax', analysis: { imports: [], definitions: [], references: [] }, chunks };

@@ -14,7 +14,7 @@ import { tempDir } from '../helpers.js';
 function chunk(symbol: string | null, text: string, calls: string[] = [], startLine = 1): Chunk {
   return {
     ordinal: 0, symbol, parent: null, kind: symbol ? 'function' : 'block', startLine, endLine: startLine + 2, text, piece: 0, doc: null,
-    contentHash: chunkContentHash(text), metrics: { nodeCount: 3, depth: 1, complexity: 1 }, calls,
+    contentHash: chunkContentHash(text), metrics: { nodeCount: 3, complexity: 1 }, calls,
   };
 }
 
