@@ -69,6 +69,32 @@ describe('syntax chunking', () => {
     assert.ok(allow.metrics.nodeCount > 10);
   });
 
+  it('counts short-circuit operators and keyword-named branches once, and not a closure bar', async () => {
+    const chunkSource = (path: string, source: string) => parser.chunk(source, languageForPath(path), DEFAULT_CHUNKING);
+    // Ruby's `if` is both a named node and the keyword inside it: one branch point, plus `&&`.
+    const ruby = await chunkSource('guard.rb', 'def guard(user)\n  if user.admin? && user.active?\n    allow(user)\n  end\nend\n');
+    assert.equal(ruby.chunks[0]!.metrics.complexity, 3);
+    assert.deepEqual(ruby.chunks[0]!.calls, ['allow']);
+    // `||` opens a Rust closure with no parameters: not a logical operator. `a || b` is one.
+    const rust = await chunkSource('spawn.rs', 'fn spawn(ready: bool, done: bool) -> bool {\n    let job = || run();\n    job();\n    ready || done\n}\n');
+    assert.equal(rust.chunks[0]!.metrics.complexity, 2);
+    assert.deepEqual(rust.chunks[0]!.calls, ['run', 'job']);
+  });
+
+  it('gives a call inside a member to the member, not to the class outline', async () => {
+    const source = 'class Cache:\n    size = compute_size()\n\n    def get(self, key):\n        if key in self.items:\n            return load(key)\n        return None\n';
+    const file = await parser.chunk(source, languageForPath('cache.py'), DEFAULT_CHUNKING);
+    const outline = file.chunks.find((chunk) => chunk.symbol === 'Cache')!;
+    const get = file.chunks.find((chunk) => chunk.symbol === 'get')!;
+    assert.deepEqual(outline.calls, ['compute_size']);
+    assert.equal(outline.metrics.complexity, 1);
+    assert.deepEqual(get.calls, ['load']);
+    assert.equal(get.metrics.complexity, 2);
+    // The outline's node count leaves its member out: it is that of the class without the method.
+    const bare = await parser.chunk('class Cache:\n    size = compute_size()\n', languageForPath('cache.py'), DEFAULT_CHUNKING);
+    assert.equal(outline.metrics.nodeCount, bare.chunks[0]!.metrics.nodeCount);
+  });
+
   it('outlines a class with member bodies elided', async () => {
     const file = await chunkFixture('typescript/lruCache.ts');
     const outline = file.chunks.find((chunk) => chunk.symbol === 'LruCache')!;

@@ -321,6 +321,9 @@ describe('schema migration 7 (stemmed lexical index)', () => {
         assert.equal((await store.db.get<{ user_version: number }>('PRAGMA user_version'))!.user_version, SCHEMA_VERSION);
         assert.deepEqual((await store.lexicalSearch(['registered'], 5)).map((hit) => hit.id), [7]);
         assert.equal(await store.chunkCount(), 1);
+        // Later steps drop what nothing reads (migration 11: the nesting depth), keeping the rows.
+        const columns = (await store.db.all<{ name: string }>('PRAGMA table_info(chunks)')).map((column) => column.name);
+        assert.ok(!columns.includes('depth') && columns.includes('node_count'), columns.join(', '));
       } finally {
         await store.close();
       }
