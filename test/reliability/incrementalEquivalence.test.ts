@@ -397,9 +397,11 @@ describe('a cache written before FTS deletes kept the totals', () => {
     await old.db.run('DELETE FROM chunks_fts WHERE rowid > 100000');
     const staleRefs = (await old.db.run('UPDATE refs SET target_file_id = (SELECT min(id) FROM files) WHERE target_chunk_id IS NULL')).changes;
     // Schema v4 also had the references' target index of its time (migration 6 replaced it), and the
-    // chunks' call and identifier lists and the references' name index (migration 8 dropped them), and no piece numbers (migration 10).
+    // chunks' call and identifier lists and the references' name index (migration 8 dropped them), no piece numbers (migration 10),
+    // and the chunks' nesting depth (migration 11 dropped it).
     await old.db.exec(`DROP INDEX refs_target_chunk_name; CREATE INDEX refs_target_chunk ON refs(target_chunk_id); CREATE INDEX refs_name ON refs(name);
       ALTER TABLE chunks ADD COLUMN calls TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks ADD COLUMN identifiers TEXT NOT NULL DEFAULT '[]'; ALTER TABLE chunks DROP COLUMN piece;
+      ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
       PRAGMA user_version = 4; DELETE FROM meta WHERE key = 'lexical_index';`);
     const drifted = await ftsTotals(old);
     await old.close();
@@ -561,7 +563,8 @@ describe('a definition split into pieces', () => {
     await old.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => ['delete', row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
     await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), { ...row, doc })]));
     await old.db.run(`UPDATE chunks SET doc = ? WHERE id IN (${later.map(() => '?').join(',')})`, [doc, ...later.map((row) => row.id)]);
-    await old.db.exec(`ALTER TABLE chunks DROP COLUMN piece; PRAGMA user_version = ${SCHEMA_VERSION - 1};`);
+    // Version 9: before piece numbers (migration 10), with the nesting depth that migration 11 drops.
+    await old.db.exec('ALTER TABLE chunks DROP COLUMN piece; ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0; PRAGMA user_version = 9;');
     const lexicalFormat = await old.getMeta('lexical_index');
     await old.close();
 

@@ -16,7 +16,7 @@ import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 
 const QUERIES = ['levenshtein distance', 'parse tokens', 'http request'];
 
-/** Puts a current cache back in the v7 layout (no piece numbers either, migration 10), with the columns filled as v7 wrote them. */
+/** Puts a current cache back in the v7 layout (no piece numbers, migration 10; a depth column, migration 11), with the columns filled as v7 wrote them. */
 async function downgradeToV7(cachePath: string): Promise<void> {
   const store = await WorkspaceStore.open(cachePath);
   try {
@@ -26,6 +26,7 @@ async function downgradeToV7(cachePath: string): Promise<void> {
       UPDATE chunks SET calls = coalesce((SELECT json_group_array(r.name) FROM refs r WHERE r.chunk_id = chunks.id), '[]'), identifiers = json_array(symbol, text);
       CREATE INDEX refs_name ON refs(name);
       ALTER TABLE chunks DROP COLUMN piece;
+      ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
       PRAGMA user_version = 7;
     `);
   } finally {
@@ -64,7 +65,7 @@ describe('migration of a v7 cache (chunk identifier and call lists, reference na
     const indexes = (await old.db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'refs'")).map((row) => row.name);
     await old.close();
     assert.equal(version, SCHEMA_VERSION);
-    assert.ok(!columns.includes('identifiers') && !columns.includes('calls') && columns.includes('piece'), `chunk columns after the migration: ${columns.join(', ')}`);
+    assert.ok(!columns.includes('identifiers') && !columns.includes('calls') && columns.includes('piece') && !columns.includes('depth'), `chunk columns after the migration: ${columns.join(', ')}`);
     assert.ok(!indexes.includes('refs_name'), `refs indexes after the migration: ${indexes.join(', ')}`);
 
     graph = await CodeGraph.open(options);
