@@ -36,7 +36,7 @@ const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'funct
  * Chunks a parsed file: one chunk per definition, class-like containers as a
  * skeleton whose members are chunks of their own, consecutive top-level code
  * grouped, and anything larger than the model's window split by lines.
- * Pure: reads the tree, the source and the file's marks (calls, branch points: `SyntaxMarker`),
+ * Pure: reads the tree, the source and the file's marks (calls, branch points: `syntaxMarks`),
  * allocates nothing outside the result.
  */
 export function chunkSyntaxTree(root: SyntaxNode, source: string, spec: LanguageSpec, options: ChunkingOptions, marks: readonly SyntaxMark[]): ChunkedFile {
