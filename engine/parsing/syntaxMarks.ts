@@ -16,6 +16,28 @@ export interface SyntaxMark {
 /** Operators that add a branch point when they are the `operator` of a `logicalOperators` node. */
 const LOGICAL_OPERATORS = ['&&', '||', 'and', 'or', '??'];
 
+/** A language's node types that make marks, and the list `descendantsOfType` looks for. */
+interface MarkTypes {
+  readonly calls: ReadonlySet<string>;
+  readonly branches: ReadonlySet<string>;
+  readonly logical: ReadonlySet<string>;
+  readonly types: readonly string[];
+}
+/** Derived once per language spec, not once per file. */
+const markTypesBySpec = new WeakMap<LanguageSpec, MarkTypes>();
+
+function markTypes(spec: LanguageSpec): MarkTypes {
+  let types = markTypesBySpec.get(spec);
+  if (!types) {
+    const calls = new Set(spec.calls);
+    const branches = new Set(spec.branches);
+    const logical = new Set(spec.logicalOperators);
+    types = { calls, branches, logical, types: [...calls, ...branches, ...(logical.size > 0 ? LOGICAL_OPERATORS : [])] };
+    markTypesBySpec.set(spec, types);
+  }
+  return types;
+}
+
 /**
  * Finds a file's marks with tree-sitter's own walk inside the grammar's WASM (`descendantsOfType`, once
  * per file), instead of a JS cursor walk over every node: that walk cost as much as the parse itself (a
@@ -25,10 +47,7 @@ const LOGICAL_OPERATORS = ['&&', '||', 'and', 'or', '??'];
  */
 export function syntaxMarks(root: SyntaxNode, spec: LanguageSpec): SyntaxMark[] {
   const marks: SyntaxMark[] = [];
-  const calls = new Set(spec.calls);
-  const branches = new Set(spec.branches);
-  const logical = new Set(spec.logicalOperators);
-  const types = [...calls, ...branches, ...(logical.size > 0 ? LOGICAL_OPERATORS : [])];
+  const { calls, branches, logical, types } = markTypes(spec);
   if (types.length === 0) return marks;
   for (const node of root.descendantsOfType(types)) {
     // Types are matched by name: a keyword token can share its name with a named node (Ruby's `if`).
