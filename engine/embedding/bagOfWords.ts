@@ -8,6 +8,7 @@
  * exporter's, so any other model goes to ONNX Runtime.
  */
 import { OnnxFormatError, protobufFields } from './onnxGraph.js';
+import { ROWS_PER_CALL, tableMemory, WeightedRowSums, type TableMemory } from './rowSums.js';
 
 export interface BagOfWordsWeights {
   readonly vocab: number;
@@ -18,6 +19,11 @@ export interface BagOfWordsWeights {
    * `pending` is set (`widenRows`), every row before the table is shared (`widenAll`).
    */
   readonly embeddings: Float32Array;
+  /**
+   * The shared WebAssembly memory `embeddings` starts at, for the SIMD sum (rowSums.ts); null
+   * where WebAssembly SIMD is missing, and the table is a plain SharedArrayBuffer.
+   */
+  readonly memory: TableMemory | null;
   /**
    * The float16 rows and which of them `embeddings` holds yet; null once every row is widened.
    * Widening all 8 M values took 32 ms of a one-off search's start, which reads a few rows.
@@ -211,10 +217,12 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     const epsilonBuffer = copyRaw(epsilon, 4, 1);
     const positionBuffer = positions ? copyRaw(positions, 4, positions.dims[0]!) : null;
     if (!embeddingBuffer || !weightBuffer || !epsilonBuffer || (positions && !positionBuffer)) return null;
+    const memory = tableMemory(vocab * dimension);
     return {
       vocab,
       dimension,
-      embeddings: new Float32Array(new SharedArrayBuffer(vocab * dimension * Float32Array.BYTES_PER_ELEMENT)),
+      embeddings: memory ? new Float32Array(memory.buffer, 0, vocab * dimension) : new Float32Array(new SharedArrayBuffer(vocab * dimension * Float32Array.BYTES_PER_ELEMENT)),
+      memory,
       pending: { halves: new Uint16Array(embeddingBuffer), widened: new Uint8Array(vocab) },
       tokenWeights: new Float32Array(weightBuffer),
       positionWeights: positionBuffer ? new Float32Array(positionBuffer) : null,
@@ -285,10 +293,14 @@ export class BagOfWordsModel {
   private distinct: Int32Array;
   private distinctWeight: Float64Array;
   private distinctRow: Int32Array;
+  /** This thread's SIMD scratch (`kernel`); undefined until the first text. */
+  private rowSums: WeightedRowSums | null | undefined;
 
+  /** `useSimd: false` keeps the plain script sum (the reference the tests compare the kernel with). */
   constructor(
     readonly weights: BagOfWordsWeights,
     private readonly padTokenId: number,
+    private readonly useSimd = true,
   ) {
     this.idWeight = new Float64Array(weights.vocab);
     this.idSeen = new Uint8Array(weights.vocab);
@@ -310,7 +322,6 @@ export class BagOfWordsModel {
    */
   embed(ids: readonly number[]): Float32Array {
     const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
-    const table = this.weights.embeddings;
     const tokens = ids.length > 0 ? ids : [this.padTokenId];
     if (positionWeights && tokens.length > positionWeights.length) throw new RangeError(`Input of ${tokens.length} tokens exceeds the graph's ${positionWeights.length} positions`);
     const { idWeight, idSeen } = this;
@@ -348,6 +359,53 @@ export class BagOfWordsModel {
     widenRows(this.weights, distinct, count);
     const denominator = Math.fround(Math.fround(total) + epsilon);
     const mean = new Float32Array(dimension);
+    const kernel = this.kernel();
+    const squares = kernel ? this.meanWithKernel(kernel, used, denominator, mean) : this.meanInScript(used, denominator, mean);
+    const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
+    for (let d = 0; d < dimension; d++) mean[d]! /= norm;
+    return mean;
+  }
+
+  /** The SIMD sum's scratch for this thread, made on first use; null where it cannot run. */
+  private kernel(): WeightedRowSums | null {
+    if (this.rowSums === undefined) this.rowSums = this.useSimd ? WeightedRowSums.create(this.weights.memory, this.weights.dimension) : null;
+    return this.rowSums;
+  }
+
+  /**
+   * `mean[d] = sum_i w_i · E[row_i + d] / denominator` from the first `used` rows, in WebAssembly
+   * (rowSums.wat), a block of rows per call; returns the sum of the squared means in dimension
+   * order. The float64 sums and every step after them are those of `meanInScript`, bit for bit:
+   * measured on the bench corpus's chunks, the script's loop spent 16.5 µs a text here, most of
+   * it waiting for the scattered rows of a 32 MB table (see bench/speed/NOTES.md).
+   */
+  private meanWithKernel(kernel: WeightedRowSums, used: number, denominator: number, mean: Float32Array): number {
+    const { dimension } = this.weights;
+    const rows = this.distinctRow;
+    const rowWeight = this.distinctWeight;
+    kernel.clear();
+    for (let start = 0; start < used; start += ROWS_PER_CALL) {
+      const end = Math.min(used, start + ROWS_PER_CALL);
+      kernel.rows.set(rows.subarray(start, end));
+      kernel.weights.set(rowWeight.subarray(start, end));
+      kernel.add(end - start);
+    }
+    const sums = kernel.sums;
+    let squares = 0;
+    for (let d = 0; d < dimension; d++) {
+      const value = Math.fround(Math.fround(sums[d]!) / denominator);
+      mean[d] = value;
+      squares += value * value;
+    }
+    return squares;
+  }
+
+  /** The same as `meanWithKernel` in plain script, for runtimes without WebAssembly SIMD. */
+  private meanInScript(used: number, denominator: number, mean: Float32Array): number {
+    const { dimension } = this.weights;
+    const table = this.weights.embeddings;
+    const rows = this.distinctRow;
+    const rowWeight = this.distinctWeight;
     let squares = 0;
     let d = 0;
     // Eight dimensions at a time, all rows per block: the sums stay in registers (V8 does not
@@ -399,9 +457,7 @@ export class BagOfWordsModel {
       mean[d] = value;
       squares += value * value;
     }
-    const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
-    for (let d = 0; d < dimension; d++) mean[d]! /= norm;
-    return mean;
+    return squares;
   }
 
   private grow(length: number): void {
