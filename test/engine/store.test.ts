@@ -332,3 +332,28 @@ describe('schema migration 7 (stemmed lexical index)', () => {
     }
   });
 });
+
+describe('page size', () => {
+  it('creates a new cache with 8 KB pages and opens an existing 4 KB cache as it is', async () => {
+    const dir = tempDir();
+    try {
+      const fresh = await WorkspaceStore.open(join(dir.path, 'new.sqlite'));
+      assert.equal((await fresh.db.get<{ page_size: number }>('PRAGMA page_size'))?.page_size, 8192);
+      await fresh.close();
+
+      // A cache made before: 4 KB pages, tables already there.
+      const oldPath = join(dir.path, 'old.sqlite');
+      const old = await Database.open(oldPath);
+      await old.exec('PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;');
+      for (const step of MIGRATIONS) await old.exec(step);
+      await old.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      await old.close();
+      const reopened = await WorkspaceStore.open(oldPath);
+      assert.equal((await reopened.db.get<{ page_size: number }>('PRAGMA page_size'))?.page_size, 4096);
+      assert.equal(await reopened.chunkCount(), 0);
+      await reopened.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

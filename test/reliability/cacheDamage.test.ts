@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
@@ -21,7 +21,19 @@ import { recordFault } from './faultRecord.js';
 
 const workspace = copyFixtureWorkspace();
 after(() => workspace.cleanup());
-const PAGE = 4096;
+
+/** The page size a SQLite file's header gives (bytes 16–17, big-endian; 1 stands for 65,536). */
+function pageSize(file: string): number {
+  const header = Buffer.alloc(18);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 18, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const size = header.readUInt16BE(16);
+  return size === 1 ? 65536 : size;
+}
 
 /** A deterministic generator, so a failing damage pattern can be replayed. */
 function random(seed: number): () => number {
@@ -37,9 +49,10 @@ function random(seed: number): () => number {
 /** Overwrites the given 1-based pages with random bytes. */
 function overwritePages(file: string, pages: readonly number[], seed: number): void {
   const next = random(seed);
+  const bytes = pageSize(file);
   const fd = openSync(file, 'r+');
   try {
-    for (const page of pages) writeSync(fd, Buffer.from(Array.from({ length: PAGE }, () => Math.floor(next() * 256))), 0, PAGE, (page - 1) * PAGE);
+    for (const page of pages) writeSync(fd, Buffer.from(Array.from({ length: bytes }, () => Math.floor(next() * 256))), 0, bytes, (page - 1) * bytes);
   } finally {
     closeSync(fd);
   }
@@ -47,7 +60,7 @@ function overwritePages(file: string, pages: readonly number[], seed: number): v
 
 /** `count` distinct random pages from the middle half of the file. */
 function middlePages(file: string, count: number, seed: number): number[] {
-  const pages = Math.floor(statSync(file).size / PAGE);
+  const pages = Math.floor(statSync(file).size / pageSize(file));
   const next = random(seed);
   const picked = new Set<number>();
   while (picked.size < Math.min(count, Math.floor(pages / 2))) picked.add(Math.floor(pages / 4 + next() * (pages / 2)) + 1);
@@ -100,7 +113,7 @@ describe('a cache damaged in the middle', () => {
     const survived = status.status === 4 && index.status === 0 && search.status === 0 && after.status === 0;
     recordFault({
       fault: 'cache-pages-overwritten',
-      description: `16 random 4 KiB pages in the middle half of a built index.sqlite overwritten with random bytes (pages ${pages.join(', ')} of ${Math.floor(damaged.length / PAGE)})`,
+      description: `16 random ${pageSize(file) / 1024} KiB pages in the middle half of a built index.sqlite overwritten with random bytes (pages ${pages.join(', ')} of ${Math.floor(damaged.length / pageSize(file))})`,
       trials: 1,
       survived: survived ? 1 : 0,
       lost: survived ? 'the index (status exits 4 and changes nothing; the next index moves the file aside and rebuilds it from the sources, with one message)' : `status ${status.status}, index ${index.status}, search ${search.status}`,
