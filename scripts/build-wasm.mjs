@@ -1,7 +1,7 @@
 // Assembles the engine's hand-written WebAssembly (engine/**/*.wat) into a
 // TypeScript module beside each source, holding the binary as base64, so that
 // tsc, the CLI, the workers and the esbuild bundle all carry it with no asset
-// paths to resolve. Run after editing a .wat file; test/engine/rowSums.test.ts
+// paths to resolve. Run after editing a .wat file; test/engine/bagOfWordsKernel.test.ts
 // checks that the committed module is what its source assembles to.
 //
 // Usage: node scripts/build-wasm.mjs
@@ -13,7 +13,7 @@ import wabtModule from 'wabt';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Source .wat → generated .ts, and the name of the exported base64 constant. */
-export const KERNELS = [{ source: 'engine/embedding/rowSums.wat', module: 'engine/embedding/rowSumsWasm.ts', constant: 'ROW_SUMS_WASM' }];
+export const KERNELS = [{ source: 'engine/embedding/bagOfWordsKernel.wat', module: 'engine/embedding/bagOfWordsKernelWasm.ts', constant: 'BAG_OF_WORDS_WASM' }];
 
 /** The binary for one .wat source: SIMD and shared memory on, no names section (stable bytes). */
 export async function assemble(sourcePath) {

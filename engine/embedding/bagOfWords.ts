@@ -8,7 +8,7 @@
  * exporter's, so any other model goes to ONNX Runtime.
  */
 import { OnnxFormatError, protobufFields } from './onnxGraph.js';
-import { ROWS_PER_CALL, tableMemory, WeightedRowSums, type TableMemory } from './rowSums.js';
+import { BagOfWordsKernel, tableMemory, type KernelTables } from './bagOfWordsKernel.js';
 
 export interface BagOfWordsWeights {
   readonly vocab: number;
@@ -20,10 +20,11 @@ export interface BagOfWordsWeights {
    */
   readonly embeddings: Float32Array;
   /**
-   * The shared WebAssembly memory `embeddings` starts at, for the SIMD sum (rowSums.ts); null
-   * where WebAssembly SIMD is missing, and the table is a plain SharedArrayBuffer.
+   * Where `embeddings`, `tokenWeights` and `positionWeights` sit in the shared WebAssembly memory
+   * the kernel reads (bagOfWordsKernel.ts); null where WebAssembly SIMD is missing, and the
+   * tables are plain (shared) arrays.
    */
-  readonly memory: TableMemory | null;
+  readonly kernelTables: KernelTables | null;
   /**
    * The float16 rows and which of them `embeddings` holds yet; null once every row is widened.
    * Widening all 8 M values took 32 ms of a one-off search's start, which reads a few rows.
@@ -217,15 +218,26 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     const epsilonBuffer = copyRaw(epsilon, 4, 1);
     const positionBuffer = positions ? copyRaw(positions, 4, positions.dims[0]!) : null;
     if (!embeddingBuffer || !weightBuffer || !epsilonBuffer || (positions && !positionBuffer)) return null;
-    const memory = tableMemory(vocab * dimension);
+    const positionCount = positionBuffer ? positions!.dims[0]! : 0;
+    const tableBytes = vocab * dimension * 4;
+    const memory = tableMemory(tableBytes + vocab * 4 + positionCount * 4);
+    const rows = memory ? new Float32Array(memory.buffer, 0, vocab * dimension) : new Float32Array(new SharedArrayBuffer(tableBytes));
+    // In the kernel's memory the token and position weights follow the rows (copied there once).
+    const tokenWeightRows = memory ? new Float32Array(memory.buffer, tableBytes, vocab) : new Float32Array(weightBuffer);
+    if (memory) tokenWeightRows.set(new Float32Array(weightBuffer));
+    let positionWeights: Float32Array | null = null;
+    if (positionBuffer) {
+      positionWeights = memory ? new Float32Array(memory.buffer, tableBytes + vocab * 4, positionCount) : new Float32Array(positionBuffer);
+      if (memory) positionWeights.set(new Float32Array(positionBuffer));
+    }
     return {
       vocab,
       dimension,
-      embeddings: memory ? new Float32Array(memory.buffer, 0, vocab * dimension) : new Float32Array(new SharedArrayBuffer(vocab * dimension * Float32Array.BYTES_PER_ELEMENT)),
-      memory,
+      embeddings: rows,
+      kernelTables: memory ? { memory, vocab, dimension, tokenWeightsAt: tokenWeightRows.byteOffset, positionWeightsAt: positionWeights ? positionWeights.byteOffset : 0 } : null,
       pending: { halves: new Uint16Array(embeddingBuffer), widened: new Uint8Array(vocab) },
-      tokenWeights: new Float32Array(weightBuffer),
-      positionWeights: positionBuffer ? new Float32Array(positionBuffer) : null,
+      tokenWeights: tokenWeightRows,
+      positionWeights,
       epsilon: new Float32Array(epsilonBuffer)[0]!,
     };
   } catch (error) {
@@ -293,14 +305,14 @@ export class BagOfWordsModel {
   private distinct: Int32Array;
   private distinctWeight: Float64Array;
   private distinctRow: Int32Array;
-  /** This thread's SIMD scratch (`kernel`); undefined until the first text. */
-  private rowSums: WeightedRowSums | null | undefined;
+  /** This thread's kernel scratch (`kernel`); undefined until the first text. */
+  private kernelScratch: BagOfWordsKernel | null | undefined;
 
-  /** `useSimd: false` keeps the plain script sum (the reference the tests compare the kernel with). */
+  /** `useKernel: false` keeps the plain script path (the reference the tests compare the kernel with). */
   constructor(
     readonly weights: BagOfWordsWeights,
     private readonly padTokenId: number,
-    private readonly useSimd = true,
+    private readonly useKernel = true,
   ) {
     this.idWeight = new Float64Array(weights.vocab);
     this.idSeen = new Uint8Array(weights.vocab);
@@ -319,11 +331,56 @@ export class BagOfWordsModel {
    * and each embedding row is read once. Sums are kept in float64 and rounded
    * to float32 where the graph stores a tensor; the result differs from ONNX
    * Runtime's sequential float32 sums by rounding only (see the parity test).
+   * In WebAssembly where it runs (bagOfWordsKernel.ts), else in script, with
+   * the same operations in the same order.
    */
   embed(ids: readonly number[]): Float32Array {
-    const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
+    const { positionWeights } = this.weights;
     const tokens = ids.length > 0 ? ids : [this.padTokenId];
     if (positionWeights && tokens.length > positionWeights.length) throw new RangeError(`Input of ${tokens.length} tokens exceeds the graph's ${positionWeights.length} positions`);
+    const kernel = this.kernel();
+    const { squares, mean } = kernel && tokens.length <= kernel.capacity ? this.meanWithKernel(kernel, tokens) : this.meanInScript(tokens);
+    const { dimension, epsilon } = this.weights;
+    const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
+    for (let d = 0; d < dimension; d++) mean[d]! /= norm;
+    return mean;
+  }
+
+  /** The kernel's scratch for this thread, made on first use; null where it cannot run. */
+  private kernel(): BagOfWordsKernel | null {
+    if (this.kernelScratch === undefined) this.kernelScratch = this.useKernel ? BagOfWordsKernel.create(this.weights.kernelTables) : null;
+    return this.kernelScratch;
+  }
+
+  /**
+   * The mean row (`sum_i w_i · E[id_i] / denominator`) and the sum of its squares in dimension
+   * order, in WebAssembly. Measured on the bench corpus's chunks (bench/speed/NOTES.md): the
+   * script spent 16.5 µs a text on the row sums, most of it waiting for the scattered rows of a
+   * 32 MB table, and about 4 µs summing weights per id; the kernel streams each row whole with
+   * SIMD and does both.
+   */
+  private meanWithKernel(kernel: BagOfWordsKernel, tokens: readonly number[]): { squares: number; mean: Float32Array } {
+    const { dimension, vocab, epsilon } = this.weights;
+    kernel.ids.set(tokens);
+    const gathered = kernel.gather(tokens.length);
+    if (typeof gathered === 'number') throw new RangeError(`Token id ${tokens[-1 - gathered]} is outside the vocabulary (${vocab})`);
+    widenRows(this.weights, kernel.distinct, gathered.distinct);
+    kernel.sumRows(gathered.rows);
+    const denominator = Math.fround(Math.fround(gathered.total) + epsilon);
+    const sums = kernel.sums;
+    const mean = new Float32Array(dimension);
+    let squares = 0;
+    for (let d = 0; d < dimension; d++) {
+      const value = Math.fround(Math.fround(sums[d]!) / denominator);
+      mean[d] = value;
+      squares += value * value;
+    }
+    return { squares, mean };
+  }
+
+  /** `meanWithKernel` in plain script, for runtimes without WebAssembly SIMD and inputs longer than the kernel takes. */
+  private meanInScript(tokens: readonly number[]): { squares: number; mean: Float32Array } {
+    const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
     const { idWeight, idSeen } = this;
     if (this.distinct.length < tokens.length) this.grow(tokens.length);
     const distinct = this.distinct;
@@ -359,53 +416,7 @@ export class BagOfWordsModel {
     widenRows(this.weights, distinct, count);
     const denominator = Math.fround(Math.fround(total) + epsilon);
     const mean = new Float32Array(dimension);
-    const kernel = this.kernel();
-    const squares = kernel ? this.meanWithKernel(kernel, used, denominator, mean) : this.meanInScript(used, denominator, mean);
-    const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
-    for (let d = 0; d < dimension; d++) mean[d]! /= norm;
-    return mean;
-  }
-
-  /** The SIMD sum's scratch for this thread, made on first use; null where it cannot run. */
-  private kernel(): WeightedRowSums | null {
-    if (this.rowSums === undefined) this.rowSums = this.useSimd ? WeightedRowSums.create(this.weights.memory, this.weights.dimension) : null;
-    return this.rowSums;
-  }
-
-  /**
-   * `mean[d] = sum_i w_i · E[row_i + d] / denominator` from the first `used` rows, in WebAssembly
-   * (rowSums.wat), a block of rows per call; returns the sum of the squared means in dimension
-   * order. The float64 sums and every step after them are those of `meanInScript`, bit for bit:
-   * measured on the bench corpus's chunks, the script's loop spent 16.5 µs a text here, most of
-   * it waiting for the scattered rows of a 32 MB table (see bench/speed/NOTES.md).
-   */
-  private meanWithKernel(kernel: WeightedRowSums, used: number, denominator: number, mean: Float32Array): number {
-    const { dimension } = this.weights;
-    const rows = this.distinctRow;
-    const rowWeight = this.distinctWeight;
-    kernel.clear();
-    for (let start = 0; start < used; start += ROWS_PER_CALL) {
-      const end = Math.min(used, start + ROWS_PER_CALL);
-      kernel.rows.set(rows.subarray(start, end));
-      kernel.weights.set(rowWeight.subarray(start, end));
-      kernel.add(end - start);
-    }
-    const sums = kernel.sums;
-    let squares = 0;
-    for (let d = 0; d < dimension; d++) {
-      const value = Math.fround(Math.fround(sums[d]!) / denominator);
-      mean[d] = value;
-      squares += value * value;
-    }
-    return squares;
-  }
-
-  /** The same as `meanWithKernel` in plain script, for runtimes without WebAssembly SIMD. */
-  private meanInScript(used: number, denominator: number, mean: Float32Array): number {
-    const { dimension } = this.weights;
     const table = this.weights.embeddings;
-    const rows = this.distinctRow;
-    const rowWeight = this.distinctWeight;
     let squares = 0;
     let d = 0;
     // Eight dimensions at a time, all rows per block: the sums stay in registers (V8 does not
@@ -457,7 +468,7 @@ export class BagOfWordsModel {
       mean[d] = value;
       squares += value * value;
     }
-    return squares;
+    return { squares, mean };
   }
 
   private grow(length: number): void {
