@@ -1,7 +1,7 @@
 /**
  * Speed rows for the embedding API and the MCP server (issue 14):
  * `embedCode` latency for ~50-line functions (warm, main thread),
- * `embedBatch` throughput (worker pool), and the MCP `search` round trip
+ * `embedBatch` throughput (worker pool: its first call, then warm), and the MCP `search` round trip
  * (SDK client over stdio to a spawned `codegraph mcp`) on the bench index.
  *
  * Called by bench/speed/run.ts after its own report, with its index; alone:
@@ -36,6 +36,8 @@ export interface ApiSpeedOptions {
 const FUNCTIONS = 200;
 const WARMUP = 20;
 const BATCH_TEXTS = 2000;
+/** Timed warm `embedBatch` calls after the first; the median is reported. */
+const BATCH_RUNS = 5;
 const MCP_QUERIES = 100;
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -50,7 +52,7 @@ export async function runApiSpeed(options: ApiSpeedOptions): Promise<{ report: R
 
   const embedder = await CodeEmbedder.open({ ...(modelDir ? { modelDir } : {}) });
   let embedCode: ReturnType<typeof latency>;
-  let batch: { texts: number; ms: number; textsPerSecond: number; workers: number };
+  let batch: { texts: number; ms: number; textsPerSecond: number; runs: number; firstCallMs: number; firstCallTextsPerSecond: number; workers: number };
   try {
     for (const text of texts.functions.slice(0, WARMUP)) await embedder.embedCode(text.code, text.language);
     const samples: number[] = [];
@@ -61,13 +63,30 @@ export async function runApiSpeed(options: ApiSpeedOptions): Promise<{ report: R
     }
     embedCode = latency(samples);
     log(`api: embedCode p50 ${embedCode.p50} ms, p95 ${embedCode.p95} ms`);
-    // Start the pool (workers load the model) before timing the batch.
+    // Start the pool (workers load the model), then time the first whole batch on its own: one
+    // small call reaches one worker, so the first batch also waits for the others to warm up.
     await embedder.embedBatch(texts.batch.slice(0, 64).map((text) => ({ code: text.code, language: text.language })));
-    const started = performance.now();
-    const results = await embedder.embedBatch(texts.batch.map((text) => ({ code: text.code, language: text.language })));
-    const ms = performance.now() - started;
-    batch = { texts: results.length, ms: round(ms), textsPerSecond: round((results.length / ms) * 1000), workers: embedder.config.workers };
-    log(`api: embedBatch ${batch.textsPerSecond} texts/s`);
+    const inputs = texts.batch.map((text) => ({ code: text.code, language: text.language }));
+    const timed = async () => {
+      const started = performance.now();
+      const results = await embedder.embedBatch(inputs);
+      return { texts: results.length, ms: performance.now() - started };
+    };
+    const first = await timed();
+    // Then warm: every worker has run the code, as in a session that embeds more than once.
+    const warm: number[] = [];
+    for (let run = 0; run < BATCH_RUNS; run++) warm.push((await timed()).ms);
+    const ms = percentileOf(warm, 0.5);
+    batch = {
+      texts: first.texts,
+      ms: round(ms),
+      textsPerSecond: round((first.texts / ms) * 1000),
+      runs: BATCH_RUNS,
+      firstCallMs: round(first.ms),
+      firstCallTextsPerSecond: round((first.texts / first.ms) * 1000),
+      workers: embedder.config.workers,
+    };
+    log(`api: embedBatch ${batch.textsPerSecond} texts/s warm, ${batch.firstCallTextsPerSecond} texts/s for the first batch`);
   } finally {
     await embedder.dispose();
   }
@@ -82,7 +101,8 @@ export async function runApiSpeed(options: ApiSpeedOptions): Promise<{ report: R
   const report = { kind: 'speed-api', date: new Date().toISOString(), machine, modelId: embedder.modelId, dimension: embedder.dimension, embedCode: { lines: '45-55', ...embedCode }, embedBatch: batch, mcpSearch: mcp, inProcessSearch: inProcess };
   const rows = [
     `| \`embedCode\`, one ${'~'}50-line function (45–55 lines, real chunks), warm, main thread | p50 ${embedCode.p50} ms, p95 ${embedCode.p95} ms, max ${embedCode.max} ms over ${embedCode.samples} functions |`,
-    `| \`embedBatch\`, ${batch.texts} chunk texts on ${batch.workers} worker${batch.workers === 1 ? '' : 's'} (pool started) | ${batch.textsPerSecond} texts/s (${batch.ms} ms) |`,
+    `| \`embedBatch\`, ${batch.texts} chunk texts on ${batch.workers} worker${batch.workers === 1 ? '' : 's'}, warm (median of ${batch.runs} calls) | ${batch.textsPerSecond} texts/s (${batch.ms} ms) |`,
+    `| the first such call after the pool started (its other workers still warming up) | ${batch.firstCallTextsPerSecond} texts/s (${batch.firstCallMs} ms) |`,
     `| MCP \`search\` round trip (SDK client, stdio, limit 10), ${mcp.chunks} chunks | p50 ${mcp.roundTrip.p50} ms, p95 ${mcp.roundTrip.p95} ms over ${mcp.roundTrip.samples} distinct queries |`,
     `| the same queries in process (\`CodeGraph.search\`, limit 10) | p50 ${inProcess.p50} ms, p95 ${inProcess.p95} ms |`,
   ];
