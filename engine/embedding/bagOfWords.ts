@@ -346,9 +346,9 @@ export class BagOfWordsModel {
     return mean;
   }
 
-  /** The kernel's scratch for this thread, made on first use; null where it cannot run. */
+  /** The kernel for this thread, looked up on first use; null where it cannot run. */
   private kernel(): BagOfWordsKernel | null {
-    if (this.kernelScratch === undefined) this.kernelScratch = this.useKernel ? BagOfWordsKernel.create(this.weights.kernelTables) : null;
+    if (this.kernelScratch === undefined) this.kernelScratch = this.useKernel ? BagOfWordsKernel.forThread(this.weights.kernelTables) : null;
     return this.kernelScratch;
   }
 

@@ -30,11 +30,13 @@ const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAsse
 
 const PAGE_BYTES = 65536;
 /**
- * Pages the table's memory may grow by for scratch areas: each model instance (one per
- * thread that embeds) takes six for the default model (its per-id scratch is 9 bytes an id);
- * 256 pages is far more instances than a process has threads.
+ * Pages the table's memory may grow by for scratch areas: each thread that embeds takes six
+ * for the default model (its per-id scratch is 9 bytes an id) and keeps them, since a shared
+ * memory cannot shrink. 1,024 pages (64 MB of address space, only touched pages take memory)
+ * serve some 170 threads over a process's life (pools replaced, crashed workers respawned);
+ * past that, threads embed through the script path, with the same vectors.
  */
-const SCRATCH_RESERVE_PAGES = 256;
+const SCRATCH_RESERVE_PAGES = 1024;
 /** Tokens one call takes; a longer input (a model without a position table) takes the script path. */
 const TOKENS_PER_CALL = 4096;
 
@@ -77,6 +79,9 @@ export interface KernelTables {
   readonly tokenWeightsAt: number;
   readonly positionWeightsAt: number;
 }
+
+/** This thread's kernel per table memory (module state is per thread). */
+const THREAD_KERNELS = new WeakMap<TableMemory, BagOfWordsKernel | null>();
 
 type Gather = (ids: number, count: number, tokenWeights: number, positionWeights: number, vocab: number, dimension: number, idWeight: number, idSeen: number, distinct: number, rows: number, weights: number, totals: number) => number;
 type AddRows = (rows: number, weights: number, count: number, dimension: number, out: number) => void;
@@ -137,18 +142,27 @@ export class BagOfWordsKernel {
     return TOKENS_PER_CALL * (8 + 4 + 4 + 4) + tables.dimension * 8 + tables.vocab * (8 + 1) + 16;
   }
 
-  /** A scratch area for this thread, or null (no kernel, a width that is not a multiple of 4, memory full). */
-  static create(tables: KernelTables | null): BagOfWordsKernel | null {
+  /**
+   * This thread's scratch area for these tables, made on its first use and shared by every model
+   * instance of the thread (a text is embedded in one synchronous call, so they never interleave);
+   * null where the kernel cannot run (no WebAssembly SIMD, a width that is not a multiple of 4,
+   * the memory's reserve used up).
+   */
+  static forThread(tables: KernelTables | null): BagOfWordsKernel | null {
     const module = kernelModule();
     if (!tables || !module || tables.dimension % 4 !== 0 || tables.dimension <= 0) return null;
-    let firstPage: number;
+    const known = THREAD_KERNELS.get(tables.memory);
+    if (known !== undefined) return known;
+    let kernel: BagOfWordsKernel | null;
     try {
       // Atomic on shared memory: the returned page count is this thread's alone.
-      firstPage = tables.memory.grow(Math.ceil(BagOfWordsKernel.scratchBytes(tables) / PAGE_BYTES));
+      const firstPage = tables.memory.grow(Math.ceil(BagOfWordsKernel.scratchBytes(tables) / PAGE_BYTES));
+      kernel = new BagOfWordsKernel(tables, module, firstPage * PAGE_BYTES);
     } catch {
-      return null;
+      kernel = null;
     }
-    return new BagOfWordsKernel(tables, module, firstPage * PAGE_BYTES);
+    THREAD_KERNELS.set(tables.memory, kernel);
+    return kernel;
   }
 
   /**

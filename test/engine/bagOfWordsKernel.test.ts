@@ -36,8 +36,10 @@ describe('the bag-of-words model in WebAssembly', () => {
     assert.equal(weights.embeddings.buffer, tables.memory.buffer);
     assert.equal(tables.tokenWeightsAt, weights.tokenWeights.byteOffset);
     assert.equal(tables.positionWeightsAt, weights.positionWeights!.byteOffset);
-    assert.ok(BagOfWordsKernel.create(tables));
-    assert.equal(BagOfWordsKernel.create({ ...tables, dimension: 30 }), null, 'a width that is not a multiple of 4 stays in script');
+    const kernel = BagOfWordsKernel.forThread(tables);
+    assert.ok(kernel);
+    assert.equal(BagOfWordsKernel.forThread(tables), kernel, 'one scratch area per thread, however many models use the tables');
+    assert.equal(BagOfWordsKernel.forThread({ ...tables, dimension: 30 }), null, 'a width that is not a multiple of 4 stays in script');
   });
 
   it('refuses an id outside the vocabulary as the script does, and embeds the next text as if it had not been asked', () => {
