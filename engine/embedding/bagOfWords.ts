@@ -221,10 +221,10 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     const positionCount = positionBuffer ? positions!.dims[0]! : 0;
     const tableBytes = vocab * dimension * 4;
     const memory = tableMemory(tableBytes + vocab * 4 + positionCount * 4);
-    const rows = memory ? new Float32Array(memory.buffer, 0, vocab * dimension) : new Float32Array(new SharedArrayBuffer(tableBytes));
+    const table = memory ? new Float32Array(memory.buffer, 0, vocab * dimension) : new Float32Array(new SharedArrayBuffer(tableBytes));
     // In the kernel's memory the token and position weights follow the rows (copied there once).
-    const tokenWeightRows = memory ? new Float32Array(memory.buffer, tableBytes, vocab) : new Float32Array(weightBuffer);
-    if (memory) tokenWeightRows.set(new Float32Array(weightBuffer));
+    const tokenWeightValues = memory ? new Float32Array(memory.buffer, tableBytes, vocab) : new Float32Array(weightBuffer);
+    if (memory) tokenWeightValues.set(new Float32Array(weightBuffer));
     let positionWeights: Float32Array | null = null;
     if (positionBuffer) {
       positionWeights = memory ? new Float32Array(memory.buffer, tableBytes + vocab * 4, positionCount) : new Float32Array(positionBuffer);
@@ -233,10 +233,10 @@ export function readBagOfWordsGraph(model: Uint8Array): BagOfWordsWeights | null
     return {
       vocab,
       dimension,
-      embeddings: rows,
-      kernelTables: memory ? { memory, vocab, dimension, tokenWeightsAt: tokenWeightRows.byteOffset, positionWeightsAt: positionWeights ? positionWeights.byteOffset : 0 } : null,
+      embeddings: table,
+      kernelTables: memory ? { memory, vocab, dimension, tokenWeightsAt: tokenWeightValues.byteOffset, positionWeightsAt: positionWeights ? positionWeights.byteOffset : 0 } : null,
       pending: { halves: new Uint16Array(embeddingBuffer), widened: new Uint8Array(vocab) },
-      tokenWeights: tokenWeightRows,
+      tokenWeights: tokenWeightValues,
       positionWeights,
       epsilon: new Float32Array(epsilonBuffer)[0]!,
     };
