@@ -298,13 +298,12 @@ export function widenAll(weights: BagOfWordsWeights): void {
  * as one padding token, as the batched graph input does.
  */
 export class BagOfWordsModel {
-  /** Summed weight of each token id in the text being embedded; zero between calls. */
-  private readonly idWeight: Float64Array;
-  private readonly idSeen: Uint8Array;
-  /** The text's distinct ids in first-seen order, then their summed weights and table rows (scratch). */
-  private distinct: Int32Array;
-  private distinctWeight: Float64Array;
-  private distinctRow: Int32Array;
+  /**
+   * The script path's scratch, made on its first use (a thread the kernel serves never needs it):
+   * the summed weight of each token id in the text being embedded (zero between calls), and the
+   * text's distinct ids in first-seen order with their summed weights and table rows.
+   */
+  private script: { readonly idWeight: Float64Array; readonly idSeen: Uint8Array; distinct: Int32Array; distinctWeight: Float64Array; distinctRow: Int32Array } | null = null;
   /** This thread's kernel scratch (`kernel`); undefined until the first text. */
   private kernelScratch: BagOfWordsKernel | null | undefined;
 
@@ -314,11 +313,6 @@ export class BagOfWordsModel {
     private readonly padTokenId: number,
     private readonly useKernel = true,
   ) {
-    this.idWeight = new Float64Array(weights.vocab);
-    this.idSeen = new Uint8Array(weights.vocab);
-    this.distinct = new Int32Array(512);
-    this.distinctWeight = new Float64Array(512);
-    this.distinctRow = new Int32Array(512);
   }
 
   /** Longest input the graph accepts (its position table), or Infinity. */
@@ -363,7 +357,7 @@ export class BagOfWordsModel {
     const { dimension, vocab, epsilon } = this.weights;
     kernel.ids.set(tokens);
     const gathered = kernel.gather(tokens.length);
-    if (typeof gathered === 'number') throw new RangeError(`Token id ${tokens[-1 - gathered]} is outside the vocabulary (${vocab})`);
+    if (typeof gathered === 'number') throw outsideVocabulary(tokens[-1 - gathered]!, vocab);
     widenRows(this.weights, kernel.distinct, gathered.distinct);
     kernel.sumRows(gathered.rows);
     const denominator = Math.fround(Math.fround(gathered.total) + epsilon);
@@ -381,16 +375,15 @@ export class BagOfWordsModel {
   /** `meanWithKernel` in plain script, for runtimes without WebAssembly SIMD and inputs longer than the kernel takes. */
   private meanInScript(tokens: readonly number[]): { squares: number; mean: Float32Array } {
     const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
-    const { idWeight, idSeen } = this;
-    if (this.distinct.length < tokens.length) this.grow(tokens.length);
-    const distinct = this.distinct;
+    const scratch = this.scriptScratch(tokens.length);
+    const { idWeight, idSeen, distinct } = scratch;
     let count = 0;
     let total = 0;
     for (let position = 0; position < tokens.length; position++) {
       const id = tokens[position]!;
       if (!(id >= 0 && id < vocab)) {
         for (let index = 0; index < count; index++) (idWeight[distinct[index]!] = 0), (idSeen[distinct[index]!] = 0);
-        throw new RangeError(`Token id ${id} is outside the vocabulary (${vocab})`);
+        throw outsideVocabulary(id, vocab);
       }
       const weight = Math.fround(tokenWeights[id]! * (positionWeights ? positionWeights[position]! : 1));
       if (idSeen[id] === 0) {
@@ -401,8 +394,8 @@ export class BagOfWordsModel {
       total += weight;
     }
     // Ids whose weights sum to zero add nothing (and are skipped, as a zero weight times a table value could be -0).
-    const rows = this.distinctRow;
-    const rowWeight = this.distinctWeight;
+    const rows = scratch.distinctRow;
+    const rowWeight = scratch.distinctWeight;
     let used = 0;
     for (let index = 0; index < count; index++) {
       const id = distinct[index]!;
@@ -471,9 +464,19 @@ export class BagOfWordsModel {
     return { squares, mean };
   }
 
-  private grow(length: number): void {
-    this.distinct = new Int32Array(length);
-    this.distinctWeight = new Float64Array(length);
-    this.distinctRow = new Int32Array(length);
+  /** The script path's scratch, with room for `length` distinct ids. */
+  private scriptScratch(length: number): NonNullable<BagOfWordsModel['script']> {
+    const { vocab } = this.weights;
+    this.script ??= { idWeight: new Float64Array(vocab), idSeen: new Uint8Array(vocab), distinct: new Int32Array(512), distinctWeight: new Float64Array(512), distinctRow: new Int32Array(512) };
+    if (this.script.distinct.length < length) {
+      this.script.distinct = new Int32Array(length);
+      this.script.distinctWeight = new Float64Array(length);
+      this.script.distinctRow = new Int32Array(length);
+    }
+    return this.script;
   }
+}
+
+function outsideVocabulary(id: number, vocab: number): RangeError {
+  return new RangeError(`Token id ${id} is outside the vocabulary (${vocab})`);
 }
