@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { CacheUnusableError } from '../../engine/errors.js';
+import { inspectCacheFile } from '../../engine/store/cacheFile.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 import { runCli } from './engineProbe.js';
@@ -22,18 +23,8 @@ import { recordFault } from './faultRecord.js';
 const workspace = copyFixtureWorkspace();
 after(() => workspace.cleanup());
 
-/** The page size a SQLite file's header gives (bytes 16–17, big-endian; 1 stands for 65,536). */
-function pageSize(file: string): number {
-  const header = Buffer.alloc(18);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, 18, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const size = header.readUInt16BE(16);
-  return size === 1 ? 65536 : size;
-}
+/** The file's page size, as the engine reads it from the header before opening a cache. */
+const pageSize = (file: string) => inspectCacheFile(file)!.pageSize;
 
 /** A deterministic generator, so a failing damage pattern can be replayed. */
 function random(seed: number): () => number {
