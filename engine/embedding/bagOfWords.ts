@@ -9,6 +9,7 @@
  */
 import { OnnxFormatError, protobufFields } from './onnxGraph.js';
 import { BagOfWordsKernel, tableMemory, type KernelTables } from './bagOfWordsKernel.js';
+import { finalizeVector } from './pooling.js';
 
 export interface BagOfWordsWeights {
   readonly vocab: number;
@@ -329,15 +330,27 @@ export class BagOfWordsModel {
    * the same operations in the same order.
    */
   embed(ids: readonly number[]): Float32Array {
-    const { positionWeights } = this.weights;
+    return this.embedVector(ids, this.weights.dimension, false);
+  }
+
+  /**
+   * The embedder's vector for `ids`: the graph's output cut to its first `keep` values and, with
+   * `normalize`, divided by their length again (`finalizeVector`). Where the kernel runs, the
+   * graph's tail and that finish are one call (they were a fifth of a text's time in script).
+   */
+  embedVector(ids: readonly number[], keep: number, normalize: boolean): Float32Array {
+    const { positionWeights, dimension, epsilon } = this.weights;
     const tokens = ids.length > 0 ? ids : [this.padTokenId];
     if (positionWeights && tokens.length > positionWeights.length) throw new RangeError(`Input of ${tokens.length} tokens exceeds the graph's ${positionWeights.length} positions`);
     const kernel = this.kernel();
-    const { squares, mean } = kernel && tokens.length <= kernel.capacity ? this.meanWithKernel(kernel, tokens) : this.meanInScript(tokens);
-    const { dimension, epsilon } = this.weights;
+    if (kernel && tokens.length <= kernel.capacity) {
+      const denominator = this.sumWithKernel(kernel, tokens);
+      return kernel.finish(denominator, epsilon, keep, normalize).slice(0, keep);
+    }
+    const { squares, mean } = this.meanInScript(tokens);
     const norm = Math.fround(Math.fround(Math.sqrt(Math.fround(squares))) + epsilon);
     for (let d = 0; d < dimension; d++) mean[d]! /= norm;
-    return mean;
+    return finalizeVector(mean, keep, normalize);
   }
 
   /** The kernel for this thread, looked up on first use; null where it cannot run. */
@@ -347,32 +360,23 @@ export class BagOfWordsModel {
   }
 
   /**
-   * The mean row (`sum_i w_i · E[id_i] / denominator`) and the sum of its squares in dimension
-   * order, in WebAssembly. Measured on the bench corpus's chunks (bench/speed/NOTES.md): the
+   * The weighted row sums (`sum_i w_i · E[id_i]`) in the kernel's `sums`, returning the
+   * denominator (`sum_i w_i + ε`), in WebAssembly. Measured on the bench corpus's chunks (bench/speed/NOTES.md): the
    * script spent 16.5 µs a text on the row sums, most of it waiting for the scattered rows of a
    * 32 MB table, and about 4 µs summing weights per id; the kernel streams each row whole with
    * SIMD and does both.
    */
-  private meanWithKernel(kernel: BagOfWordsKernel, tokens: readonly number[]): { squares: number; mean: Float32Array } {
-    const { dimension, vocab, epsilon } = this.weights;
+  private sumWithKernel(kernel: BagOfWordsKernel, tokens: readonly number[]): number {
+    const { vocab, epsilon } = this.weights;
     kernel.ids.set(tokens);
     const gathered = kernel.gather(tokens.length);
     if (typeof gathered === 'number') throw outsideVocabulary(tokens[-1 - gathered]!, vocab);
     widenRows(this.weights, kernel.distinct, gathered.distinct);
     kernel.sumRows(gathered.rows);
-    const denominator = Math.fround(Math.fround(gathered.total) + epsilon);
-    const sums = kernel.sums;
-    const mean = new Float32Array(dimension);
-    let squares = 0;
-    for (let d = 0; d < dimension; d++) {
-      const value = Math.fround(Math.fround(sums[d]!) / denominator);
-      mean[d] = value;
-      squares += value * value;
-    }
-    return { squares, mean };
+    return Math.fround(Math.fround(gathered.total) + epsilon);
   }
 
-  /** `meanWithKernel` in plain script, for runtimes without WebAssembly SIMD and inputs longer than the kernel takes. */
+  /** The mean row and its squares in plain script (the kernel's `gather`, `sumRows` and `finish`), for runtimes without WebAssembly SIMD and inputs longer than the kernel takes. */
   private meanInScript(tokens: readonly number[]): { squares: number; mean: Float32Array } {
     const { tokenWeights, positionWeights, dimension, vocab, epsilon } = this.weights;
     const scratch = this.scriptScratch(tokens.length);

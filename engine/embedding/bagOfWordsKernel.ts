@@ -85,6 +85,7 @@ const THREAD_KERNELS = new WeakMap<TableMemory, BagOfWordsKernel | null>();
 
 type Gather = (ids: number, count: number, tokenWeights: number, positionWeights: number, vocab: number, dimension: number, idWeight: number, idSeen: number, distinct: number, rows: number, weights: number, totals: number) => number;
 type AddRows = (rows: number, weights: number, count: number, dimension: number, out: number) => void;
+type FinishVector = (sums: number, dimension: number, denominator: number, epsilon: number, keep: number, renormalize: number, out: number) => void;
 
 /** What `gather` found: the rows to sum, the distinct ids (for lazy widening), the total weight. */
 export interface Gathered {
@@ -104,11 +105,14 @@ export class BagOfWordsKernel {
   readonly distinct: Int32Array;
   /** The float64 sums `sumRows` leaves. */
   readonly sums: Float64Array;
+  /** The float32 vector `finish` leaves. */
+  readonly vector: Float32Array;
   readonly capacity = TOKENS_PER_CALL;
   private readonly gather_: Gather;
   private readonly addRows: AddRows;
+  private readonly finishVector: FinishVector;
   private readonly totals: { readonly total: Float64Array; readonly distinct: Int32Array };
-  private readonly at: { ids: number; distinct: number; rows: number; weights: number; sums: number; totals: number; idWeight: number; idSeen: number };
+  private readonly at: { ids: number; distinct: number; rows: number; weights: number; sums: number; totals: number; idWeight: number; idSeen: number; vector: number };
 
   private constructor(
     private readonly tables: KernelTables,
@@ -117,7 +121,7 @@ export class BagOfWordsKernel {
   ) {
     const { memory, vocab, dimension } = tables;
     const capacity = TOKENS_PER_CALL;
-    // float64 areas first (8-byte aligned), then int32, then bytes.
+    // float64 areas first (8-byte aligned), then 4-byte values, then bytes.
     const weights = base;
     const sums = weights + capacity * 8;
     const idWeight = sums + dimension * 8;
@@ -125,21 +129,24 @@ export class BagOfWordsKernel {
     const ids = totals + 16;
     const distinct = ids + capacity * 4;
     const rows = distinct + capacity * 4;
-    const idSeen = rows + capacity * 4;
-    this.at = { ids, distinct, rows, weights, sums, totals, idWeight, idSeen };
+    const vector = rows + capacity * 4;
+    const idSeen = vector + dimension * 4;
+    this.at = { ids, distinct, rows, weights, sums, totals, idWeight, idSeen, vector };
     const instance = new wasm!.Instance(module, { env: { memory } });
     this.gather_ = instance.exports['gatherRowWeights'] as Gather;
     this.addRows = instance.exports['addWeightedRows'] as AddRows;
+    this.finishVector = instance.exports['finishVector'] as FinishVector;
     // Views made after this thread's grow: another thread's later grow does not move them.
     this.ids = new Int32Array(memory.buffer, ids, capacity);
     this.distinct = new Int32Array(memory.buffer, distinct, capacity);
     this.sums = new Float64Array(memory.buffer, sums, dimension);
+    this.vector = new Float32Array(memory.buffer, vector, dimension);
     this.totals = { total: new Float64Array(memory.buffer, totals, 1), distinct: new Int32Array(memory.buffer, totals + 8, 1) };
   }
 
   /** Bytes of scratch one thread needs for these tables. */
   private static scratchBytes(tables: KernelTables): number {
-    return TOKENS_PER_CALL * (8 + 4 + 4 + 4) + tables.dimension * 8 + tables.vocab * (8 + 1) + 16;
+    return TOKENS_PER_CALL * (8 + 4 + 4 + 4) + tables.dimension * (8 + 4) + tables.vocab * (8 + 1) + 16;
   }
 
   /**
@@ -180,5 +187,15 @@ export class BagOfWordsKernel {
   sumRows(rows: number): void {
     this.sums.fill(0);
     this.addRows(this.at.rows, this.at.weights, rows, this.tables.dimension, this.at.sums);
+  }
+
+  /**
+   * From the last `sumRows`: the mean row over `denominator`, divided by its L2 norm plus
+   * `epsilon` (the graph's output), then, with `renormalize`, its first `keep` values divided by
+   * their own length (the embedder's finish), left in `vector`.
+   */
+  finish(denominator: number, epsilon: number, keep: number, renormalize: boolean): Float32Array {
+    this.finishVector(this.at.sums, this.tables.dimension, denominator, epsilon, keep, renormalize ? 1 : 0, this.at.vector);
+    return this.vector;
   }
 }

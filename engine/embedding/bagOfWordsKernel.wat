@@ -23,6 +23,15 @@
 ;; streamed whole, two at a time: the table is 32 MB and a text's rows are scattered
 ;; in it, so reading each row front to back lets the hardware prefetch the next lines.
 ;; `dimension` must be a multiple of 4 (16-byte loads of 4 floats).
+;;
+;; finishVector(sums, dimension, denominator, epsilon, keep, renormalize, out):
+;;   The graph's tail and the embedder's finish, as bagOfWords.ts and pooling.ts do them in script:
+;;     mean[d] = f32(f32(sums[d]) / denominator), squares = Σ float64(mean[d])² in dimension order,
+;;     norm = f32(f32(sqrt(f32(squares))) + epsilon), out[d] = f32(mean[d] / norm);
+;;   then, when `renormalize` is set, the first `keep` values divided by their float64 L2 length
+;;   (`finalizeVector`). Each float32 division, square root and addition of float32 operands done
+;;   in float64 and rounded once gives the float32 operation's result, so these are the script's
+;;   values bit for bit. `out` holds float32 values.
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "gatherRowWeights")
@@ -136,4 +145,44 @@
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
             (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
             (br $tail))))))
+  (func (export "finishVector")
+    (param $sums i32) (param $dimension i32) (param $denominator f32) (param $epsilon f32)
+    (param $keep i32) (param $renormalize i32) (param $out i32)
+    (local $d i32) (local $value f32) (local $squares f64) (local $norm f32) (local $length f64) (local $x f64)
+    (block $meanDone
+      (loop $mean
+        (br_if $meanDone (i32.ge_u (local.get $d) (local.get $dimension)))
+        (local.set $value (f32.div (f32.demote_f64 (f64.load (i32.add (local.get $sums) (i32.shl (local.get $d) (i32.const 3))))) (local.get $denominator)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2))) (local.get $value))
+        (local.set $squares (f64.add (local.get $squares) (f64.mul (f64.promote_f32 (local.get $value)) (f64.promote_f32 (local.get $value)))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $mean)))
+    (local.set $norm (f32.add (f32.sqrt (f32.demote_f64 (local.get $squares))) (local.get $epsilon)))
+    (local.set $d (i32.const 0))
+    (block $scaledDone
+      (loop $scaled
+        (br_if $scaledDone (i32.ge_u (local.get $d) (local.get $dimension)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2)))
+          (f32.div (f32.load (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2)))) (local.get $norm)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $scaled)))
+    (if (i32.eqz (local.get $renormalize)) (then (return)))
+    (local.set $d (i32.const 0))
+    (block $lengthDone
+      (loop $lengthOf
+        (br_if $lengthDone (i32.ge_u (local.get $d) (local.get $keep)))
+        (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2))))))
+        (local.set $length (f64.add (local.get $length) (f64.mul (local.get $x) (local.get $x))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $lengthOf)))
+    (local.set $length (f64.sqrt (local.get $length)))
+    (if (i32.eqz (f64.gt (local.get $length) (f64.const 0))) (then (return)))
+    (local.set $d (i32.const 0))
+    (block $unitDone
+      (loop $unit
+        (br_if $unitDone (i32.ge_u (local.get $d) (local.get $keep)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2)))
+          (f32.demote_f64 (f64.div (f64.promote_f32 (f32.load (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2))))) (local.get $length))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $unit))))
 )

@@ -198,7 +198,7 @@ export class Embedder {
     return encoded.map((ids) => {
       let vector: Float32Array;
       try {
-        vector = model.embed(ids);
+        vector = model.embedVector(ids, this.dimension, this.manifest.normalize);
       } catch (error) {
         throw new InferenceError(`Inference failed for a text of ${ids.length} tokens: ${(error as Error).message}`, { modelDir: this.modelDir, length: ids.length }, { cause: error });
       }
@@ -206,7 +206,7 @@ export class Embedder {
       this.stats.batches++;
       this.stats.tokens += ids.length;
       this.stats.paddedTokens += Math.max(1, ids.length);
-      return finalizeVector(vector, this.dimension, this.manifest.normalize);
+      return vector;
     });
   }
 

@@ -67,10 +67,14 @@ describe('the bag-of-words model in WebAssembly', () => {
       for (const length of lengths) {
         const ids = tokenIds(random, weights.vocab, length);
         mostDistinct = Math.max(mostDistinct, new Set(ids).size);
-        const a = simd.embed(ids);
-        const b = script.embed(ids);
-        assert.equal(a.length, b.length);
-        for (let d = 0; d < a.length; d++) assert.ok(Object.is(a[d], b[d]), `length ${length}, dimension ${d}: ${a[d]} vs ${b[d]}`);
+        // The graph's output, and the embedder's vector: cut to a Matryoshka width and made unit length again.
+        for (const [keep, normalize] of [[weights.dimension, false], [weights.dimension, true], [weights.dimension / 2, true], [weights.dimension / 4, false]] as const) {
+          const a = simd.embedVector(ids, keep, normalize);
+          const b = script.embedVector(ids, keep, normalize);
+          assert.equal(a.length, keep);
+          assert.equal(b.length, keep);
+          for (let d = 0; d < a.length; d++) assert.ok(Object.is(a[d], b[d]), `length ${length}, ${keep} kept, normalised ${normalize}, dimension ${d}: ${a[d]} vs ${b[d]}`);
+        }
       }
       assert.ok(mostDistinct > 300, `${mostDistinct} distinct rows at most`);
     });
