@@ -1,4 +1,4 @@
-export { decodeSourceText, readSourceBytes, type DecodedContent, type FileOpener, type SourceBytes } from './content.js';
+export { decodeSourceText, readSourceFile, type DecodedContent, type SourceFile, type SourceFileSystem } from './content.js';
 export { isIgnoreFilePath, WorkspaceRules, type PathVerdict } from './rules.js';
 export type { DiscoveredFile, DiscoveryOptions, DiscoveryResult, SkippedFile, SkipReason } from './types.js';
 export { DEFAULT_DISCOVERY } from './types.js';

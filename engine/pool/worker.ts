@@ -4,10 +4,9 @@
  * worker's lifetime; expected failures come back as results, not throws.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
-import { decodeSourceText, readSourceBytes } from '../discovery/content.js';
+import { decodeSourceText, readSourceFile } from '../discovery/content.js';
 import { adoptModelFiles, Embedder } from '../embedding/model.js';
 import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
@@ -61,19 +60,16 @@ async function analyze(task: AnalyzeTask): Promise<WorkerResult> {
 
 async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][number], task: AnalyzeTask): Promise<AnalyzedFile> {
   let bytes: Buffer;
-  let info: Awaited<ReturnType<typeof stat>>;
+  let mtimeMs: number;
   try {
-    info = await stat(file.absolutePath);
-    if (info.size > config.maxFileBytes) return { status: 'skipped', path: file.path, reason: 'too-large', detail: `${info.size} bytes` };
-    // A binary file is refused from its first 8 KiB, before the rest is read.
-    const read = await readSourceBytes(file.absolutePath);
+    const read = readSourceFile(file.absolutePath, config.maxFileBytes);
     if (!read.ok) return { status: 'skipped', path: file.path, reason: read.reason, detail: read.detail };
     bytes = read.bytes;
+    mtimeMs = Math.trunc(read.mtimeMs);
   } catch (error) {
     // Deleted or renamed between discovery and reading: the next pass sees the new state.
     return { status: 'skipped', path: file.path, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
-  const mtimeMs = Math.trunc(info.mtimeMs);
   if (FAULT_DIR) await injectFault(bytes, file.absolutePath);
   const contentHash = fileContentHash(bytes);
   if (contentHash === file.knownHash) return { status: 'unchanged', path: file.path, size: bytes.length, mtimeMs };

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeSourceText, readSourceBytes, type FileOpener } from '../../engine/discovery/content.js';
+import { decodeSourceText, readSourceFile, type SourceFileSystem } from '../../engine/discovery/content.js';
 import { isIgnoreFilePath } from '../../engine/discovery/rules.js';
 import { DEFAULT_DISCOVERY } from '../../engine/discovery/types.js';
 import { countSkipped, discoverFiles, printableName } from '../../engine/discovery/walk.js';
@@ -124,37 +123,39 @@ describe('discovery', () => {
     assert.equal(!invalid.ok && invalid.reason, 'invalid-utf8');
   });
 
-  it('reads only a prefix of a binary file, and all of a text file', async () => {
+  it('reads only a prefix of a binary file, all of a text file, and nothing of a file past the size limit', () => {
     let bytesRead = 0;
-    const counting: FileOpener = async (path) => {
-      const handle = await open(path, 'r');
-      return {
-        read: async (buffer: Buffer, offset: number, length: number, position: null) => {
-          const result = await handle.read(buffer, offset, length, position);
-          bytesRead += result.bytesRead;
-          return result;
-        },
-        readFile: async () => {
-          const rest = await handle.readFile();
-          bytesRead += rest.length;
-          return rest;
-        },
-        close: () => handle.close(),
-      } as unknown as Awaited<ReturnType<FileOpener>>;
+    const counting: SourceFileSystem = {
+      openSync: (path, flags) => openSync(path, flags),
+      fstatSync: (descriptor) => fstatSync(descriptor),
+      readSync: (descriptor, buffer, offset, length, position) => {
+        const read = readSync(descriptor, buffer, offset, length, position);
+        bytesRead += read;
+        return read;
+      },
+      closeSync: (descriptor) => closeSync(descriptor),
     };
     // A 64 MiB hole: no disk blocks, all NUL bytes when read.
     write('sparse.py', '');
     truncateSync(join(root, 'sparse.py'), 64 * 1024 * 1024);
-    const sparse = await readSourceBytes(join(root, 'sparse.py'), counting);
+    const sparse = readSourceFile(join(root, 'sparse.py'), 128 * 1024 * 1024, counting);
     assert.deepEqual(sparse, { ok: false, reason: 'binary', detail: 'NUL byte at offset 0' });
     assert.equal(bytesRead, 8192);
     bytesRead = 0;
-    const text = `x = "${'a'.repeat(20_000)}"\n`;
-    write('long.py', text);
-    const long = await readSourceBytes(join(root, 'long.py'), counting);
-    assert.equal(long.ok && long.bytes.toString('utf8'), text);
-    assert.equal(bytesRead, text.length);
-    const short = await readSourceBytes(join(root, 'src/main.py'));
+    assert.deepEqual(readSourceFile(join(root, 'sparse.py'), 1024 * 1024, counting), { ok: false, reason: 'too-large', detail: `${64 * 1024 * 1024} bytes` });
+    assert.equal(bytesRead, 0);
+    // Shorter than, exactly and longer than the 8 KiB prefix, and empty.
+    for (const length of [20_000, 8192, 8191, 0]) {
+      bytesRead = 0;
+      const text = length === 0 ? '' : `x = "${'a'.repeat(length - 7)}"\n`;
+      write('long.py', text);
+      const read = readSourceFile(join(root, 'long.py'), 1024 * 1024, counting);
+      assert.equal(read.ok && read.bytes.toString('utf8'), text, `${length} bytes`);
+      assert.equal(read.ok && read.mtimeMs, statSync(join(root, 'long.py')).mtimeMs);
+      assert.equal(bytesRead, text.length);
+    }
+    const short = readSourceFile(join(root, 'src/main.py'), 1024 * 1024);
     assert.equal(short.ok && short.bytes.toString('utf8'), 'x = 1\n');
+    assert.throws(() => readSourceFile(join(root, 'deleted.py'), 1024 * 1024), { code: 'ENOENT' });
   });
 });
