@@ -217,6 +217,46 @@ describe('keyset-paged scans', () => {
   });
 });
 
+describe('multi-row inserts', () => {
+  it('writes every row in order across many full statements and a shorter last one', async () => {
+    const dir = tempDir();
+    const db = await Database.open(join(dir.path, 'rows.sqlite'));
+    try {
+      await db.exec('CREATE TABLE items (seq INTEGER PRIMARY KEY AUTOINCREMENT, id INTEGER, label TEXT)');
+      // 250 rows a statement at width 2: 21 full statements and one of 37.
+      const ids = Array.from({ length: 21 * 250 + 37 }, (_, index) => index * 3);
+      await db.insertMany('items', ['id', 'label'], ids.map((id) => [id, `item ${id}`]));
+      const rows = await db.all<{ id: number; label: string }>('SELECT id, label FROM items ORDER BY seq');
+      assert.deepEqual(rows.map((row) => row.id), ids, 'rows in the order given');
+      assert.ok(rows.every((row) => row.label === `item ${row.id}`));
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
+  });
+
+  it('rejects with the error of a failing statement among many, and a rollback undoes the statements before it', async () => {
+    const dir = tempDir();
+    const db = await Database.open(join(dir.path, 'rows.sqlite'));
+    try {
+      await db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT)');
+      // A duplicate key in the second of ten full statements.
+      const ids = Array.from({ length: 2500 }, (_, index) => index);
+      ids[400] = 3;
+      await assert.rejects(
+        db.transaction(() => db.insertMany('items', ['id', 'label'], ids.map((id) => [id, `item ${id}`]))),
+        (error: unknown) => /UNIQUE constraint failed: items\.id/.test((error as Error).message),
+      );
+      assert.deepEqual(await db.all('SELECT count(*) AS n FROM items'), [{ n: 0 }]);
+      await db.insertMany('items', ['id', 'label'], [[1, 'after']]);
+      assert.deepEqual(await db.all('SELECT id, label FROM items'), [{ id: 1, label: 'after' }], 'the connection is usable after the failure');
+    } finally {
+      await db.close();
+      dir.cleanup();
+    }
+  });
+});
+
 describe('cache corruption', () => {
   it('reports a garbage cache file as cache corruption', async () => {
     const dir = tempDir();
