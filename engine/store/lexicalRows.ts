@@ -1,5 +1,5 @@
 import { sha256Hex } from '../hashing/hash.js';
-import { lexicalTokens } from '../text/identifiers.js';
+import { lexicalTokenText } from '../text/identifiers.js';
 
 /** The FTS5 columns of one chunk, in `chunks_fts` order: symbol, path, doc, body. */
 export type LexicalColumns = [symbol: string, path: string, doc: string, body: string];
@@ -22,8 +22,8 @@ export type ChunkLexicalTokens = [symbol: string, doc: string, body: string];
  * again from stored rows to delete or rebuild FTS rows. Both go through this one function.
  */
 export function chunkLexicalTokens(chunk: LexicalSource): ChunkLexicalTokens {
-  const symbol = chunk.symbol ? lexicalTokens(`${chunk.parent ?? ''} ${chunk.symbol}`).join(' ') : '';
-  return [symbol, chunk.doc ? lexicalTokens(chunk.doc).join(' ') : '', lexicalTokens(chunk.text).join(' ')];
+  const symbol = chunk.symbol ? lexicalTokenText(`${chunk.parent ?? ''} ${chunk.symbol}`) : '';
+  return [symbol, chunk.doc ? lexicalTokenText(chunk.doc) : '', lexicalTokenText(chunk.text)];
 }
 
 /**
@@ -37,7 +37,7 @@ export function lexicalColumns(pathTokens: string, chunk: LexicalSource, tokens:
 }
 
 export function lexicalPathTokens(path: string): string {
-  return lexicalTokens(path).join(' ');
+  return lexicalTokenText(path);
 }
 
 const PROBE = 'parseHTTPResponse2 get_user_name $el __init__ x86_64 IOError ÄpfelSaft 42 a.b/c-d';

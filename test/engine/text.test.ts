@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { referenceLexicalTokens } from '../../bench/speed/referenceTokenizer.js';
-import { lexicalTokens, splitIdentifier, splitIdentifiersInText } from '../../engine/text/identifiers.js';
+import { lexicalTokens, lexicalTokenText, splitIdentifier, splitIdentifiersInText } from '../../engine/text/identifiers.js';
+import { seededRandom } from '../../engine/random/index.js';
 
 describe('identifier splitting', () => {
   it('splits camelCase, PascalCase, acronyms and digits', () => {
@@ -27,7 +28,22 @@ describe('identifier splitting', () => {
       'const rateLimiter = new TokenBucket(); // ÉTAT élevé 0x1F 1e10 3.14',
       '', '   ', '____', '$', '9', 'Z',
     ];
-    for (const text of texts) assert.deepEqual(lexicalTokens(text), referenceLexicalTokens(text), text);
+    for (const text of texts) {
+      assert.deepEqual(lexicalTokens(text), referenceLexicalTokens(text), text);
+      assert.equal(lexicalTokenText(text), referenceLexicalTokens(text).join(' '), text);
+    }
+  });
+
+  it('gives the regex reference\'s tokens, joined, for random runs of identifier characters, digits and others', () => {
+    const random = seededRandom(11);
+    const alphabet = 'aZbYxHTP_$0912 .(é\n';
+    for (let round = 0; round < 2000; round++) {
+      const text = Array.from({ length: Math.floor(random() * 60) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      assert.equal(lexicalTokenText(text), referenceLexicalTokens(text).join(' '), JSON.stringify(text));
+    }
+    // Long single identifiers of many parts take the most room a character.
+    const long = 'aB'.repeat(5000);
+    assert.equal(lexicalTokenText(long), referenceLexicalTokens(long).join(' '));
   });
 
   it('rewrites identifiers inside text for the model', () => {
