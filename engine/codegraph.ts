@@ -16,6 +16,7 @@ import { DEFAULT_CHUNKING, type ChunkingOptions } from './parsing/chunk.js';
 import { languagesMissingGrammar } from './parsing/languages.js';
 import type { PoolEvent, WorkerPool } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
+import { LiveLexicalIndex } from './lexical/index.js';
 import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
@@ -127,6 +128,8 @@ export class CodeGraph {
   private readonly queryCache: LRUCache<string, Float32Array>;
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
+  /** BM25 from memory for sessions that stay open (engine/lexical); searches ask FTS5 until it is current. */
+  private readonly lexical: LiveLexicalIndex;
   private indexing: Promise<IndexSummary> | null = null;
   /** Set by `dispose`: a warm-up it cuts short is not a failure. */
   private disposing = false;
@@ -182,7 +185,9 @@ export class CodeGraph {
     const readEmbedQuery = () => (this.embedder ? (text: string) => this.queryVector(text) : null);
     // A corrupt cache is replaced at run time, so the store is read through a getter as well.
     const readStore = () => this.currentStore;
+    this.lexical = new LiveLexicalIndex({ store: readStore, writing: () => this.isIndexing, log: this.log });
     this.searcher = new Searcher({
+      lexical: (terms, limit) => this.lexical.search(terms, limit),
       get store() {
         return readStore();
       },
@@ -293,7 +298,7 @@ export class CodeGraph {
 
   /**
    * Loads ahead what a session's first edits would wait for: the worker pool, each worker's
-   * grammars (of the languages indexed) and model, and the dense index. For sessions that stay
+   * grammars (of the languages indexed) and model, the dense index and BM25 in memory. For sessions that stay
    * open (watch, MCP); a one-off search never calls it, so it starts no worker. It never throws:
    * what fails to load here is loaded, or reported, by the first edit that needs it.
    */
@@ -302,7 +307,7 @@ export class CodeGraph {
       const languages = await this.store.indexedLanguages().catch(() => []);
       if (this.disposing) return;
       // Both settle before this does, so that `dispose` waiting for it finds neither still reading.
-      const outcomes = await Promise.allSettled([this.workerPool().warmUp(languages), this.denseIndex()]);
+      const outcomes = await Promise.allSettled([this.workerPool().warmUp(languages), this.denseIndex(), this.lexical.load()]);
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !this.disposing) this.log(`Could not load the workers' grammars and model ahead of the first edit: ${(failure.reason as Error).message}`);
     })();
@@ -458,6 +463,7 @@ export class CodeGraph {
       this.recoveredFromCorruption = message;
       removeVectorFile(this.vectorFilePath);
       this.currentStore = await WorkspaceStore.open(this.cachePath);
+      this.lexical.restart();
       this.dense = null;
       this.denseLoading = null;
       this.denseGeneration = null;
@@ -627,6 +633,7 @@ export class CodeGraph {
 
   async dispose(): Promise<void> {
     this.disposing = true;
+    this.lexical.close(); // its build stops at its next page instead of reading the whole store first
     await this.indexing?.catch(() => undefined);
     await this.pool?.close();
     this.pool = null;
@@ -837,6 +844,7 @@ export class CodeGraph {
 
   private async applyBatch(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): Promise<void> {
     this.fileIndex = null;
+    this.lexical.apply(result.lexical);
     if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
     if (!this.dense && !this.denseLoading) await this.readDenseBefore(result);
     const dense = this.dense;

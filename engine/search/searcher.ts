@@ -86,10 +86,12 @@ export interface SearchSources {
   readonly dense: DenseIndex | null;
   readonly embedQuery: ((text: string) => Promise<Float32Array>) | null;
   readonly files: () => Promise<Map<number, { path: string; language: string }>>;
+  /** BM25 from a copy of the FTS rows in memory (engine/lexical): the store's results, or null when it cannot answer now. */
+  readonly lexical?: (terms: readonly string[], limit: number) => Promise<{ id: number; score: number }[] | null>;
 }
 
 /**
- * Hybrid retrieval over one workspace: exact dense scan, FTS5 BM25, fusion,
+ * Hybrid retrieval over one workspace: exact dense scan, BM25 (from memory or FTS5), fusion,
  * then the ranking layer (ranking.ts), filters and per-file diversity.
  */
 export class Searcher {
@@ -178,7 +180,8 @@ export class Searcher {
 
   /** BM25 candidates, filtered by file when asked (then more are read, since the filter drops some). */
   private async lexicalHits(terms: readonly string[], options: SearchOptions, acceptFile: ((fileId: number) => boolean) | null): Promise<{ id: number; score: number }[]> {
-    const raw = await this.sources.store.lexicalSearch(terms, acceptFile ? options.candidates * 4 : options.candidates);
+    const limit = acceptFile ? options.candidates * 4 : options.candidates;
+    const raw = (await this.sources.lexical?.(terms, limit)) ?? (await this.sources.store.lexicalSearch(terms, limit));
     if (!acceptFile) return raw;
     const files = await this.chunkFiles(raw.map((hit) => hit.id));
     return raw.filter((hit) => acceptFile(files.get(hit.id) ?? -1)).slice(0, options.candidates);

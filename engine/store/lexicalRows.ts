@@ -4,6 +4,9 @@ import { lexicalTokenText } from '../text/identifiers.js';
 /** The FTS5 columns of one chunk, in `chunks_fts` order: symbol, path, doc, body. */
 export type LexicalColumns = [symbol: string, path: string, doc: string, body: string];
 
+/** BM25 weights of the `chunks_fts` columns in order: a name match counts most, then doc, then path. */
+export const LEXICAL_COLUMN_WEIGHTS = [4.0, 1.5, 2.0, 1.0] as const;
+
 /** What a chunk's FTS row is derived from; all of it is stored in `chunks` and `files`. */
 export interface LexicalSource {
   readonly symbol: string | null;

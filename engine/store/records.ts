@@ -1,5 +1,5 @@
 import type { Chunk, FileAnalysis } from '../parsing/chunk.js';
-import type { ChunkLexicalTokens } from './lexicalRows.js';
+import type { ChunkLexicalTokens, LexicalColumns } from './lexicalRows.js';
 
 export interface StoredFile {
   readonly id: number;
@@ -67,6 +67,15 @@ export interface BatchWriteResult {
   readonly refreshedReferences: number;
   /** How the store's vector generation moved (`WorkspaceStore.vectorGeneration`); absent: unknown. */
   readonly generation?: GenerationChange;
+  /** How `chunks_fts` changed, for a copy of it (engine/lexical); absent: the write did not touch it. */
+  readonly lexical?: LexicalChange;
+}
+
+/** One write's change to the FTS rows: rows removed, then rows added, and the lexical generation before and after. */
+export interface LexicalChange {
+  readonly generation: GenerationChange;
+  readonly removed: readonly number[];
+  readonly added: readonly { readonly id: number; readonly columns: LexicalColumns }[];
 }
 
 /** The vector generation before and after one write; equal when the write changed no chunk or vector. */

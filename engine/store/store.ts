@@ -1,9 +1,9 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
-import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from './lexicalRows.js';
+import { LEXICAL_COLUMN_WEIGHTS, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, type LexicalColumns } from './lexicalRows.js';
 import { compareRanked, essentialTerms, firstPassTerms, ftsAny, ftsPhrase, type RankedRow, type TermHits } from './lexicalTopK.js';
 import { randomBytes } from 'node:crypto';
-import type { BatchWriteResult, ChunkRecord, ChunkSummary, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
+import type { BatchWriteResult, ChunkRecord, ChunkSummary, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
 const IN_LIST = 400;
 
@@ -48,8 +48,41 @@ const REFERENCE_TARGET_CHUNK = `coalesce(
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))`;
 
-/** Column weights of the FTS5 columns (symbol, path, doc, body). */
-const BM25 = 'bm25(chunks_fts, 4.0, 1.5, 2.0, 1.0)';
+/** What a chunk's FTS row is derived from (`lexicalColumns`), joined with its file's path. */
+const LEXICAL_SOURCE_SELECT = 'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id';
+
+interface LexicalSourceRow {
+  readonly id: number;
+  readonly path: string;
+  readonly symbol: string | null;
+  readonly parent: string | null;
+  readonly doc: string | null;
+  readonly text: string;
+}
+
+/** The FTS columns of source rows; the path's tokens once per path, as rows crowd into few files. */
+function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns: LexicalColumns }[] {
+  const pathTokens = new Map<string, string>();
+  return rows.map((row) => {
+    let tokens = pathTokens.get(row.path);
+    if (tokens === undefined) pathTokens.set(row.path, (tokens = lexicalPathTokens(row.path)));
+    return { id: row.id, columns: lexicalColumns(tokens, row) };
+  });
+}
+
+/** The meta key of `lexicalGeneration`. */
+const LEXICAL_GENERATION = 'lexical_generation';
+
+/** Replaces the random token under meta `key`; the previous value and the new one. */
+async function bumpToken(db: Database, key: string): Promise<GenerationChange> {
+  const previous = (await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value ?? null;
+  const current = randomToken();
+  await db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, current]);
+  return { previous, current };
+}
+
+/** FTS5's BM25 with the column weights; one decimal each, as the weights are written. */
+const BM25 = `bm25(chunks_fts, ${LEXICAL_COLUMN_WEIGHTS.map((weight) => weight.toFixed(1)).join(', ')})`;
 
 /** SQLite's varint (FTS5 writes its averages record with it): big-endian 7-bit groups, the ninth byte whole. */
 function readSqliteVarint(bytes: Uint8Array): number | null {
@@ -191,6 +224,7 @@ export class WorkspaceStore {
       // First in the transaction: a reader on this connection that sees any of its rows sees the new token too.
       const willChange = updates.length > 0 || deletedPaths.length > 0 || vectors.length > 0;
       const generation = willChange ? await this.bumpGeneration() : await this.unchangedGeneration();
+      const lexicalGeneration = updates.length > 0 || deletedPaths.length > 0 ? await bumpToken(this.db, LEXICAL_GENERATION) : null;
       const now = Date.now();
       const oldFiles = await this.selectIn<{ id: number; path: string }>('SELECT id, path FROM files WHERE path IN', [...deletedPaths, ...updates.map((update) => update.path)]);
       const oldFileIdByPath = new Map(oldFiles.map((row) => [row.path, row.id]));
@@ -217,6 +251,7 @@ export class WorkspaceStore {
       const definitionRows: SqlValue[][] = [];
       const referenceRows: SqlValue[][] = [];
       const addedChunks: BatchWriteResult['addedChunks'] = [];
+      const addedLexical: LexicalChange['added'][number][] = [];
       const writtenFileIds: number[] = [];
       for (const update of updates) {
         const existingId = oldFileIdByPath.get(update.path);
@@ -239,7 +274,9 @@ export class WorkspaceStore {
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.complexity, chunk.piece,
           ]);
-          ftsRows.push([chunkId, ...lexicalColumns(pathTokens, chunk, chunk.lexical)]);
+          const columns = lexicalColumns(pathTokens, chunk, chunk.lexical);
+          ftsRows.push([chunkId, ...columns]);
+          addedLexical.push({ id: chunkId, columns });
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
           if (chunk.calls.length > 0) referenceRows.push([chunkId, fileId, JSON.stringify(chunk.calls)]);
           addedChunks.push({ id: chunkId, fileId, contentHash: chunk.contentHash });
@@ -297,7 +334,8 @@ export class WorkspaceStore {
       const resolvedByName = await this.resolveUnresolvedNamed(namesDefinedAnew, written);
       refreshedReferences += resolvedByName.references;
       for (const id of resolvedByName.files) dependents.add(id);
-      return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences, generation };
+      const lexical = lexicalGeneration ? { generation: lexicalGeneration, removed: removedChunkIds, added: addedLexical } : undefined;
+      return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences, generation, lexical };
     });
   }
 
@@ -308,16 +346,8 @@ export class WorkspaceStore {
    * tokens, but never lowers the totals BM25 divides by.
    */
   private async deleteLexicalRows(chunkIds: readonly number[]): Promise<void> {
-    const rows = await this.selectIn<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
-      'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN',
-      chunkIds,
-    );
-    const pathTokens = new Map<string, string>();
-    const deletes = rows.map((row) => {
-      let tokens = pathTokens.get(row.path);
-      if (tokens === undefined) pathTokens.set(row.path, (tokens = lexicalPathTokens(row.path)));
-      return ['delete', row.id, ...lexicalColumns(tokens, row)];
-    });
+    const rows = await this.selectIn<LexicalSourceRow>(`${LEXICAL_SOURCE_SELECT} WHERE c.id IN`, chunkIds);
+    const deletes = lexicalRowsOf(rows).map((row) => ['delete', row.id, ...row.columns]);
     await this.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], deletes);
   }
 
@@ -468,11 +498,26 @@ export class WorkspaceStore {
     }
   }
 
-  private async bumpGeneration(): Promise<GenerationChange> {
-    const previous = (await this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_generation'"))?.value ?? null;
-    const current = randomToken();
-    await this.db.run("INSERT INTO meta (key, value) VALUES ('vector_generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [current]);
-    return { previous, current };
+  private bumpGeneration(): Promise<GenerationChange> {
+    return bumpToken(this.db, 'vector_generation');
+  }
+
+  /**
+   * The token naming the cache's FTS rows, as `vectorGeneration` names chunks and vectors: replaced
+   * in the same transaction as every write that changes `chunks_fts`, so a copy of those rows
+   * (engine/lexical) made at one token is current exactly while the token is.
+   */
+  async lexicalGeneration(): Promise<string> {
+    const found = (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [LEXICAL_GENERATION]))?.value;
+    if (found !== undefined) return found;
+    await this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING', [LEXICAL_GENERATION, randomToken()]);
+    return (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [LEXICAL_GENERATION]))!.value;
+  }
+
+  /** The FTS columns of up to `limit` chunks with ids above `afterId`, in id order: what `chunks_fts` holds for them. */
+  async lexicalRowsAfter(afterId: number, limit: number): Promise<{ id: number; columns: LexicalColumns }[]> {
+    const rows = await this.db.all<LexicalSourceRow>(`${LEXICAL_SOURCE_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
+    return lexicalRowsOf(rows);
   }
 
   private async unchangedGeneration(): Promise<GenerationChange> {
@@ -735,12 +780,13 @@ async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
   if ((await format()) === LEXICAL_INDEX_FORMAT) return;
   await db.transaction(async () => {
     if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
+    await bumpToken(db, LEXICAL_GENERATION);
     await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
-    await db.eachPage<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
-      'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?',
+    await db.eachPage<LexicalSourceRow>(
+      `${LEXICAL_SOURCE_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`,
       [],
       (row) => row.id,
-      (rows) => db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], rows.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)])),
+      (rows) => db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], lexicalRowsOf(rows).map((row) => [row.id, ...row.columns])),
       2000,
     );
     await db.run("INSERT INTO meta (key, value) VALUES ('lexical_index', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [LEXICAL_INDEX_FORMAT]);

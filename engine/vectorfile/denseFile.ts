@@ -3,7 +3,6 @@
  * the store, else build the index from the store's rows and save it again.
  */
 import { emptyDenseIndex, fillDenseIndex, resolveDenseSettings, type DenseIndex, type DenseLoadOptions, type DenseSettings } from '../search/denseIndex.js';
-import type { GenerationChange } from '../store/records.js';
 import { readVectorFile, VectorFileBuilder, writeVectorFile, writeVectorFileAsync, type PrefetchedVectorFile, type VectorFileIdentity, type VectorRows } from './vectorFile.js';
 
 export interface DenseFileLoad {
@@ -168,20 +167,3 @@ function copyRows(rows: VectorRows): VectorRows {
   return { count: rows.count, chunkIds: rows.chunkIds.slice(0, rows.count), fileIds: rows.fileIds.slice(0, rows.count), rows: rows.rows.slice(), signs: rows.signs?.slice() ?? null };
 }
 
-/**
- * The generation an index at `loaded` reaches after applying `changes` in
- * order (batches committed while it loaded, or one batch after another):
- * changes up to the one that produced `loaded` are in it already; each later
- * one must start where the previous ended. Null when the chain breaks (another
- * process wrote, or a change is unknown): the index is then never saved.
- */
-export function generationAfter(loaded: string | null, changes: readonly (GenerationChange | undefined)[]): string | null {
-  if (loaded === null) return null;
-  const included = changes.findIndex((change) => change?.current === loaded);
-  let generation = loaded;
-  for (const change of changes.slice(included + 1)) {
-    if (!change || change.previous !== generation) return null;
-    generation = change.current;
-  }
-  return generation;
-}

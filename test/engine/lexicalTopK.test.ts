@@ -1,42 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chunkContentHash } from '../../engine/hashing/hash.js';
-import type { Chunk } from '../../engine/parsing/chunk.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { essentialTerms, firstPassTerms, termScoreBound } from '../../engine/store/lexicalTopK.js';
-import type { FileUpdate } from '../../engine/store/records.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { tempDir } from '../helpers.js';
-
-// Words with very different frequencies, so that queries mix common and rare terms as real questions do.
-const WORDS = ['read', 'file', 'line', 'buffer', 'parse', 'token', 'stream', 'socket', 'retry', 'backoff', 'checksum', 'mutex', 'polynomial', 'base64', 'inotify'];
-
-function zipfWord(random: () => number): string {
-  // P(rank r) ∝ 1 / (r + 1): "read" in about 30% of picks, "inotify" in about 3%.
-  const weights = WORDS.map((_, rank) => 1 / (rank + 1));
-  let pick = random() * weights.reduce((sum, weight) => sum + weight, 0);
-  for (let rank = 0; rank < WORDS.length; rank++) {
-    pick -= weights[rank]!;
-    if (pick <= 0) return WORDS[rank]!;
-  }
-  return WORDS[WORDS.length - 1]!;
-}
-
-function generatedFiles(count: number): FileUpdate[] {
-  const random = seededRandom(42);
-  return Array.from({ length: count }, (_, fileIndex) => {
-    const chunks: Chunk[] = Array.from({ length: 4 }, (_, ordinal) => {
-      const words = Array.from({ length: 3 + Math.floor(random() * 30) }, () => zipfWord(random));
-      const text = `def f${fileIndex}_${ordinal}():\n    return "${words.join(' ')}"`;
-      return {
-        ordinal, symbol: `f${fileIndex}_${ordinal}`, parent: null, kind: 'function', startLine: ordinal * 3 + 1, endLine: ordinal * 3 + 2, text, piece: 0, doc: random() < 0.3 ? zipfWord(random) : null,
-        contentHash: chunkContentHash(text), metrics: { nodeCount: 3, complexity: 1 }, calls: [],
-      };
-    });
-    return { path: `src/${zipfWord(random)}_${fileIndex}.py`, language: 'python', size: 100, mtimeMs: 1, contentHash: `h${fileIndex}`, method: 'syntax', analysis: { imports: [], definitions: [], references: [] }, chunks };
-  });
-}
+import { generatedFiles, WORDS } from './lexicalFixtures.js';
 
 describe('pruned BM25 top-k (lexicalSearch)', () => {
   const dir = tempDir();
