@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sqlite3 from 'sqlite3';
+import { topRows } from '../../engine/lexical/index.js';
 import { parseQuery } from '../../engine/search/query.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { percentileOf } from '../quality/metrics.js';
@@ -113,37 +114,9 @@ function scriptBm25(table: LexicalTable, terms: readonly string[], limit: number
       scores[row]! += (idf * frequency * (K1 + 1)) / (frequency + K1 * (1 - B + (B * table.rowTokens[row]!) / table.averageRowTokens));
     }
   }
-  // A bounded min-heap keeps the best `limit`; sorting every touched row cost more than the scoring.
-  const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
-  const heap: number[] = [];
-  const siftDown = () => {
-    for (let index = 0; ; ) {
-      const left = 2 * index + 1;
-      const right = left + 1;
-      let least = index;
-      if (left < heap.length && worse(heap[left]!, heap[least]!)) least = left;
-      if (right < heap.length && worse(heap[right]!, heap[least]!)) least = right;
-      if (least === index) return;
-      [heap[index], heap[least]] = [heap[least]!, heap[index]!];
-      index = least;
-    }
-  };
-  for (const row of touched) {
-    seen[row] = 0;
-    if (heap.length < limit) {
-      heap.push(row);
-      for (let index = heap.length - 1; index > 0; ) {
-        const parent = (index - 1) >> 1;
-        if (!worse(heap[index]!, heap[parent]!)) break;
-        [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
-        index = parent;
-      }
-    } else if (worse(heap[0]!, row)) {
-      heap[0] = row;
-      siftDown();
-    }
-  }
-  return heap.sort((a, b) => scores[b]! - scores[a]! || a - b).map((row) => ({ id: row, score: scores[row]! }));
+  const best = topRows(touched, scores, limit);
+  for (const row of touched) seen[row] = 0;
+  return best.map((row) => ({ id: row, score: scores[row]! }));
 }
 
 /** The terms FTS5 looks up for `terms`: each through the same tokenizer, in a temporary table. */

@@ -1,3 +1,3 @@
 export { eachFtsTerm, ftsTerm, isSimpleToken } from './ftsTerms.js';
-export { LexicalIndex, LexicalIndexBuilder, type LexicalHit } from './lexicalIndex.js';
+export { LexicalIndex, LexicalIndexBuilder, topRows, type LexicalHit } from './lexicalIndex.js';
 export { LiveLexicalIndex, type LiveLexicalOptions } from './liveLexicalIndex.js';

@@ -377,7 +377,7 @@ function inverseDocumentFrequency(rowCount: number, termRows: number): number {
  * The `limit` best of `rows` by score, best first, ties to the lower id. A bounded
  * min-heap: sorting every matched row cost more than scoring them.
  */
-function topRows(rows: readonly number[], scores: Float64Array, limit: number): number[] {
+export function topRows(rows: readonly number[], scores: Float64Array, limit: number): number[] {
   const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
   const heap: number[] = [];
   for (const row of rows) {
