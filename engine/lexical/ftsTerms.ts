@@ -62,12 +62,6 @@ export function eachFtsTerm(text: string, onTerm: (term: string) => void): void 
   }
 }
 
-/** Whether `text` holds only ASCII, the alphabet `eachFtsTerm` tokenizes as unicode61 does. */
-export function isAscii(text: string): boolean {
-  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 127) return false;
-  return true;
-}
-
 function isAlphanumeric(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
 }

@@ -100,7 +100,7 @@ export class LexicalIndex {
   /** Adds (or replaces) chunk `id`'s row. */
   add(id: number, columns: LexicalColumns): void {
     if (this.stateOf(id) !== ABSENT) this.remove(id);
-    const row = this.rowTermsOf(columns);
+    const row = this.termsOfRow(columns);
     this.ensureRow(id);
     for (let index = 0; index < row.terms.length; index++) {
       const term = row.terms[index]!;
@@ -234,8 +234,8 @@ export class LexicalIndex {
     return count;
   }
 
-  /** The row's distinct terms (ids, made for new words) with column-weighted frequencies, and its token count. */
-  private rowTermsOf(columns: LexicalColumns): RowTerms {
+  /** @internal The row's distinct terms (ids, made for new words) with column-weighted frequencies, and its token count; `add` and the builder use it. */
+  termsOfRow(columns: LexicalColumns): RowTerms {
     const local = new Map<number, number>();
     let tokens = 0;
     for (let column = 0; column < columns.length; column++) {
@@ -262,12 +262,10 @@ export class LexicalIndex {
 
   private ensureRow(id: number): void {
     if (id < this.state.length) return;
-    let length = this.state.length;
-    while (length <= id) length *= 2;
-    this.state = grown(this.state, length);
-    this.rowTokens = grown(this.rowTokens, length);
-    this.scores = new Float64Array(length);
-    this.seen = new Uint8Array(length);
+    this.state = withRoom(this.state, id + 1);
+    this.rowTokens = withRoom(this.rowTokens, id + 1);
+    this.scores = new Float64Array(this.state.length);
+    this.seen = new Uint8Array(this.state.length);
   }
 
   /**
@@ -288,11 +286,6 @@ export class LexicalIndex {
       this.liveRows++;
       this.liveTokens += rowTokens[id]!;
     }
-  }
-
-  /** @internal For the builder: the same row terms and term ids as `add`. */
-  termsOfRow(columns: LexicalColumns): RowTerms {
-    return this.rowTermsOf(columns);
   }
 
   /** @internal */
@@ -319,23 +312,15 @@ export class LexicalIndexBuilder {
     this.lastId = id;
     const row = this.index.termsOfRow(columns);
     const needed = this.postings + row.terms.length;
-    if (needed > this.terms.length) {
-      let length = this.terms.length;
-      while (length < needed) length *= 2;
-      this.terms = grown(this.terms, length);
-      this.rows = grown(this.rows, length);
-      this.frequencies = grown(this.frequencies, length);
-    }
+    this.terms = withRoom(this.terms, needed);
+    this.rows = withRoom(this.rows, needed);
+    this.frequencies = withRoom(this.frequencies, needed);
     for (let index = 0; index < row.terms.length; index++) {
       this.terms[this.postings] = row.terms[index]!;
       this.rows[this.postings] = id;
       this.frequencies[this.postings++] = row.frequencies[index]!;
     }
-    if (id >= this.rowTokens.length) {
-      let length = this.rowTokens.length;
-      while (length <= id) length *= 2;
-      this.rowTokens = grown(this.rowTokens, length);
-    }
+    this.rowTokens = withRoom(this.rowTokens, id + 1);
     this.rowTokens[id] = row.tokens;
     this.ids.push(id);
   }
@@ -406,7 +391,11 @@ export function topRows(rows: readonly number[], scores: Float64Array, limit: nu
   return heap.sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
 
-function grown<T extends Int32Array | Float32Array | Uint8Array>(array: T, length: number): T {
+/** `array` when it holds `needed` elements, else a copy with its length doubled until it does. */
+function withRoom<T extends Int32Array | Float32Array | Uint8Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  let length = Math.max(1, array.length);
+  while (length < needed) length *= 2;
   const next = new (array.constructor as new (length: number) => T)(length);
   next.set(array);
   return next;

@@ -39,6 +39,8 @@ export class LiveLexicalIndex {
   private changesDuringBuild: LexicalChange[] = [];
   private wanted = false;
   private closed = false;
+  /** The store was replaced while a build read the old one: build again once it stops. */
+  private rebuildAfterBuild = false;
 
   constructor(private readonly options: LiveLexicalOptions) {}
 
@@ -47,6 +49,10 @@ export class LiveLexicalIndex {
     this.wanted = true;
     this.building ??= this.build().finally(() => {
       this.building = null;
+      if (this.rebuildAfterBuild && !this.closed) {
+        this.rebuildAfterBuild = false;
+        void this.load();
+      }
     });
     return this.building;
   }
@@ -74,8 +80,10 @@ export class LiveLexicalIndex {
    * returns them, or null when the copy is not current (ask FTS5 then).
    */
   async search(terms: readonly string[], limit: number): Promise<LexicalHit[] | null> {
+    // Words FTS5 would tokenize otherwise (beyond ASCII) say nothing about the copy: FTS5 answers them.
+    if (!terms.every(isSimpleToken)) return null;
     const index = this.index;
-    if (!index || this.generation === null || !terms.every(isSimpleToken)) return this.staleAnswer();
+    if (!index || this.generation === null) return this.staleAnswer();
     const generation = this.generation;
     if ((await this.options.store().lexicalGeneration()) !== generation) return this.staleAnswer();
     // A change applied while the token was read moves `generation`; the index is then at neither.
@@ -86,7 +94,9 @@ export class LiveLexicalIndex {
   /** Drops the copy (the store was replaced), building it again from the new store if it was wanted. */
   restart(): void {
     this.reset();
-    if (this.wanted && !this.closed) void this.load();
+    if (!this.wanted || this.closed) return;
+    if (this.building) this.rebuildAfterBuild = true;
+    else void this.load();
   }
 
   private reset(): void {

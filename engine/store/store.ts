@@ -73,6 +73,15 @@ function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns
 /** The meta key of `lexicalGeneration`. */
 const LEXICAL_GENERATION = 'lexical_generation';
 
+/** The random token under meta `key`, created when the cache has none yet. */
+async function currentToken(db: Database, key: string): Promise<string> {
+  const read = async () => (await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value;
+  const found = await read();
+  if (found !== undefined) return found;
+  await db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING', [key, randomToken()]);
+  return (await read())!;
+}
+
 /** Replaces the random token under meta `key`; the previous value and the new one. */
 async function bumpToken(db: Database, key: string): Promise<GenerationChange> {
   const previous = (await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value ?? null;
@@ -471,12 +480,8 @@ export class WorkspaceStore {
    * a copy of them made at one token is current exactly while the token is
    * (the vector file, engine/vectorfile). Created when the cache has none yet.
    */
-  async vectorGeneration(): Promise<string> {
-    const read = async () => (await this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_generation'"))?.value;
-    const found = await read();
-    if (found !== undefined) return found;
-    await this.db.run("INSERT INTO meta (key, value) VALUES ('vector_generation', ?) ON CONFLICT(key) DO NOTHING", [randomToken()]);
-    return (await read())!;
+  vectorGeneration(): Promise<string> {
+    return currentToken(this.db, 'vector_generation');
   }
 
   /**
@@ -507,11 +512,8 @@ export class WorkspaceStore {
    * in the same transaction as every write that changes `chunks_fts`, so a copy of those rows
    * (engine/lexical) made at one token is current exactly while the token is.
    */
-  async lexicalGeneration(): Promise<string> {
-    const found = (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [LEXICAL_GENERATION]))?.value;
-    if (found !== undefined) return found;
-    await this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING', [LEXICAL_GENERATION, randomToken()]);
-    return (await this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [LEXICAL_GENERATION]))!.value;
+  lexicalGeneration(): Promise<string> {
+    return currentToken(this.db, LEXICAL_GENERATION);
   }
 
   /** The FTS columns of up to `limit` chunks with ids above `afterId`, in id order: what `chunks_fts` holds for them. */

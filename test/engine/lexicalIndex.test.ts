@@ -197,6 +197,7 @@ describe('BM25 in memory, kept current (LiveLexicalIndex)', () => {
     const live = new LiveLexicalIndex({ store: () => store, writing: () => false, log: (line) => logs.push(line) });
     await live.load();
     assert.equal(await live.search(['äpfel'], 10), null);
+    assert.ok(live.ready, 'such a word does not drop the copy');
     live.close();
   });
 });
