@@ -37,6 +37,9 @@ function folderRef(folder: vscode.WorkspaceFolder): FolderRef {
 
 export type { CodeGraphApi } from './api.js';
 
+/** How long a newly trusted workspace waits for its restricted settings before indexing without them. */
+const TRUST_SETTINGS_WAIT_MS = 5000;
+
 /**
  * The extension's long-lived state: log, configuration, status bar, providers,
  * and, while the workspace is trusted and has folders, the indexing session
@@ -59,6 +62,8 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
   #sessionDisposables: DisposableLike[] = [];
   #lensGeneration = -1;
   #lensRefresh: NodeJS.Timeout | null = null;
+  /** Set between the trust event and the settings it brings (see #trustGranted). */
+  #trustSettling: DisposableLike | null = null;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -88,6 +93,7 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
     this.register(vscode.workspace.onDidChangeConfiguration((event) => this.#configurationChanged(event)));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.#foldersChanged()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.#trustGranted()));
+    this.register({ dispose: () => this.#trustSettling?.dispose() });
     this.register({ dispose: () => this.#stopSession() });
     this.register({ dispose: () => this.#lensRefresh && clearTimeout(this.#lensRefresh) });
     this.config.logEffective(this.#windowSettings, 'window');
@@ -118,6 +124,7 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
   }
 
   status(): WorkspaceStatus {
+    if (this.#trustSettling) return { kind: 'starting' };
     return summarize(this.#indexes?.snapshots() ?? [], vscode.workspace.isTrusted);
   }
 
@@ -199,10 +206,37 @@ export class CodeGraphExtension extends Disposable implements SearchHost, Simila
     }
   }
 
+  /**
+   * VS Code hands the workspace's values of restricted settings (`codegraph.model`,
+   * `codegraph.modelDirectories`) to extensions after the trust event, and not in the
+   * first configuration change that follows it: 0.8 s after it in code-server, 1.25 s
+   * on a busy machine. Starting at once would index with the default model, then all
+   * over again with the workspace's. So the session starts once those values differ
+   * from what Restricted Mode showed, or after TRUST_SETTINGS_WAIT_MS when the
+   * workspace sets none of them.
+   */
   #trustGranted(): void {
-    this.log.info('Workspace trusted: starting to index.');
+    if (this.#trustSettling || this.#indexes) return;
+    this.log.info('Workspace trusted: reading its settings, then indexing.');
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.trusted, true);
-    this.#startSession();
+    const restricted = this.config.restrictedValues();
+    const start = (): void => {
+      if (!this.#trustSettling) return;
+      this.#trustSettling.dispose();
+      this.#trustSettling = null;
+      this.#startSession();
+    };
+    const timer = setTimeout(start, TRUST_SETTINGS_WAIT_MS);
+    const listener = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('codegraph') && this.config.restrictedValues() !== restricted) start();
+    });
+    this.#trustSettling = {
+      dispose: () => {
+        clearTimeout(timer);
+        listener.dispose();
+      },
+    };
+    this.#updateStatus();
   }
 
   #foldersChanged(): void {

@@ -9,6 +9,9 @@ import type { FolderEngineSettings, FolderRef } from './core/folderIndex.js';
 import type { Logger } from './core/logger.js';
 import { engineSettingsChanged, isInsideModelRoots, modelRootsOf, parseSettings, resolveModel, SECTION, SETTING_KEYS, toEngineInput, type ExtensionSettings, type SettingProblem } from './core/settings.js';
 
+/** The settings package.json lists as `restrictedConfigurations`. */
+const RESTRICTED_KEYS = [SETTING_KEYS.model, SETTING_KEYS.modelDirectories];
+
 /**
  * Owns every read of the `codegraph` settings. Values are validated by the
  * pure `parseSettings`; problems are logged and shown once each, with a button
@@ -33,6 +36,21 @@ export class Config {
     const { settings, problems } = parseSettings((key) => configuration.get<unknown>(key));
     this.#report(problems);
     return settings;
+  }
+
+  /**
+   * The raw values of the settings VS Code withholds in Restricted Mode (package.json's
+   * `restrictedConfigurations`), for the window and each folder: a fingerprint that
+   * changes when the workspace's values arrive after trust.
+   */
+  restrictedValues(): string {
+    const scopes: (vscode.Uri | null)[] = [null, ...(vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri)];
+    return JSON.stringify(
+      scopes.map((scope) => {
+        const configuration = vscode.workspace.getConfiguration(SECTION, scope);
+        return RESTRICTED_KEYS.map((key) => configuration.get<unknown>(key) ?? null);
+      }),
+    );
   }
 
   /** Engine options for a folder: model resolution, then the engine input. */

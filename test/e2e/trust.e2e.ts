@@ -102,10 +102,13 @@ describe('CodeGraph in an untrusted workspace (code-server)', { timeout: 300_000
   });
 
   it('indexes once trusted, with the workspace-supplied model', async () => {
-    await step('trusted', async ({ workbench }) => {
+    await step('trusted', async ({ workbench, userDataDir }) => {
       await workbench.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click({ timeout: 20_000 });
-      const text = await workbench.waitForStatus(/CodeGraph: [1-9][\d,]* chunks/, 120_000);
-      assert.match(text, /codegraph-tiny-test/, 'the workspace model setting applies after trust');
+      await workbench.waitForStatus(/CodeGraph: [1-9][\d,]* chunks · codegraph-tiny-test/, 120_000);
+      // The workspace's model reaches extensions after the trust event; the first engine opened waits for it.
+      const log = readFileSync(findFile(join(userDataDir, 'logs'), 'CodeGraph.log') ?? assert.fail('no CodeGraph log'), 'utf8');
+      const opened = log.match(/Engine opened in \d+ ms: model (\S+)/);
+      assert.ok(opened?.[1]?.startsWith('codegraph-tiny-test'), `the first engine opened after trust uses the workspace model: ${opened?.[0]}`);
     });
   });
 
