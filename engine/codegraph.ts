@@ -18,6 +18,7 @@ import type { PoolEvent, WorkerPool } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
 import { LiveLexicalIndex } from './lexical/index.js';
 import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
+import { SignScanThread } from './vectors/signScanThread.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
@@ -100,7 +101,9 @@ export class CodeGraph {
   /** Index runs waiting behind the current one: `index-settled` fires when none is left. */
   private indexWaiters = 0;
   private pool: WorkerPool | null = null;
-  private dense: DenseIndex | null = null;
+  #dense: DenseIndex | null = null;
+  /** The sign scan's second thread, started by `warmUp` (sessions that stay open); every dense index the engine holds uses it. */
+  private scanThread: SignScanThread | null = null;
   private denseLoading: Promise<DenseIndex | null> | null = null;
   /** Batches committed while the dense index was loading; replayed once it is ready (add and remove are idempotent). */
   private batchesDuringLoad: { result: BatchWriteResult; written: ReadonlyMap<string, Buffer> }[] = [];
@@ -304,6 +307,10 @@ export class CodeGraph {
    */
   warmUp(): Promise<void> {
     this.warming ??= (async () => {
+      if (!this.disposing && !this.scanThread) {
+        this.scanThread = SignScanThread.start();
+        this.dense?.useScanThread(this.scanThread);
+      }
       const languages = await this.store.indexedLanguages().catch(() => []);
       if (this.disposing) return;
       // Both settle before this does, so that `dispose` waiting for it finds neither still reading.
@@ -638,6 +645,7 @@ export class CodeGraph {
     await this.pool?.close();
     this.pool = null;
     await this.warming; // its workers are gone; its dense index load finishes before the store closes
+    await this.scanThread?.close();
     await this.saveVectorFile(true);
     await this.embedder?.dispose();
     await this.store.close();
@@ -726,6 +734,16 @@ export class CodeGraph {
   private async files(): Promise<Map<number, { path: string; language: string }>> {
     this.fileIndex ??= await this.store.fileIndex();
     return this.fileIndex;
+  }
+
+  private get dense(): DenseIndex | null {
+    return this.#dense;
+  }
+
+  /** Whichever way a dense index arrives (loaded, read before a batch, dropped), it scans with the session's thread. */
+  private set dense(index: DenseIndex | null) {
+    this.#dense = index;
+    index?.useScanThread(this.scanThread);
   }
 
   /** Loads the dense index once; afterwards batches keep it current. */

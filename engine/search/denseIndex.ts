@@ -5,6 +5,7 @@ import { createCodec, type VectorPrecision } from '../vectors/codecs.js';
 import { applyPcaToDocument, applyPcaToQuery, decodePca, encodePca, fitPca, reconstructFromPca, type PcaProjection } from '../vectors/pca.js';
 import { decodeInt8Blob, dequantizeInt8 } from '../vectors/quantize.js';
 import { topK, type Scored } from '../vectors/similarity.js';
+import type { SignScanThread } from '../vectors/signScanThread.js';
 import type { VectorRows } from '../vectorfile/index.js';
 
 export interface DenseIndexOptions {
@@ -41,6 +42,11 @@ const PREFILTER_CANDIDATES = 512;
  * queries come in the model's space too and are projected the same way, so
  * callers never see the index's internal space.
  */
+/** Scores over a SharedArrayBuffer, which the scan thread writes its half into. */
+function sharedScores(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(Math.max(1, length) * 4));
+}
+
 export class DenseIndex {
   readonly precision: VectorPrecision;
   readonly projection: PcaProjection | null;
@@ -56,7 +62,9 @@ export class DenseIndex {
   private chunkOfRow: Int32Array;
   private fileOfRow: Int32Array;
   private readonly freeRows: number[] = [];
-  private scratch = new Float32Array(0);
+  private scratch: Float32Array = new Float32Array(0);
+  /** The second thread of the sign scan (sessions that stay open), or null: see `useScanThread`. */
+  private scanThread: SignScanThread | null = null;
 
   /** `dimension` is the model's (the vectors' as they arrive); the index may hold fewer after projection. */
   constructor(
@@ -156,6 +164,7 @@ export class DenseIndex {
     }
     this.matrix = CodedMatrix.fromEncoded(this.matrix.codec, saved.rows, saved.count);
     if (this.signs) this.signs = CodedMatrix.fromEncoded(this.signs.codec, saved.signs!, saved.count);
+    if (this.scanThread) this.signs?.share();
     this.chunkOfRow = saved.chunkIds;
     this.fileOfRow = saved.fileIds;
     this.liveRows = saved.count;
@@ -236,6 +245,18 @@ export class DenseIndex {
     this.freeRows.push(row);
   }
 
+  /**
+   * Splits the sign scan of large indexes with `thread` (null: back to one thread). The sign
+   * rows and the score scratch move to SharedArrayBuffers; scores and results are unchanged.
+   */
+  useScanThread(thread: SignScanThread | null): void {
+    if (thread === this.scanThread) return;
+    this.scanThread = thread;
+    if (!thread) return;
+    this.signs?.share();
+    this.scratch = sharedScores(this.scratch.length);
+  }
+
   /** A chunk's vector as the index holds it, back in the model's space (decoded, and un-projected), for "similar to this chunk". */
   vectorOf(chunkId: number): Float32Array | undefined {
     const row = this.rowOfChunk.get(chunkId);
@@ -251,7 +272,7 @@ export class DenseIndex {
    */
   search(query: Float32Array, k: number, acceptFile?: (fileId: number) => boolean, excludeChunk?: number): Scored[] {
     const rows = this.matrix.size;
-    if (this.scratch.length < rows) this.scratch = new Float32Array(Math.max(rows, this.scratch.length * 2));
+    if (this.scratch.length < rows) this.scratch = this.scanThread ? sharedScores(Math.max(rows, this.scratch.length * 2)) : new Float32Array(Math.max(rows, this.scratch.length * 2));
     let offset = 0;
     let scanned = query;
     if (this.projection) ({ vector: scanned, offset } = applyPcaToQuery(this.projection, query));
@@ -262,7 +283,12 @@ export class DenseIndex {
     };
     let ranked: Scored[];
     if (this.signs && rows >= this.prefilterMinRows) {
-      this.signs.scores(scanned, this.scratch);
+      this.signs.scores(scanned, this.scratch, this.scanThread);
+      // A thread that failed or fell behind is retired; a late one could still write into this scratch.
+      if (this.scanThread && !this.scanThread.usable) {
+        this.scanThread = null;
+        this.scratch = this.scratch.slice();
+      }
       const candidates = topK(this.scratch, rows, Math.max(PREFILTER_CANDIDATES, 4 * k), accept);
       const rescored = this.matrix.scoreRows(scanned, candidates.map((candidate) => candidate.index));
       ranked = candidates.map((candidate, position) => ({ index: candidate.index, score: rescored[position]! }));

@@ -1,4 +1,6 @@
 import { float16Table, toFloat16Bits } from './float16.js';
+import { sumSignRows } from './signScan.js';
+import type { SignScanThread } from './signScanThread.js';
 
 /** How vectors are held in the in-memory dense index. */
 export type VectorPrecision = 'f32' | 'f16' | 'int8' | 'binary';
@@ -23,8 +25,11 @@ export interface VectorCodec {
   /** Writes `vector` (length `dimension`) into `row` (length `bytesPerVector`, 4-byte aligned). */
   encode(vector: Float32Array, row: Uint8Array): void;
   decode(row: Uint8Array): Float32Array;
-  /** Scores `query` against rows `[0, count)` of `packed`, into `out`. */
-  scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void;
+  /**
+   * Scores `query` against rows `[0, count)` of `packed`, into `out`. A codec that can split
+   * its scan across threads (the sign codes) uses `thread` when `packed` is shared.
+   */
+  scan(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array, thread?: SignScanThread | null): void;
   /**
    * Writes a vector given as int8 values times `scale` (the store's format) into `row`.
    * Loading an index calls this once per stored vector, so codecs that can skip the
@@ -35,7 +40,7 @@ export interface VectorCodec {
    * Scores of `query` against the listed rows of `packed`, each exactly the float64 dot product
    * of `query` with `decode(row)` (for re-scoring candidates); codecs without it are decoded.
    */
-  scoreRows?(query: Float32Array, packed: ArrayBuffer, rows: readonly number[], out: Float64Array): void;
+  scoreRows?(query: Float32Array, packed: ArrayBufferLike, rows: readonly number[], out: Float64Array): void;
 }
 
 /** `codec.encodeInt8` where the codec has one, otherwise through floats. */
@@ -85,7 +90,7 @@ class Float32Codec implements VectorCodec {
     return new Float32Array(row.buffer.slice(row.byteOffset, row.byteOffset + this.bytesPerVector));
   }
 
-  scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+  scan(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array): void {
     const data = new Float32Array(packed, 0, count * this.dimension);
     const dimension = this.dimension;
     for (let row = 0; row < count; row++) {
@@ -119,7 +124,7 @@ class Float16Codec implements VectorCodec {
     return vector;
   }
 
-  scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+  scan(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array): void {
     const stride = this.bytesPerVector >> 1;
     const data = new Uint16Array(packed, 0, count * stride);
     const table = this.table;
@@ -171,7 +176,7 @@ class Int8Codec implements VectorCodec {
   }
 
   /** `decode` then a dot product, without the decoded copy: each component is rounded to float32 as `decode` stores it. */
-  scoreRows(query: Float32Array, packed: ArrayBuffer, rows: readonly number[], out: Float64Array): void {
+  scoreRows(query: Float32Array, packed: ArrayBufferLike, rows: readonly number[], out: Float64Array): void {
     const stride = this.bytesPerVector;
     const values = new Int8Array(packed);
     const scales = new Float32Array(packed, 0, packed.byteLength >> 2);
@@ -186,7 +191,7 @@ class Int8Codec implements VectorCodec {
     }
   }
 
-  scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+  scan(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array): void {
     const stride = this.bytesPerVector;
     const values = new Int8Array(packed, 0, count * stride);
     const scales = new Float32Array(packed, 0, (count * stride) >> 2);
@@ -253,58 +258,24 @@ export class BinaryCodec implements VectorCodec {
   }
 
   /**
-   * Each row's sum adds its bytes' table entries in byte order, in float64, whatever the loop shape:
-   * scores are bit for bit those of `scanRowByRow`. Four rows are summed side by side so that
-   * their addition chains overlap (one chain alone waits on each add's latency), reading the
-   * code a 32-bit word at a time.
+   * Scores are bit for bit those of `scanRowByRow` (see `sumSignRows`), and the same
+   * when `thread` scores half of the rows: it runs the same function.
    */
-  scan(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+  scan(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array, thread?: SignScanThread | null): void {
     const tables = this.byteTables(query);
     if (this.codeBytes !== this.scaleOffset || !LITTLE_ENDIAN) return this.sumRows(tables, packed, count, out, 0);
     const strideWords = this.bytesPerVector >> 2;
     const codeWords = this.codeBytes >> 2;
-    const words = new Uint32Array(packed, 0, count * strideWords);
-    const scales = new Float32Array(packed, 0, count * strideWords);
-    let row = 0;
-    for (; row + 4 <= count; row += 4) {
-      const w0 = row * strideWords;
-      const w1 = w0 + strideWords;
-      const w2 = w1 + strideWords;
-      const w3 = w2 + strideWords;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0, base = 0; k < codeWords; k++, base += 1024) {
-        const a = words[w0 + k]!, b = words[w1 + k]!, c = words[w2 + k]!, d = words[w3 + k]!;
-        s0 += tables[base | (a & 255)]!;
-        s1 += tables[base | (b & 255)]!;
-        s2 += tables[base | (c & 255)]!;
-        s3 += tables[base | (d & 255)]!;
-        s0 += tables[(base + 256) | ((a >>> 8) & 255)]!;
-        s1 += tables[(base + 256) | ((b >>> 8) & 255)]!;
-        s2 += tables[(base + 256) | ((c >>> 8) & 255)]!;
-        s3 += tables[(base + 256) | ((d >>> 8) & 255)]!;
-        s0 += tables[(base + 512) | ((a >>> 16) & 255)]!;
-        s1 += tables[(base + 512) | ((b >>> 16) & 255)]!;
-        s2 += tables[(base + 512) | ((c >>> 16) & 255)]!;
-        s3 += tables[(base + 512) | ((d >>> 16) & 255)]!;
-        s0 += tables[(base + 768) | (a >>> 24)]!;
-        s1 += tables[(base + 768) | (b >>> 24)]!;
-        s2 += tables[(base + 768) | (c >>> 24)]!;
-        s3 += tables[(base + 768) | (d >>> 24)]!;
-      }
-      out[row] = s0 * scales[w0 + codeWords]!;
-      out[row + 1] = s1 * scales[w1 + codeWords]!;
-      out[row + 2] = s2 * scales[w2 + codeWords]!;
-      out[row + 3] = s3 * scales[w3 + codeWords]!;
-    }
-    this.sumRows(tables, packed, count, out, row);
+    if (thread && packed instanceof SharedArrayBuffer) return thread.scan(tables, packed, count, strideWords, codeWords, out);
+    sumSignRows(tables, new Uint32Array(packed, 0, count * strideWords), new Float32Array(packed, 0, count * strideWords), strideWords, codeWords, 0, count, out);
   }
 
   /** `scan` one row at a time, a byte at a time: the reference the interleaved loop must equal. */
-  scanRowByRow(query: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array): void {
+  scanRowByRow(query: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array): void {
     this.sumRows(this.byteTables(query), packed, count, out, 0);
   }
 
-  private sumRows(tables: Float32Array, packed: ArrayBuffer, count: number, out: Float32Array, from: number): void {
+  private sumRows(tables: Float32Array, packed: ArrayBufferLike, count: number, out: Float32Array, from: number): void {
     const stride = this.bytesPerVector;
     const bytes = new Uint8Array(packed, 0, count * stride);
     const scales = new Float32Array(packed, 0, (count * stride) >> 2);

@@ -1,4 +1,5 @@
 import { encodeInt8Into, type VectorCodec } from './codecs.js';
+import type { SignScanThread } from './signScanThread.js';
 
 /**
  * Rows to allocate for a matrix loaded with `rows` rows: a sixteenth more (at
@@ -16,9 +17,11 @@ export function capacityWithRoom(rows: number): number {
  * so its cost follows `bytesPerVector`.
  */
 export class CodedMatrix {
-  private buffer: ArrayBuffer;
+  private buffer: ArrayBufferLike;
   private bytes: Uint8Array;
   private rows = 0;
+  /** Whether the rows live in a SharedArrayBuffer (see `share`); growing keeps them there. */
+  private shared = false;
 
   constructor(
     readonly codec: VectorCodec,
@@ -117,9 +120,16 @@ export class CodedMatrix {
     return out;
   }
 
-  /** Scores of `query` against every row, written into `out` (length ≥ size). */
-  scores(query: Float32Array, out: Float32Array): void {
-    this.codec.scan(query, this.buffer, this.rows, out);
+  /** Scores of `query` against every row, written into `out` (length ≥ size), with `thread`'s help where the codec can split its scan. */
+  scores(query: Float32Array, out: Float32Array, thread?: SignScanThread | null): void {
+    this.codec.scan(query, this.buffer, this.rows, out, thread);
+  }
+
+  /** Moves the rows into a SharedArrayBuffer (one copy), so that another thread can scan them; growing keeps them shared. */
+  share(): void {
+    if (this.shared) return;
+    this.shared = true;
+    this.replaceBuffer(this.buffer.byteLength / this.codec.bytesPerVector);
   }
 
   private rowBytes(index: number): Uint8Array {
@@ -128,8 +138,12 @@ export class CodedMatrix {
   }
 
   private grow(): void {
-    const capacity = Math.max(1024, this.capacity * 2);
-    const buffer = new ArrayBuffer(capacity * this.codec.bytesPerVector);
+    this.replaceBuffer(Math.max(1024, this.capacity * 2));
+  }
+
+  private replaceBuffer(capacity: number): void {
+    const byteLength = capacity * this.codec.bytesPerVector;
+    const buffer = this.shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
     const bytes = new Uint8Array(buffer);
     bytes.set(this.bytes);
     this.buffer = buffer;

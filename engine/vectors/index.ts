@@ -14,3 +14,4 @@ export {
 } from './pca.js';
 export { decodeInt8Blob, dequantizeInt8, encodeInt8Blob, quantizeInt8, quantizeInt8Blobs, type QuantizedVector } from './quantize.js';
 export { dot, Int8Matrix, topK, type Scored } from './similarity.js';
+export { SignScanThread } from './signScanThread.js';
