@@ -30,6 +30,13 @@ export const CACHE_FILE = 'index.sqlite';
 const GARBAGE_COLLECTION_CHURN = 2000;
 
 /** Which retrieval the engine can offer right now, best first. */
+/** What `warmUp` searches for to compile the search path: questions of every shape the ranking tells apart. */
+const SEARCH_WARM_UP_QUESTIONS: readonly string[] = [
+  'where is the configuration loaded', 'HttpClient', 'parse_config', 'Foo::bar', 'how are errors reported to the user',
+  'close the database session', 'tests for the cache', 'walk the syntax tree', 'authentication token expiry', 'draw a shape on the canvas',
+  'evict old entries', 'priority queue', 'logger', 'what happens on shutdown', 'escape special characters in a path', 'merge two sorted lists',
+];
+
 export type ServiceLevel = 'hybrid' | 'lexical-only';
 
 /**
@@ -131,6 +138,8 @@ export class CodeGraph {
   private readonly queryCache: LRUCache<string, Float32Array>;
   private readonly rules: WorkspaceRules;
   private readonly searcher: Searcher;
+  /** `searcher` for `compileSearchPath`: query embeddings outside the query cache and its metrics. */
+  private readonly warmUpSearcher: Searcher;
   /** BM25 from memory for sessions that stay open (engine/lexical); searches ask FTS5 until it is current. */
   private readonly lexical: LiveLexicalIndex;
   private indexing: Promise<IndexSummary> | null = null;
@@ -184,24 +193,30 @@ export class CodeGraph {
     });
     // The dense index is loaded lazily, so the searcher reads it through a getter.
     const readDense = () => this.dense;
-    // The model can change at run time (recovery chain), so the query embedder is read through a getter too.
-    const readEmbedQuery = () => (this.embedder ? (text: string) => this.queryVector(text) : null);
     // A corrupt cache is replaced at run time, so the store is read through a getter as well.
     const readStore = () => this.currentStore;
     this.lexical = new LiveLexicalIndex({ store: readStore, writing: () => this.isIndexing, log: this.log });
-    this.searcher = new Searcher({
-      lexical: (terms, limit) => this.lexical.search(terms, limit),
-      get store() {
-        return readStore();
-      },
-      get dense() {
-        return readDense();
-      },
-      get embedQuery() {
-        return readEmbedQuery();
-      },
-      files: () => this.files(),
-    });
+    // The model can change at run time (recovery chain), so the query embedder is read through a getter too.
+    const searcherWith = (embed: (text: string) => Promise<Float32Array>) => {
+      const readEmbedQuery = () => (this.embedder ? embed : null);
+      return new Searcher({
+        lexical: (terms, limit) => this.lexical.search(terms, limit),
+        summaries: (ids) => this.lexical.summariesOf(ids),
+        get store() {
+          return readStore();
+        },
+        get dense() {
+          return readDense();
+        },
+        get embedQuery() {
+          return readEmbedQuery();
+        },
+        files: () => this.files(),
+      });
+    };
+    this.searcher = searcherWith((text) => this.queryVector(text));
+    // The same code over the same sources, its questions neither counted nor cached.
+    this.warmUpSearcher = searcherWith((text) => this.embedder!.embedQuery(text));
   }
 
   static async open(input: EngineConfigInput, options: OpenOptions = {}): Promise<CodeGraph> {
@@ -317,8 +332,22 @@ export class CodeGraph {
       const outcomes = await Promise.allSettled([this.workerPool().warmUp(languages), this.denseIndex(), this.lexical.load()]);
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !this.disposing) this.log(`Could not load the workers' grammars and model ahead of the first edit: ${(failure.reason as Error).message}`);
+      await this.compileSearchPath();
     })();
     return this.warming;
+  }
+
+  /**
+   * Runs a few searches whose results nobody reads, so that V8 compiles the search path
+   * (in-memory BM25, summaries, the split scan, ranking) before a user's first question:
+   * otherwise the first 15–20 searches of a session took up to twice as long, and V8's
+   * compiler threads took the core the scan thread needed (183k chunks, 2 cores). Not counted in metrics.
+   */
+  private async compileSearchPath(): Promise<void> {
+    for (const question of SEARCH_WARM_UP_QUESTIONS) {
+      if (this.disposing) return;
+      await this.warmUpSearcher.search(question).catch(() => undefined);
+    }
   }
 
   /** True while an index run is running or waiting. */

@@ -1,10 +1,11 @@
 /**
- * A `LexicalIndex` kept equal to the store's `chunks_fts`, for sessions that stay
- * open (the extension, watch, MCP): built from the store's rows in the background,
- * then kept current by each write's `LexicalChange`. A search is answered from
- * memory only while the copy's generation is the store's `lexicalGeneration`;
+ * A `LexicalIndex` kept equal to the store's `chunks_fts`, and a `ChunkSummaryTable`
+ * kept equal to its chunk rows, for sessions that stay open (the extension, watch,
+ * MCP): built from the store's rows in the background, then kept current by each
+ * write's `LexicalChange`. A search is answered from memory only while the copy's
+ * generation is the store's `lexicalGeneration` (which every write of chunks moves);
  * otherwise (still building, a write being applied, another process wrote) it
- * returns null and the caller asks FTS5, which gives the same results more slowly.
+ * returns null and the caller asks SQLite, which gives the same results more slowly.
  *
  * The build re-derives every row's terms from the chunks (about 7.5 s of one core
  * at 183k chunks); it runs in slices that yield to the event loop, so searches
@@ -12,8 +13,9 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { generationAfter } from '../store/generation.js';
-import type { LexicalChange } from '../store/records.js';
+import type { ChunkSummary, LexicalChange } from '../store/records.js';
 import type { WorkspaceStore } from '../store/store.js';
+import { ChunkSummaryTable } from './chunkSummaryTable.js';
 import { isSimpleToken } from './ftsTerms.js';
 import { LexicalIndex, type LexicalHit } from './lexicalIndex.js';
 
@@ -32,6 +34,8 @@ export interface LiveLexicalOptions {
 
 export class LiveLexicalIndex {
   private index: LexicalIndex | null = null;
+  /** Set and cleared with `index`: both are at `generation`. */
+  private summaries: ChunkSummaryTable | null = null;
   /** The store's lexical generation the index reflects; null: unknown (never answers). */
   private generation: string | null = null;
   private building: Promise<void> | null = null;
@@ -72,7 +76,7 @@ export class LiveLexicalIndex {
     const index = this.index;
     if (!index) return;
     this.generation = generationAfter(this.generation, [change.generation]);
-    applyChange(index, change);
+    applyChange(index, this.summaries!, change);
   }
 
   /**
@@ -91,6 +95,19 @@ export class LiveLexicalIndex {
     return index.search(terms, limit);
   }
 
+  /**
+   * The summaries of those of `ids` still stored, as `WorkspaceStore.chunkSummariesByIds`
+   * returns them, or null when the copy is not current (read them from the store then).
+   */
+  async summariesOf(ids: readonly number[]): Promise<Map<number, ChunkSummary> | null> {
+    const summaries = this.summaries;
+    if (!summaries || this.generation === null) return this.staleAnswer();
+    const generation = this.generation;
+    if ((await this.options.store().lexicalGeneration()) !== generation) return this.staleAnswer();
+    if (this.generation !== generation || this.summaries !== summaries) return null;
+    return summaries.many(ids);
+  }
+
   /** Drops the copy (the store was replaced), building it again from the new store if it was wanted. */
   restart(): void {
     this.reset();
@@ -101,6 +118,7 @@ export class LiveLexicalIndex {
 
   private reset(): void {
     this.index = null;
+    this.summaries = null;
     this.generation = null;
   }
 
@@ -125,11 +143,15 @@ export class LiveLexicalIndex {
       const started = performance.now();
       const before = await store.lexicalGeneration();
       const builder = LexicalIndex.build();
+      const summaries = new ChunkSummaryTable();
       for (let after = 0; ; ) {
         const rows = await store.lexicalRowsAfter(after, PAGE_ROWS);
         if (this.closed || store !== this.options.store()) return;
         for (let start = 0; start < rows.length; start += SLICE_ROWS) {
-          for (const row of rows.slice(start, start + SLICE_ROWS)) builder.add(row.id, row.columns);
+          for (const row of rows.slice(start, start + SLICE_ROWS)) {
+            builder.add(row.id, row.columns);
+            summaries.set(row.summary);
+          }
           await yieldToEventLoop();
         }
         if (rows.length < PAGE_ROWS) break;
@@ -137,8 +159,9 @@ export class LiveLexicalIndex {
       }
       const index = builder.finish();
       const changes = this.changesDuringBuild;
-      for (const change of changes) applyChange(index, change);
+      for (const change of changes) applyChange(index, summaries, change);
       this.index = index;
+      this.summaries = summaries;
       this.generation = generationAfter(before, changes.map((change) => change.generation));
       this.options.log(`Lexical index in memory: ${index.rowCount} chunks, ${index.postingCount} postings in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
@@ -149,8 +172,12 @@ export class LiveLexicalIndex {
   }
 }
 
-function applyChange(index: LexicalIndex, change: LexicalChange): void {
-  for (const id of change.removed) index.remove(id);
+function applyChange(index: LexicalIndex, summaries: ChunkSummaryTable, change: LexicalChange): void {
+  for (const id of change.removed) {
+    index.remove(id);
+    summaries.remove(id);
+  }
   for (const row of change.added) index.add(row.id, row.columns);
+  for (const summary of change.summaries) summaries.set(summary);
   if (index.wantsCompaction) index.compact();
 }

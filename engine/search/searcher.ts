@@ -88,6 +88,8 @@ export interface SearchSources {
   readonly files: () => Promise<Map<number, { path: string; language: string }>>;
   /** BM25 from a copy of the FTS rows in memory (engine/lexical): the store's results, or null when it cannot answer now. */
   readonly lexical?: (terms: readonly string[], limit: number) => Promise<{ id: number; score: number }[] | null>;
+  /** The candidates' summaries from a copy in memory (engine/lexical): the store's, or null when it cannot answer now. */
+  readonly summaries?: (ids: readonly number[]) => Promise<Map<number, ChunkSummary> | null>;
 }
 
 /**
@@ -135,7 +137,7 @@ export class Searcher {
     const blended = rrf && enabled(ranking, 'scoreFusion');
     const fused = blended ? scoreAwareFusion(fuse('rrf', lists), fuse('blend', lists), voteUnit, constants.scoreFusionVotes) : fuse(options.fusion, lists);
     if (fused.size === 0) return [];
-    const records = await this.sources.store.chunkSummariesByIds([...fused.keys()]);
+    const records = await this.summariesOf([...fused.keys()]);
     // A first-rank vote on the fused scale: with the score blend added, first in one list is worth 1 + scoreFusionVotes votes.
     const vote = voteUnit * (blended ? 1 + constants.scoreFusionVotes : 1);
     const ideal = lists.reduce((sum, list) => sum + list.weight, 0) * vote;
@@ -225,8 +227,12 @@ export class Searcher {
     return (fileId) => accepted.has(fileId);
   }
 
+  private async summariesOf(ids: readonly number[]): Promise<Map<number, ChunkSummary>> {
+    return (await this.sources.summaries?.(ids)) ?? (await this.sources.store.chunkSummariesByIds(ids));
+  }
+
   private async chunkFiles(ids: readonly number[]): Promise<Map<number, number>> {
-    const records = await this.sources.store.chunkSummariesByIds(ids);
+    const records = await this.summariesOf(ids);
     return new Map([...records.values()].map((record) => [record.id, record.fileId]));
   }
 }

@@ -71,11 +71,16 @@ export interface BatchWriteResult {
   readonly lexical?: LexicalChange;
 }
 
-/** One write's change to the FTS rows: rows removed, then rows added, and the lexical generation before and after. */
+/**
+ * One write's change to the FTS rows: rows removed, then rows added, and the lexical generation before and after.
+ * The generation moves with every write that changes chunks, so it also carries the chunks' summaries for a copy of them.
+ */
 export interface LexicalChange {
   readonly generation: GenerationChange;
   readonly removed: readonly number[];
   readonly added: readonly { readonly id: number; readonly columns: LexicalColumns }[];
+  /** The summary of every chunk of the files written, new and kept (kept ones at their new lines). */
+  readonly summaries: readonly ChunkSummary[];
 }
 
 /** The vector generation before and after one write; equal when the write changed no chunk or vector. */

@@ -3,7 +3,7 @@ import { Database, type SqlValue } from './database.js';
 import { LEXICAL_COLUMN_WEIGHTS, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, type LexicalColumns } from './lexicalRows.js';
 import { compareRanked, essentialTerms, firstPassTerms, ftsAny, ftsPhrase, type RankedRow, type TermHits } from './lexicalTopK.js';
 import { randomBytes } from 'node:crypto';
-import type { BatchWriteResult, ChunkRecord, ChunkSummary, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
+import type { BatchWriteResult, ChunkRecord, ChunkSummary, ChunkToStore, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
 const IN_LIST = 400;
 
@@ -60,6 +60,10 @@ interface LexicalSourceRow {
   readonly text: string;
 }
 
+/** A lexical source row with the rest of its chunk's summary, for a copy of both (`lexicalRowsAfter`). */
+const LEXICAL_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
+  c.start_line AS startLine, c.end_line AS endLine, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id`;
+
 /** The FTS columns of source rows; the path's tokens once per path, as rows crowd into few files. */
 function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns: LexicalColumns }[] {
   const pathTokens = new Map<string, string>();
@@ -68,6 +72,11 @@ function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns
     if (tokens === undefined) pathTokens.set(row.path, (tokens = lexicalPathTokens(row.path)));
     return { id: row.id, columns: lexicalColumns(tokens, row) };
   });
+}
+
+/** The summary of a chunk as written, as `chunkSummariesByIds` reads it back. */
+function chunkSummaryOf(id: number, fileId: number, file: FileUpdate, chunk: ChunkToStore): ChunkSummary {
+  return { id, fileId, path: file.path, language: file.language, symbol: chunk.symbol, parent: chunk.parent, kind: chunk.kind, startLine: chunk.startLine, endLine: chunk.endLine };
 }
 
 /** The meta key of `lexicalGeneration`. */
@@ -261,6 +270,7 @@ export class WorkspaceStore {
       const referenceRows: SqlValue[][] = [];
       const addedChunks: BatchWriteResult['addedChunks'] = [];
       const addedLexical: LexicalChange['added'][number][] = [];
+      const summaries: ChunkSummary[] = [];
       const writtenFileIds: number[] = [];
       for (const update of updates) {
         const existingId = oldFileIdByPath.get(update.path);
@@ -276,9 +286,11 @@ export class WorkspaceStore {
             // A later piece stores no doc, so it is kept when only its first piece (or the doc) changed;
             // its piece number follows, since reads find the first piece through it.
             movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine, chunk.text, chunk.piece]);
+            summaries.push(chunkSummaryOf(kept, fileId, update, chunk));
             continue;
           }
           const chunkId = nextChunkId++;
+          summaries.push(chunkSummaryOf(chunkId, fileId, update, chunk));
           chunkRows.push([
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.complexity, chunk.piece,
@@ -343,7 +355,7 @@ export class WorkspaceStore {
       const resolvedByName = await this.resolveUnresolvedNamed(namesDefinedAnew, written);
       refreshedReferences += resolvedByName.references;
       for (const id of resolvedByName.files) dependents.add(id);
-      const lexical = lexicalGeneration ? { generation: lexicalGeneration, removed: removedChunkIds, added: addedLexical } : undefined;
+      const lexical = lexicalGeneration ? { generation: lexicalGeneration, removed: removedChunkIds, added: addedLexical, summaries } : undefined;
       return { removedChunkIds, addedChunks, dependentFiles: dependents.size, refreshedReferences, generation, lexical };
     });
   }
@@ -516,10 +528,18 @@ export class WorkspaceStore {
     return currentToken(this.db, LEXICAL_GENERATION);
   }
 
-  /** The FTS columns of up to `limit` chunks with ids above `afterId`, in id order: what `chunks_fts` holds for them. */
-  async lexicalRowsAfter(afterId: number, limit: number): Promise<{ id: number; columns: LexicalColumns }[]> {
-    const rows = await this.db.all<LexicalSourceRow>(`${LEXICAL_SOURCE_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
-    return lexicalRowsOf(rows);
+  /**
+   * The FTS columns of up to `limit` chunks with ids above `afterId`, in id order: what `chunks_fts` holds for
+   * them, with each chunk's summary (what `chunkSummariesByIds` reads).
+   */
+  async lexicalRowsAfter(afterId: number, limit: number): Promise<{ id: number; columns: LexicalColumns; summary: ChunkSummary }[]> {
+    const rows = await this.db.all<LexicalSourceRow & ChunkSummary>(`${LEXICAL_SUMMARY_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
+    const lexical = lexicalRowsOf(rows);
+    return rows.map(({ id, fileId, path, language, symbol, parent, kind, startLine, endLine }, at) => ({
+      id,
+      columns: lexical[at]!.columns,
+      summary: { id, fileId, path, language, symbol, parent, kind, startLine, endLine },
+    }));
   }
 
   private async unchangedGeneration(): Promise<GenerationChange> {

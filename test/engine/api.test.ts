@@ -150,6 +150,10 @@ describe('engine library API: warm-up of a session', () => {
     try {
       await graph.warmUp();
       assert.deepEqual(warmUpFailures(logs), []);
+      // Its own searches (which compile the search path) are not the user's: not counted, not in the query cache.
+      const metrics = graph.metrics();
+      assert.equal(metrics.searches, 0);
+      assert.equal(metrics.queryCacheHitRatio, 1, 'no query looked up yet');
       const path = join(workspace.root, 'python', 'warmed.py');
       writeFileSync(path, 'def zq_warmed_marker(value):\n    return value + 1\n');
       await graph.index({ paths: ['python/warmed.py'] });

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
-import { eachFtsTerm, LexicalIndex, LiveLexicalIndex, type LexicalHit } from '../../engine/lexical/index.js';
+import { ChunkSummaryTable, eachFtsTerm, LexicalIndex, LiveLexicalIndex, type LexicalHit } from '../../engine/lexical/index.js';
 import { chunkContentHash } from '../../engine/hashing/hash.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { lexicalTokenText } from '../../engine/text/identifiers.js';
-import type { LexicalChange } from '../../engine/store/records.js';
+import type { ChunkSummary, LexicalChange } from '../../engine/store/records.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { FIXTURES, tempDir } from '../helpers.js';
 import { generatedFiles, WORDS } from './lexicalFixtures.js';
@@ -145,6 +145,35 @@ describe('BM25 in memory (LexicalIndex)', () => {
   });
 });
 
+describe('chunk summaries in memory (ChunkSummaryTable)', () => {
+  it('returns what was set, replaced or removed, by id, as its columns grow past their first size', () => {
+    const table = new ChunkSummaryTable();
+    const expected = new Map<number, ChunkSummary>();
+    const random = seededRandom(3);
+    const kinds = ['function', 'method', 'class', 'block'];
+    for (let step = 0; step < 6000; step++) {
+      const id = 1 + Math.floor(random() * 5000);
+      if (random() < 0.2) {
+        table.remove(id);
+        expected.delete(id);
+        continue;
+      }
+      const fileId = 1 + Math.floor(random() * 40);
+      const summary: ChunkSummary = {
+        id, fileId, path: `src/file${fileId}.ts`, language: 'typescript', symbol: random() < 0.8 ? `name${step}` : null, parent: random() < 0.5 ? `Class${fileId}` : null,
+        kind: kinds[step % kinds.length]!, startLine: step, endLine: step + Math.floor(random() * 50),
+      };
+      table.set(summary);
+      expected.set(id, summary);
+    }
+    assert.equal(table.size, expected.size);
+    const ids = Array.from({ length: 5100 }, (_, at) => 5099 - at);
+    assert.deepEqual([...table.many(ids).entries()], [...expected.entries()].sort((a, b) => a[0] - b[0]));
+    assert.equal(table.get(0), undefined);
+    assert.equal(table.get(-4), undefined);
+  });
+});
+
 describe('BM25 in memory, kept current (LiveLexicalIndex)', () => {
   const dir = tempDir();
   let store: WorkspaceStore;
@@ -190,6 +219,47 @@ describe('BM25 in memory, kept current (LiveLexicalIndex)', () => {
     assert.equal(await live.search(['read'], 10), null, 'stale: FTS5 answers and a rebuild starts');
     await live.load();
     assertSameHits(await live.search(['read', 'stream'], 20), await store.exhaustiveLexicalSearch(['read', 'stream'], 20), ['read', 'stream']);
+    live.close();
+  });
+
+  it('holds the chunks\' summaries as the store reads them, through moved, replaced and deleted chunks, and hands them to the store when stale', async () => {
+    const live = new LiveLexicalIndex({ store: () => store, writing: () => false, log: (line) => logs.push(line) });
+    const everyId = async () => {
+      const rows = await store.lexicalRowsAfter(0, 1_000_000);
+      // Ids that hold no chunk (removed, or past the end) too: neither side returns them.
+      return Array.from({ length: rows.at(-1)!.id + 10 }, (_, at) => at);
+    };
+    const assertSameSummaries = async (what: string) => {
+      const ids = await everyId();
+      const fromMemory = await live.summariesOf(ids);
+      assert.ok(fromMemory, `answered from memory ${what}`);
+      assert.deepEqual([...fromMemory.entries()], [...(await store.chunkSummariesByIds(ids)).entries()], what);
+    };
+    await live.load();
+    await assertSameSummaries('once built');
+
+    const [moved, replaced, ...rest] = generatedFiles(4, 31, 'sum');
+    live.apply((await store.writeBatch('m1', [moved!, replaced!, ...rest], [], [])).lexical);
+    await assertSameSummaries('after new files');
+    // The same chunks three lines lower (kept rows, new lines), one file's chunks all new, another file gone.
+    const shifted = { ...moved!, chunks: moved!.chunks.map((chunk) => ({ ...chunk, startLine: chunk.startLine + 3, endLine: chunk.endLine + 3 })) };
+    const [fresh] = generatedFiles(1, 32, 'new');
+    const change = (await store.writeBatch('m1', [shifted, { ...fresh!, path: replaced!.path }], [rest[0]!.path], [])).lexical;
+    assert.ok(change, 'a write of chunks reports its change');
+    assert.equal(change.summaries.length, 8, 'every chunk of the files written, kept and new');
+    live.apply(change);
+    await assertSameSummaries('after moved, replaced and deleted chunks');
+    assert.equal((await live.summariesOf([change.summaries[0]!.id]))!.get(change.summaries[0]!.id)!.startLine, moved!.chunks[0]!.startLine + 3);
+
+    const other = await WorkspaceStore.open(join(dir.path, 'index.sqlite'));
+    try {
+      await other.writeBatch('m1', generatedFiles(2, 33, 'elsewhere'), [], []);
+    } finally {
+      await other.close();
+    }
+    assert.equal(await live.summariesOf([1, 2, 3]), null, 'another process wrote: the store answers');
+    await live.load();
+    await assertSameSummaries('rebuilt after another process wrote');
     live.close();
   });
 
