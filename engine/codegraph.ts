@@ -17,12 +17,12 @@ import { languagesMissingGrammar } from './parsing/languages.js';
 import type { PoolEvent, WorkerPool } from './pool/pool.js';
 import { CircuitBreaker, withRetry } from './pool/resilience.js';
 import { LiveLexicalIndex } from './lexical/index.js';
-import type { DenseIndex, DenseSettings } from './search/denseIndex.js';
+import { resolveDenseSettings, type DenseIndex, type DenseSettings } from './search/denseIndex.js';
 import { SignScanThread } from './vectors/signScanThread.js';
 import { Searcher, type SearchHit, type SearchOptions } from './search/searcher.js';
 import type { BatchWriteResult, StoreCounts } from './store/records.js';
 import { WorkspaceStore } from './store/store.js';
-import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, writeDenseFileFromStore, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
+import { generationAfter, loadDenseFromFile, loadDenseWithFile, prefetchVectorFile, removeVectorFile, saveDenseFile, saveDenseFileAsync, VECTOR_FILE, vectorFileGeneration, VectorFileStream, writeDenseFileFromStore, type DenseFileLoad, type PrefetchedVectorFile } from './vectorfile/index.js';
 
 export const CACHE_FILE = 'index.sqlite';
 
@@ -130,6 +130,10 @@ export class CodeGraph {
   private vectorFileTimer: NodeJS.Timeout | null = null;
   /** The vector file save in progress, if any (`saveVectorFile`). */
   private vectorFileSave: Promise<void> | null = null;
+  /** The vector file being written as this index run commits (a first run, on an empty store); null otherwise. */
+  private vectorStream: VectorFileStream | null = null;
+  /** Its appends, in commit order (`queueStreamAppend`). */
+  private streamAppends: Promise<void> = Promise.resolve();
   /** Batches being applied to the dense index right now: while any is, its rows match no generation. */
   private denseUpdates = 0;
   private vectorFileFailed = false;
@@ -363,6 +367,7 @@ export class CodeGraph {
       try {
         return await this.runIndexOnce(options);
       } catch (error) {
+        this.abortVectorStream();
         // A damaged cache found mid-run: the sources are the truth, so move it aside and index the whole tree again (once).
         if (error instanceof CacheCorruptionError && !rebuilt) {
           await this.recoverFromCorruption(error, store);
@@ -387,6 +392,8 @@ export class CodeGraph {
       if (vectorFileGeneration(this.vectorFilePath) === generation) this.vectorFileAtRunStart = generation;
     }
     this.vectorPrefetch = null; // what it read may change now: the next load reads the file again
+    this.abortVectorStream();
+    if (this.embedder && !this.dense && !this.denseLoading && this.vectorFileAtRunStart === null) this.vectorStream = await this.startVectorStream();
     if (!options.paths) await this.periodicQuickCheck();
     // Loaded on first use: a one-off search never indexes, and piscina and the walker cost a tenth of its start.
     const { Indexer } = require('./indexer/indexer.js') as typeof import('./indexer/indexer.js');
@@ -419,8 +426,10 @@ export class CodeGraph {
       if (collected.otherModels > 0) this.log(`Removed ${collected.otherModels} vectors of previous models`);
       // Collection removes other models' vectors and unused ones of this model: never a row of the dense index.
       if (this.dense && this.denseGeneration === collected.generation.previous) this.denseGeneration = collected.generation.current;
+      this.vectorStream?.follow(collected.generation);
       if (collected.generation.previous !== collected.generation.current) this.wroteVectors = true;
     }
+    await this.finishVectorStream();
     await this.store.setMeta('last_indexed_at', new Date().toISOString());
     // PCA waits for enough vectors: after a run that embedded more, the next search reloads and fits it.
     if (this.dense?.projectionPending && summary.chunksEmbedded > 0) {
@@ -671,6 +680,7 @@ export class CodeGraph {
     this.disposing = true;
     this.lexical.close(); // its build stops at its next page instead of reading the whole store first
     await this.indexing?.catch(() => undefined);
+    this.abortVectorStream();
     await this.pool?.close();
     this.pool = null;
     await this.warming; // its workers are gone; its dense index load finishes before the store closes
@@ -893,6 +903,7 @@ export class CodeGraph {
     this.fileIndex = null;
     this.lexical.apply(result.lexical);
     if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
+    if (this.vectorStream) this.queueStreamAppend(this.vectorStream, result, written);
     if (!this.dense && !this.denseLoading) await this.readDenseBefore(result);
     const dense = this.dense;
     if (!dense) {
@@ -927,15 +938,79 @@ export class CodeGraph {
     this.denseUpdates++;
     try {
       for (const id of result.removedChunkIds) dense.remove(id);
-      const needed = result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash);
-      const reused = needed.length > 0 && this.modelId ? await this.store.vectorsFor(this.modelId, [...new Set(needed)]) : new Map<string, Buffer>();
+      const blobs = await this.vectorsOfAdded(result, written);
       for (const chunk of result.addedChunks) {
-        const blob = written.get(chunk.contentHash) ?? reused.get(chunk.contentHash);
+        const blob = blobs.get(chunk.contentHash);
         if (blob) dense.add(chunk.id, chunk.fileId, blob);
       }
     } finally {
       this.denseUpdates--;
     }
+  }
+
+  /**
+   * The vectors of a batch's added chunks by content hash: those it wrote, and those it reused from
+   * the cache (read back, on the lookup connection when `committed`: beside the next batch's writes).
+   */
+  private async vectorsOfAdded(result: BatchWriteResult, written: ReadonlyMap<string, Buffer>, committed = false): Promise<ReadonlyMap<string, Buffer>> {
+    const needed = [...new Set(result.addedChunks.filter((chunk) => !written.has(chunk.contentHash)).map((chunk) => chunk.contentHash))];
+    if (needed.length === 0 || !this.modelId) return written;
+    const blobs = new Map(written);
+    const reused = committed ? await this.store.committedVectorsFor(this.modelId, needed) : await this.store.vectorsFor(this.modelId, needed);
+    for (const [hash, blob] of reused) blobs.set(hash, blob);
+    return blobs;
+  }
+
+  /**
+   * Appends a committed batch to the streamed vector file after the ones before it, without holding up
+   * the next batch's write: the write chain is a cold index's critical path (measured: appending in the
+   * chain took back half of what the stream saved at the end).
+   */
+  private queueStreamAppend(stream: VectorFileStream, result: BatchWriteResult, written: ReadonlyMap<string, Buffer>): void {
+    this.streamAppends = this.streamAppends.then(async () => {
+      try {
+        const blobs = await this.vectorsOfAdded(result, written, true);
+        stream.append({ generation: result.generation, removedChunkIds: result.removedChunkIds, rows: result.addedChunks.map((chunk) => ({ id: chunk.id, fileId: chunk.fileId, blob: blobs.get(chunk.contentHash) })) });
+      } catch {
+        stream.abort(); // the store writes the file at the end instead
+      }
+    });
+  }
+
+  /**
+   * A first index run (an empty store) writes the vector file as it commits instead of reading every
+   * vector back afterwards (engine/vectorfile/vectorFileStream.ts). Not with PCA, which is fitted on the stored vectors.
+   */
+  private async startVectorStream(): Promise<VectorFileStream | null> {
+    if (this.vectorFileFailed || this.config.pcaDimensions > 0 || (await this.store.hasFiles())) return null;
+    const { modelId, dimension } = this.embedder!;
+    const settings = await resolveDenseSettings({ store: this.store, modelId, dimension, precision: this.config.precision, pcaDimensions: this.config.pcaDimensions, log: this.log });
+    return VectorFileStream.start(this.vectorFilePath, modelId, settings, await this.store.vectorGeneration(), (error) => this.noteVectorFileError(error));
+  }
+
+  /** The streamed vector file, as the copy of the store's state after the run (or nothing, if the stream could not follow it). */
+  private async finishVectorStream(): Promise<void> {
+    const stream = this.vectorStream;
+    if (!stream) return;
+    this.vectorStream = null;
+    await this.streamAppends;
+    // A dense index loaded during the run (a search) is current too, and saved from memory.
+    if (this.dense || this.denseLoading) {
+      stream.abort();
+      return;
+    }
+    try {
+      const current = await this.store.vectorGeneration();
+      if (stream.finish(current)) this.vectorFileGeneration = current;
+    } catch (error) {
+      stream.abort();
+      this.noteVectorFileError(error as Error);
+    }
+  }
+
+  private abortVectorStream(): void {
+    this.vectorStream?.abort();
+    this.vectorStream = null;
   }
 
   private async noteModel(embedder: Embedder): Promise<void> {

@@ -567,10 +567,19 @@ export class WorkspaceStore {
   }
 
   async vectorsFor(modelId: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.vectorsOn(this.db, modelId, hashes);
+  }
+
+  /** `vectorsFor` on the lookup connection: committed rows only, read beside the writes instead of queued behind them. */
+  async committedVectorsFor(modelId: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
+    return this.vectorsOn(await this.lookupConnection(), modelId, hashes);
+  }
+
+  private async vectorsOn(db: Database, modelId: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
     for (let start = 0; start < hashes.length; start += IN_LIST) {
       const slice = hashes.slice(start, start + IN_LIST);
-      const rows = await this.db.all<{ content_hash: string; vector: Buffer }>(
+      const rows = await db.all<{ content_hash: string; vector: Buffer }>(
         `SELECT content_hash, vector FROM vectors WHERE model_id = ? AND content_hash IN (${slice.map(() => '?').join(',')})`,
         [modelId, ...slice],
       );

@@ -395,11 +395,15 @@ export class VectorFileBuilder {
     this.count += block.count;
   }
 
-  /** Assembles the file and renames it over `path`; returns the rows it holds. */
-  finish(): number {
+  /**
+   * Assembles the file and renames it over `path`; returns the rows it holds. `generation`, when given,
+   * replaces the identity's: a file streamed during an index run learns its store state at the end.
+   */
+  finish(generation?: string): number {
     const count = this.count;
+    const identity = generation === undefined ? this.identity : { ...this.identity, generation };
     const ids = [new Uint8Array(this.chunkIds.buffer, 0, count * 4), new Uint8Array(this.fileIds.buffer, 0, count * 4)];
-    const headerBytes = encodeHeader(this.identity, count, 0).length;
+    const headerBytes = encodeHeader(identity, count, 0).length;
     const temporary = temporaryPath(this.path);
     const fd = openSync(temporary, 'w');
     try {
@@ -421,7 +425,7 @@ export class VectorFileBuilder {
           position += piece.byteLength;
         }
       }
-      writeFully(fd, encodeHeader(this.identity, count, crc), 0);
+      writeFully(fd, encodeHeader(identity, count, crc), 0);
       fsyncSync(fd);
     } catch (error) {
       closeSync(fd);

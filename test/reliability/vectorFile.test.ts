@@ -261,15 +261,57 @@ describe('the vector file', () => {
     }
   });
 
-  it('written straight from the cache rows (an index run that never searched) holds the bytes of one saved from a loaded index', async () => {
+  it('is written by a first index run as it commits, reading no vector back, with the bytes of one saved from a loaded index', async () => {
+    const cache = 'streamed';
+    // The same file twice, in batches of their own: the second batch reuses the first one's vectors from the cache.
+    const twins = [join(workspace.root, 'python', 'stream_twin.py'), join(workspace.root, 'rust', 'stream_twin.py')];
+    for (const twin of twins) writeFileSync(twin, 'def stream_twin(values):\n    """Twice the values."""\n    return [2 * value for value in values]\n');
+    try {
+      let rowScans = 0;
+      const logs: string[] = [];
+      const graph = await CodeGraph.open({ root: workspace.root, cacheDir: join(workspace.cache, cache), modelDir: TINY_MODEL, workers: 1, batchFiles: 3 }, { log: (line) => logs.push(line) });
+      try {
+        const scan = graph.store.eachChunkVector.bind(graph.store);
+        graph.store.eachChunkVector = (...args: Parameters<typeof scan>) => {
+          rowScans++;
+          return scan(...args);
+        };
+        const summary = await graph.index();
+        assert.ok(summary.vectorsReused > 0, "a twin reused the other one's vectors");
+        assert.ok(existsSync(vectorFile(cache)), 'written by the run itself');
+        assert.equal(vectorFileGeneration(vectorFile(cache)), await graph.store.vectorGeneration(), 'as the copy of the state after the run');
+      } finally {
+        await graph.dispose();
+      }
+      assert.equal(rowScans, 0, 'neither the run nor dispose read the vectors from the cache');
+      assert.deepEqual(rebuildMessages(logs), []);
+      const streamed = readFileSync(vectorFile(cache));
+      rmSync(vectorFile(cache));
+      // The first search finds no file, loads the index from the cache's rows and saves it from memory.
+      await withGraph(cache, (graph) => graph.search('warm up'));
+      assert.ok(readFileSync(vectorFile(cache)).equals(streamed), 'the same bytes');
+      assert.ok(!readdirSync(join(workspace.cache, cache)).some((name) => name.includes('.tmp-')), 'no temporary file left');
+    } finally {
+      for (const twin of twins) rmSync(twin, { force: true });
+    }
+  });
+
+  it('written straight from the cache rows (a later index run that never searched) holds the bytes of one saved from a loaded index', async () => {
     const cache = 'from-rows';
     await withGraph(cache, (graph) => graph.index());
-    const streamed = readFileSync(vectorFile(cache));
     rmSync(vectorFile(cache));
-    // The first search finds no file, loads the index from the same rows and saves it from memory.
-    await withGraph(cache, (graph) => graph.search('warm up'));
-    assert.ok(readFileSync(vectorFile(cache)).equals(streamed), 'the same bytes');
-    assert.ok(!readdirSync(join(workspace.cache, cache)).some((name) => name.includes('.tmp-')), 'no temporary file left');
+    const probe = join(workspace.root, 'python', 'from_rows_probe.py');
+    writeFileSync(probe, 'def from_rows_probe(values):\n    return sum(values)\n');
+    try {
+      // Not a first run (the cache holds files) and no current file to start from: dispose writes it from the rows.
+      await withGraph(cache, (graph) => graph.index());
+      const written = readFileSync(vectorFile(cache));
+      rmSync(vectorFile(cache));
+      await withGraph(cache, (graph) => graph.search('warm up'));
+      assert.ok(readFileSync(vectorFile(cache)).equals(written), 'the same bytes');
+    } finally {
+      rmSync(probe, { force: true });
+    }
   });
 
   it('is stale after every write that changes chunks, and current after one that changes none', async () => {
