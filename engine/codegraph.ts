@@ -29,7 +29,6 @@ export const CACHE_FILE = 'index.sqlite';
 /** Embedded or deleted chunks after which unreferenced vectors are collected again. */
 const GARBAGE_COLLECTION_CHURN = 2000;
 
-/** Which retrieval the engine can offer right now, best first. */
 /** What `warmUp` searches for to compile the search path: questions of every shape the ranking tells apart. */
 const SEARCH_WARM_UP_QUESTIONS: readonly string[] = [
   'where is the configuration loaded', 'HttpClient', 'parse_config', 'Foo::bar', 'how are errors reported to the user',
@@ -37,6 +36,7 @@ const SEARCH_WARM_UP_QUESTIONS: readonly string[] = [
   'evict old entries', 'priority queue', 'logger', 'what happens on shutdown', 'escape special characters in a path', 'merge two sorted lists',
 ];
 
+/** Which retrieval the engine can offer right now, best first. */
 export type ServiceLevel = 'hybrid' | 'lexical-only';
 
 /**
@@ -903,7 +903,11 @@ export class CodeGraph {
     this.fileIndex = null;
     this.lexical.apply(result.lexical);
     if (!result.generation || result.generation.previous !== result.generation.current) this.wroteVectors = true;
-    if (this.vectorStream) this.queueStreamAppend(this.vectorStream, result, written);
+    if (this.vectorStream) {
+      // A dense index loaded during the run (a search) is saved from memory: the stream would read the same vectors again for nothing.
+      if (this.dense || this.denseLoading) this.abortVectorStream();
+      else this.queueStreamAppend(this.vectorStream, result, written);
+    }
     if (!this.dense && !this.denseLoading) await this.readDenseBefore(result);
     const dense = this.dense;
     if (!dense) {

@@ -86,13 +86,7 @@ export class LiveLexicalIndex {
   async search(terms: readonly string[], limit: number): Promise<LexicalHit[] | null> {
     // Words FTS5 would tokenize otherwise (beyond ASCII) say nothing about the copy: FTS5 answers them.
     if (!terms.every(isSimpleToken)) return null;
-    const index = this.index;
-    if (!index || this.generation === null) return this.staleAnswer();
-    const generation = this.generation;
-    if ((await this.options.store().lexicalGeneration()) !== generation) return this.staleAnswer();
-    // A change applied while the token was read moves `generation`; the index is then at neither.
-    if (this.generation !== generation || this.index !== index) return null;
-    return index.search(terms, limit);
+    return (await this.current())?.index.search(terms, limit) ?? null;
   }
 
   /**
@@ -100,12 +94,17 @@ export class LiveLexicalIndex {
    * returns them, or null when the copy is not current (read them from the store then).
    */
   async summariesOf(ids: readonly number[]): Promise<Map<number, ChunkSummary> | null> {
-    const summaries = this.summaries;
-    if (!summaries || this.generation === null) return this.staleAnswer();
-    const generation = this.generation;
+    return (await this.current())?.summaries.many(ids) ?? null;
+  }
+
+  /** The copy, when it is at the store's lexical generation now; null (and a rebuild when another process wrote) otherwise. */
+  private async current(): Promise<{ index: LexicalIndex; summaries: ChunkSummaryTable } | null> {
+    const { index, summaries, generation } = this;
+    if (!index || !summaries || generation === null) return this.staleAnswer();
     if ((await this.options.store().lexicalGeneration()) !== generation) return this.staleAnswer();
-    if (this.generation !== generation || this.summaries !== summaries) return null;
-    return summaries.many(ids);
+    // A change applied while the token was read moves `generation`; the copy is then at neither.
+    if (this.generation !== generation || this.index !== index) return null;
+    return { index, summaries };
   }
 
   /** Drops the copy (the store was replaced), building it again from the new store if it was wanted. */
