@@ -144,7 +144,7 @@ export class CodeGraph {
   private readonly searcher: Searcher;
   /** `searcher` for `compileSearchPath`: query embeddings outside the query cache and its metrics. */
   private readonly warmUpSearcher: Searcher;
-  /** BM25 from memory for sessions that stay open (engine/lexical); searches ask FTS5 until it is current. */
+  /** BM25 from memory for sessions that stay open (engine/lexical); searches read the store's segments until it is current. */
   private readonly lexical: LiveLexicalIndex;
   private indexing: Promise<IndexSummary> | null = null;
   /** Set by `dispose`: a warm-up it cuts short is not a failure. */

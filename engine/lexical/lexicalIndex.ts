@@ -1,11 +1,11 @@
 /**
  * BM25 over postings held in memory: the same rows, scores and order as FTS5's
- * `bm25(chunks_fts, …)` over the same chunks (`WorkspaceStore.exhaustiveLexicalSearch`),
+ * `bm25()` over a table of the same chunks' columns (the tests compare with FTS5 itself),
  * in a fraction of its time. FTS5 spends about 1 µs evaluating `bm25()` for each
  * row a query matches; a warm query of common words matched 30k rows at 183k
  * chunks, and BM25 was the longest wait of a search. Scoring typed arrays in this
  * thread gave the same top 200 in 100 of 100 searches at p50 0.57 / p95 1.95 ms
- * against 6.96 / 15.98 ms (bench/speed/lexicalInScript.ts, bench/speed/NOTES.md).
+ * against 6.96 / 15.98 ms for FTS5 (bench/speed/NOTES.md; that script left with FTS5).
  *
  * Layout: a frozen segment of postings sorted by term (offsets into one array of
  * chunk ids and one of column-weighted frequencies), and a small tail of rows
@@ -17,11 +17,14 @@
  * the live rows holding it, each query term is its own phrase even when two stem
  * alike, and the arithmetic runs in the same order, so scores agree to the bit.
  *
- * Pure: rows come in as their FTS columns; the store and its life cycle are
- * liveLexicalIndex.ts's.
+ * Pure: rows come in as their terms (`RowTerms`) or as the store's segments
+ * (`fromSegments`); the store and its life cycle are liveLexicalIndex.ts's.
+ * `searchSegments` answers from the segments themselves, for a process that
+ * searches once and holds no copy.
  */
-import { LEXICAL_COLUMN_WEIGHTS, type LexicalColumns } from '../store/lexicalRows.js';
-import { eachFtsTerm, ftsTerm } from './ftsTerms.js';
+import type { RowTerms } from './lexicalRows.js';
+import { ftsTerm } from './ftsTerms.js';
+import { liveRowsOf, type PostingSegment } from './postingSegment.js';
 
 /** FTS5's BM25 constants (fts5Bm25Function). */
 const K1 = 1.2;
@@ -56,10 +59,10 @@ interface Frozen {
 
 const EMPTY_FROZEN: Frozen = { offsets: new Int32Array(1), rows: new Int32Array(0), frequencies: new Float32Array(0) };
 
-/** The terms of one row with their column-weighted frequencies, and its token count (FTS5's column size −1). */
-interface RowTerms {
+/** A row's terms as ids of this index's dictionary. */
+interface RowTermIds {
   readonly terms: number[];
-  readonly frequencies: number[];
+  readonly frequencies: readonly number[];
   readonly tokens: number;
 }
 
@@ -98,9 +101,9 @@ export class LexicalIndex {
   }
 
   /** Adds (or replaces) chunk `id`'s row. */
-  add(id: number, columns: LexicalColumns): void {
+  add(id: number, terms: RowTerms): void {
     if (this.stateOf(id) !== ABSENT) this.remove(id);
-    const row = this.termsOfRow(columns);
+    const row = this.termIdsOf(terms);
     this.ensureRow(id);
     for (let index = 0; index < row.terms.length; index++) {
       const term = row.terms[index]!;
@@ -206,8 +209,7 @@ export class LexicalIndex {
         scores[row] = 0;
         touched.push(row);
       }
-      // fts5Bm25Function's expression, operation for operation.
-      scores[row]! += idf * ((frequency * (K1 + 1.0)) / (frequency + K1 * (1 - B + (B * rowTokens[row]!) / averageTokens)));
+      scores[row]! += bm25Addend(idf, frequency, rowTokens[row]!, averageTokens);
     };
     for (const { term, idf } of phrases) {
       if (term < offsets.length - 1) {
@@ -234,20 +236,46 @@ export class LexicalIndex {
     return count;
   }
 
-  /** @internal The row's distinct terms (ids, made for new words) with column-weighted frequencies, and its token count; `add` and the builder use it. */
-  termsOfRow(columns: LexicalColumns): RowTerms {
-    const local = new Map<number, number>();
-    let tokens = 0;
-    for (let column = 0; column < columns.length; column++) {
-      const weight = LEXICAL_COLUMN_WEIGHTS[column]!;
-      eachFtsTerm(columns[column]!, (word) => {
-        tokens++;
-        const term = this.termIdOf(word);
-        // FTS5 sums the column weight once per instance of the phrase in the row.
-        local.set(term, (local.get(term) ?? 0) + weight);
-      });
-    }
-    return { terms: [...local.keys()], frequencies: [...local.values()], tokens };
+  /** @internal The row's terms as ids (made for new words); `add` and the builder use it. */
+  termIdsOf(row: RowTerms): RowTermIds {
+    return { terms: row.terms.map((term) => this.termIdOf(term)), frequencies: row.frequencies, tokens: row.tokens };
+  }
+
+  /**
+   * An index of the rows the store's segments hold live (see postingSegment.ts): no
+   * term is derived again, so this takes a fraction of a build from the chunks' text.
+   */
+  static fromSegments(segments: readonly PostingSegment[]): LexicalIndex {
+    const index = new LexicalIndex();
+    const live = liveRowsOf(segments);
+    const termIdsBySegment = segments.map((segment) => Int32Array.from({ length: segment.termCount }, (_, term) => index.termIdOf(segment.termAt(term))));
+    const termCount = index.termIds.size;
+    const counts = new Int32Array(termCount + 1);
+    const owner = live.owner;
+    segments.forEach((segment, at) => {
+      const ids = termIdsBySegment[at]!;
+      for (let term = 0; term < segment.termCount; term++) {
+        const id = ids[term]!;
+        segment.eachPosting(term, (row) => {
+          if (owner[row] === at) counts[id]!++;
+        });
+      }
+    });
+    const frozen = newFrozen(counts, termCount);
+    const fill = frozen.offsets.slice(0, termCount);
+    segments.forEach((segment, at) => {
+      const ids = termIdsBySegment[at]!;
+      for (let term = 0; term < segment.termCount; term++) {
+        const id = ids[term]!;
+        segment.eachPosting(term, (row, frequency) => {
+          if (owner[row] !== at) return;
+          frozen.rows[fill[id]!] = row;
+          frozen.frequencies[fill[id]!++] = frequency;
+        });
+      }
+    });
+    index.adopt(frozen, live.tokens, live.ids);
+    return index;
   }
 
   private termIdOf(word: string): number {
@@ -307,10 +335,10 @@ export class LexicalIndexBuilder {
   constructor(private readonly index: LexicalIndex) {}
 
   /** Adds chunk `id`'s row; ids must ascend. */
-  add(id: number, columns: LexicalColumns): void {
+  add(id: number, terms: RowTerms): void {
     if (id <= this.lastId) throw new RangeError(`LexicalIndexBuilder: row ${id} after row ${this.lastId}; rows must come in ascending id order`);
     this.lastId = id;
-    const row = this.index.termsOfRow(columns);
+    const row = this.index.termIdsOf(terms);
     const needed = this.postings + row.terms.length;
     this.terms = withRoom(this.terms, needed);
     this.rows = withRoom(this.rows, needed);
@@ -350,6 +378,57 @@ function newFrozen(counts: Int32Array, termCount: number): Frozen {
   for (let term = 0; term < termCount; term++) offsets[term + 1] = offsets[term]! + counts[term]!;
   const total = offsets[termCount]!;
   return { offsets, rows: new Int32Array(total), frequencies: new Float32Array(total) };
+}
+
+/** One phrase's share of a row's BM25: fts5Bm25Function's expression, operation for operation. */
+function bm25Addend(idf: number, frequency: number, rowTokens: number, averageTokens: number): number {
+  return idf * ((frequency * (K1 + 1.0)) / (frequency + K1 * (1 - B + (B * rowTokens) / averageTokens)));
+}
+
+/**
+ * `LexicalIndex.search` over the store's segments as they are: the same rows, order
+ * and scores as an index built from them (`fromSegments`), for a process that
+ * searches once. Decodes the segments' rows and the query terms' postings only.
+ */
+export function searchSegments(segments: readonly PostingSegment[], terms: readonly string[], limit: number): LexicalHit[] {
+  if (terms.length === 0 || limit <= 0) return [];
+  const live = liveRowsOf(segments);
+  const rowCount = live.ids.length;
+  if (rowCount === 0) return [];
+  const averageTokens = live.totalTokens / rowCount;
+  const { owner, tokens } = live;
+  const phrases: { rows: number[]; frequencies: number[]; idf: number }[] = [];
+  for (const word of terms) {
+    const term = ftsTerm(word);
+    const rows: number[] = [];
+    const frequencies: number[] = [];
+    let known = false;
+    segments.forEach((segment, at) => {
+      const index = segment.findTerm(term);
+      if (index < 0) return;
+      known = true;
+      segment.eachPosting(index, (row, frequency) => {
+        if (owner[row] !== at) return;
+        rows.push(row);
+        frequencies.push(frequency);
+      });
+    });
+    if (known) phrases.push({ rows, frequencies, idf: inverseDocumentFrequency(rowCount, rows.length) });
+  }
+  const scores = new Float64Array(owner.length);
+  const seen = new Uint8Array(owner.length);
+  const touched: number[] = [];
+  for (const { rows, frequencies, idf } of phrases) {
+    for (let at = 0; at < rows.length; at++) {
+      const row = rows[at]!;
+      if (seen[row] === 0) {
+        seen[row] = 1;
+        touched.push(row);
+      }
+      scores[row]! += bm25Addend(idf, frequencies[at]!, tokens[row]!, averageTokens);
+    }
+  }
+  return topRows(touched, scores, limit).map((row) => ({ id: row, score: scores[row]! }));
 }
 
 /** FTS5's idf: never below a tiny positive value (fts5Bm25Function). */

@@ -1,15 +1,16 @@
 /**
- * A `LexicalIndex` kept equal to the store's `chunks_fts`, and a `ChunkSummaryTable`
+ * A `LexicalIndex` kept equal to the store's lexical segments, and a `ChunkSummaryTable`
  * kept equal to its chunk rows, for sessions that stay open (the extension, watch,
  * MCP): built from the store's rows in the background, then kept current by each
  * write's `LexicalChange`. A search is answered from memory only while the copy's
  * generation is the store's `lexicalGeneration` (which every write of chunks moves);
  * otherwise (still building, a write being applied, another process wrote) it
- * returns null and the caller asks SQLite, which gives the same results more slowly.
+ * returns null and the caller reads the store's segments, which gives the same
+ * results more slowly (`searchSegments`).
  *
- * The build re-derives every row's terms from the chunks (about 7.5 s of one core
- * at 183k chunks); it runs in slices that yield to the event loop, so searches
- * and index runs go on meanwhile. One-off processes never build it.
+ * The build reads the segments (the terms are stored, so nothing is tokenised
+ * again) and the chunks' summaries in pages that yield to the event loop, so
+ * searches and index runs go on meanwhile. One-off processes never build it.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { generationAfter } from '../store/generation.js';
@@ -19,10 +20,8 @@ import { ChunkSummaryTable } from './chunkSummaryTable.js';
 import { isSimpleToken } from './ftsTerms.js';
 import { LexicalIndex, type LexicalHit } from './lexicalIndex.js';
 
-/** Rows read per statement while building. */
-const PAGE_ROWS = 2048;
-/** Rows tokenised between yields: about 10 ms of work, the longest a search waits on the build. */
-const SLICE_ROWS = 256;
+/** Summaries read per statement while building. */
+const PAGE_ROWS = 4096;
 
 export interface LiveLexicalOptions {
   /** The store to copy; a getter, since the engine replaces a damaged one. */
@@ -80,11 +79,11 @@ export class LiveLexicalIndex {
   }
 
   /**
-   * The `limit` best rows for `terms`, as `WorkspaceStore.exhaustiveLexicalSearch`
-   * returns them, or null when the copy is not current (ask FTS5 then).
+   * The `limit` best rows for `terms`, as `WorkspaceStore.lexicalSearch` returns
+   * them, or null when the copy is not current (ask the store then).
    */
   async search(terms: readonly string[], limit: number): Promise<LexicalHit[] | null> {
-    // Words FTS5 would tokenize otherwise (beyond ASCII) say nothing about the copy: FTS5 answers them.
+    // Words the index does not tokenize as queries are (beyond ASCII): the store answers them.
     if (!terms.every(isSimpleToken)) return null;
     return (await this.current())?.index.search(terms, limit) ?? null;
   }
@@ -141,22 +140,20 @@ export class LiveLexicalIndex {
       const store = this.options.store();
       const started = performance.now();
       const before = await store.lexicalGeneration();
-      const builder = LexicalIndex.build();
+      const segments = await store.lexicalSegments();
+      if (this.closed || store !== this.options.store()) return;
+      await yieldToEventLoop();
+      const built = LexicalIndex.fromSegments(segments);
       const summaries = new ChunkSummaryTable();
       for (let after = 0; ; ) {
-        const rows = await store.lexicalRowsAfter(after, PAGE_ROWS);
+        await yieldToEventLoop();
+        const rows = await store.chunkSummariesAfter(after, PAGE_ROWS);
         if (this.closed || store !== this.options.store()) return;
-        for (let start = 0; start < rows.length; start += SLICE_ROWS) {
-          for (const row of rows.slice(start, start + SLICE_ROWS)) {
-            builder.add(row.id, row.columns);
-            summaries.set(row.summary);
-          }
-          await yieldToEventLoop();
-        }
+        for (const row of rows) summaries.set(row);
         if (rows.length < PAGE_ROWS) break;
         after = rows[rows.length - 1]!.id;
       }
-      const index = builder.finish();
+      const index = built;
       const changes = this.changesDuringBuild;
       for (const change of changes) applyChange(index, summaries, change);
       this.index = index;
@@ -164,7 +161,7 @@ export class LiveLexicalIndex {
       this.generation = generationAfter(before, changes.map((change) => change.generation));
       this.options.log(`Lexical index in memory: ${index.rowCount} chunks, ${index.postingCount} postings in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
-      if (!this.closed) this.options.log(`Could not build the lexical index in memory (searches use the cache's FTS index): ${(error as Error).message}`);
+      if (!this.closed) this.options.log(`Could not build the lexical index in memory (searches read the cache's lexical segments): ${(error as Error).message}`);
     } finally {
       this.changesDuringBuild = [];
     }
@@ -176,7 +173,7 @@ function applyChange(index: LexicalIndex, summaries: ChunkSummaryTable, change: 
     index.remove(id);
     summaries.remove(id);
   }
-  for (const row of change.added) index.add(row.id, row.columns);
+  for (const row of change.added) index.add(row.id, row.terms);
   for (const summary of change.summaries) summaries.set(summary);
   if (index.wantsCompaction) index.compact();
 }

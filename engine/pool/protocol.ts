@@ -2,7 +2,7 @@ import type { SkipReason } from '../discovery/types.js';
 import type { Device, ModelFileFacts } from '../embedding/model.js';
 import type { SerializedError } from '../errors.js';
 import type { Chunk, ChunkingOptions, FileAnalysis } from '../parsing/chunk.js';
-import type { ChunkLexicalTokens } from '../store/lexicalRows.js';
+import type { RowTerms } from '../lexical/lexicalRows.js';
 
 /** Set once per worker through piscina's `workerData`. */
 export interface WorkerConfig {
@@ -67,8 +67,8 @@ export type AnalyzedFile =
       readonly mtimeMs: number;
       readonly contentHash: string;
       readonly method: 'syntax' | 'lines' | 'fallback';
-      /** With their FTS tokens, computed here: the coordinator's write chain only binds them. */
-      readonly chunks: readonly (Chunk & { readonly lexical: ChunkLexicalTokens })[];
+      /** With their lexical rows (terms), computed here: the coordinator's write chain only encodes them. */
+      readonly chunks: readonly (Chunk & { readonly lexical: RowTerms })[];
       readonly analysis: FileAnalysis;
     };
 

@@ -12,7 +12,7 @@ import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
-import { chunkLexicalTokens } from '../store/lexicalRows.js';
+import { chunkRowTerms, lexicalPathTokens } from '../lexical/lexicalRows.js';
 import { quantizeInt8Blobs } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WarmUpTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
@@ -76,6 +76,7 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
   const decoded = decodeSourceText(bytes);
   if (!decoded.ok) return { status: 'skipped', path: file.path, reason: decoded.reason, detail: decoded.detail };
   const chunked = await codeParser.chunk(decoded.text, languageById(file.language), task.chunking);
+  const pathTokens = lexicalPathTokens(file.path);
   return {
     status: 'changed',
     path: file.path,
@@ -84,9 +85,9 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     mtimeMs,
     contentHash,
     method: chunked.method,
-    // The FTS tokens are computed here, where the time is spare: the workers otherwise wait on the
-    // coordinator's writes, which now only bind them.
-    chunks: chunked.chunks.map((chunk) => ({ ...chunk, lexical: chunkLexicalTokens(chunk) })),
+    // The lexical terms are computed here, where the time is spare: the workers otherwise wait on the
+    // coordinator's writes, which only encode them.
+    chunks: chunked.chunks.map((chunk) => ({ ...chunk, lexical: chunkRowTerms(pathTokens, chunk) })),
     analysis: chunked.analysis,
   };
 }

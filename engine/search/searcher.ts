@@ -86,14 +86,14 @@ export interface SearchSources {
   readonly dense: DenseIndex | null;
   readonly embedQuery: ((text: string) => Promise<Float32Array>) | null;
   readonly files: () => Promise<Map<number, { path: string; language: string }>>;
-  /** BM25 from a copy of the FTS rows in memory (engine/lexical): the store's results, or null when it cannot answer now. */
+  /** BM25 from a copy of the lexical rows in memory (engine/lexical): the store's results, or null when it cannot answer now. */
   readonly lexical?: (terms: readonly string[], limit: number) => Promise<{ id: number; score: number }[] | null>;
   /** The candidates' summaries from a copy in memory (engine/lexical): the store's, or null when it cannot answer now. */
   readonly summaries?: (ids: readonly number[]) => Promise<Map<number, ChunkSummary> | null>;
 }
 
 /**
- * Hybrid retrieval over one workspace: exact dense scan, BM25 (from memory or FTS5), fusion,
+ * Hybrid retrieval over one workspace: exact dense scan, BM25 (from memory or the store's segments), fusion,
  * then the ranking layer (ranking.ts), filters and per-file diversity.
  */
 export class Searcher {

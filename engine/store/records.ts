@@ -1,5 +1,5 @@
 import type { Chunk, FileAnalysis } from '../parsing/chunk.js';
-import type { ChunkLexicalTokens, LexicalColumns } from './lexicalRows.js';
+import type { RowTerms } from '../lexical/lexicalRows.js';
 
 export interface StoredFile {
   readonly id: number;
@@ -22,8 +22,8 @@ export interface FileUpdate {
   readonly chunks: readonly ChunkToStore[];
 }
 
-/** A chunk to store; `lexical`, when present, is its `chunkLexicalTokens` computed already (by the worker that chunked it). */
-export type ChunkToStore = Chunk & { readonly lexical?: ChunkLexicalTokens };
+/** A chunk to store; `lexical`, when present, is its `chunkRowTerms` computed already (by the worker that chunked it). */
+export type ChunkToStore = Chunk & { readonly lexical?: RowTerms };
 
 /** An unchanged file whose mtime moved (touch, checkout): only its stat is refreshed. */
 export interface FileTouch {
@@ -67,18 +67,18 @@ export interface BatchWriteResult {
   readonly refreshedReferences: number;
   /** How the store's vector generation moved (`WorkspaceStore.vectorGeneration`); absent: unknown. */
   readonly generation?: GenerationChange;
-  /** How `chunks_fts` changed, for a copy of it (engine/lexical); absent: the write did not touch it. */
+  /** How the lexical rows changed, for a copy of them (engine/lexical); absent: the write did not touch them. */
   readonly lexical?: LexicalChange;
 }
 
 /**
- * One write's change to the FTS rows: rows removed, then rows added, and the lexical generation before and after.
+ * One write's change to the lexical rows: rows removed, then rows added, and the lexical generation before and after.
  * The generation moves with every write that changes chunks, so it also carries the chunks' summaries for a copy of them.
  */
 export interface LexicalChange {
   readonly generation: GenerationChange;
   readonly removed: readonly number[];
-  readonly added: readonly { readonly id: number; readonly columns: LexicalColumns }[];
+  readonly added: readonly { readonly id: number; readonly terms: RowTerms }[];
   /** The summary of every chunk of the files written, new and kept (kept ones at their new lines). */
   readonly summaries: readonly ChunkSummary[];
 }

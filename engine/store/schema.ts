@@ -151,6 +151,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE chunks DROP COLUMN depth;
   `,
+  // The lexical index as segments of postings written by each batch (engine/lexical/postingSegment.ts)
+  // instead of FTS5: FTS5's inserts (and the reads of removed rows its contentless deletes need) were a
+  // third of a cold index's serial write chain, and its index 430 B a chunk. The terms and BM25 scores
+  // are FTS5's own. Dropping the meta key makes WorkspaceStore.open rebuild the segments from the chunks.
+  `
+  DROP TABLE chunks_fts;
+  CREATE TABLE lexical_segments (id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, removed INTEGER NOT NULL, data BLOB NOT NULL);
+  DELETE FROM meta WHERE key = 'lexical_index';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

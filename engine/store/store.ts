@@ -1,7 +1,9 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
-import { LEXICAL_COLUMN_WEIGHTS, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, type LexicalColumns } from './lexicalRows.js';
-import { compareRanked, essentialTerms, firstPassTerms, ftsAny, ftsPhrase, type RankedRow, type TermHits } from './lexicalTopK.js';
+import { chunkRowTerms, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, rowTerms as rowTermsOfColumns, type LexicalColumns, type RowTerms } from '../lexical/lexicalRows.js';
+import { searchSegments } from '../lexical/lexicalIndex.js';
+import { compactionStart, encodeSegment, mergeSegments, PostingSegment, liveRowsOf, segmentOfRows } from '../lexical/postingSegment.js';
+import { corrupt } from './cacheErrors.js';
 import { randomBytes } from 'node:crypto';
 import type { BatchWriteResult, ChunkRecord, ChunkSummary, ChunkToStore, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
@@ -23,7 +25,7 @@ function randomToken(): string {
  * (which stores none) its first piece's, the chunk `piece` ordinals before it in the same file. Only
  * the chunks search returns read it, so it costs one walk of a file's chunks (its file index) per
  * later piece returned. Stored rows are deleted and re-indexed from `c.doc` itself, never from
- * this: it is not what their FTS row holds.
+ * this: it is not what their lexical row holds.
  */
 const CHUNK_DOC = `CASE WHEN c.doc IS NULL AND c.piece > 0 THEN (
     SELECT first.doc FROM chunks first WHERE first.file_id = c.file_id AND first.ordinal = c.ordinal - c.piece
@@ -48,7 +50,7 @@ const REFERENCE_TARGET_CHUNK = `coalesce(
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))`;
 
-/** What a chunk's FTS row is derived from (`lexicalColumns`), joined with its file's path. */
+/** What a chunk's lexical row is derived from (`lexicalColumns`), joined with its file's path. */
 const LEXICAL_SOURCE_SELECT = 'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id';
 
 interface LexicalSourceRow {
@@ -64,7 +66,7 @@ interface LexicalSourceRow {
 const LEXICAL_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
   c.start_line AS startLine, c.end_line AS endLine, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id`;
 
-/** The FTS columns of source rows; the path's tokens once per path, as rows crowd into few files. */
+/** The lexical columns of source rows; the path's tokens once per path, as rows crowd into few files. */
 function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns: LexicalColumns }[] {
   const pathTokens = new Map<string, string>();
   return rows.map((row) => {
@@ -99,26 +101,14 @@ async function bumpToken(db: Database, key: string): Promise<GenerationChange> {
   return { previous, current };
 }
 
-/** FTS5's BM25 with the column weights; one decimal each, as the weights are written. */
-const BM25 = `bm25(chunks_fts, ${LEXICAL_COLUMN_WEIGHTS.map((weight) => weight.toFixed(1)).join(', ')})`;
-
-/** SQLite's varint (FTS5 writes its averages record with it): big-endian 7-bit groups, the ninth byte whole. */
-function readSqliteVarint(bytes: Uint8Array): number | null {
-  let value = 0;
-  for (let index = 0; index < 9; index++) {
-    const byte = bytes[index];
-    if (byte === undefined) return null;
-    if (index === 8) return value * 256 + byte;
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) return value;
-  }
-  return null;
-}
+/** Rows a segment holds when the store rebuilds the lexical index from the chunks. */
+const REBUILD_SEGMENT_ROWS = 16_384;
 
 /**
  * The workspace cache: files, chunks, quantised vectors (deduplicated by
- * content hash and keyed by model), definitions and references, and an FTS5
- * index over identifier-split chunk text. One writer; every batch is one transaction.
+ * content hash and keyed by model), definitions and references, and the lexical
+ * index over identifier-split chunk text as segments of postings (engine/lexical/postingSegment.ts).
+ * One writer; every batch is one transaction.
  */
 export class WorkspaceStore {
   private constructor(readonly db: Database) {}
@@ -265,7 +255,7 @@ export class WorkspaceStore {
       const updatedFileRows: SqlValue[][] = [];
       const chunkRows: SqlValue[][] = [];
       const movedChunkRows: SqlValue[][] = [];
-      const ftsRows: SqlValue[][] = [];
+      const segmentRows: { id: number; row: RowTerms }[] = [];
       const definitionRows: SqlValue[][] = [];
       const referenceRows: SqlValue[][] = [];
       const addedChunks: BatchWriteResult['addedChunks'] = [];
@@ -282,7 +272,7 @@ export class WorkspaceStore {
         for (const chunk of update.chunks) {
           const kept = existingId === undefined ? undefined : keptByKey.get(chunkIdentity(fileId, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.doc))?.shift();
           if (kept !== undefined) {
-            // Same content up to whitespace: the FTS row stays valid, the text takes the new whitespace.
+            // Same content up to whitespace: the lexical row stays valid, the text takes the new whitespace.
             // A later piece stores no doc, so it is kept when only its first piece (or the doc) changed;
             // its piece number follows, since reads find the first piece through it.
             movedChunkRows.push([kept, chunk.ordinal, chunk.startLine, chunk.endLine, chunk.text, chunk.piece]);
@@ -295,9 +285,9 @@ export class WorkspaceStore {
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.complexity, chunk.piece,
           ]);
-          const columns = lexicalColumns(pathTokens, chunk, chunk.lexical);
-          ftsRows.push([chunkId, ...columns]);
-          addedLexical.push({ id: chunkId, columns });
+          const terms = chunk.lexical ?? chunkRowTerms(pathTokens, chunk);
+          segmentRows.push({ id: chunkId, row: terms });
+          addedLexical.push({ id: chunkId, terms });
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);
           if (chunk.calls.length > 0) referenceRows.push([chunkId, fileId, JSON.stringify(chunk.calls)]);
           addedChunks.push({ id: chunkId, fileId, contentHash: chunk.contentHash });
@@ -312,7 +302,6 @@ export class WorkspaceStore {
       // References that pointed at what is being removed, and the files outside the batch that hold them.
       const orphaned = await this.selectIn<{ rowid: number; file_id: number }>('SELECT rowid, file_id FROM refs WHERE target_chunk_id IN', removedChunkIds);
       const dependents = new Set(orphaned.map((row) => row.file_id));
-      await this.deleteLexicalRows(removedChunkIds);
       await this.runIn('DELETE FROM chunks WHERE id IN', removedChunkIds);
       await this.runIn('DELETE FROM files WHERE id IN', deletedFileIds);
 
@@ -323,7 +312,7 @@ export class WorkspaceStore {
       }
       await this.db.insertMany('chunks', ['id', 'file_id', 'ordinal', 'content_hash', 'symbol', 'parent', 'kind', 'start_line', 'end_line', 'doc', 'text', 'node_count', 'complexity', 'piece'], chunkRows);
       await this.moveChunks(movedChunkRows);
-      await this.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], ftsRows);
+      if (segmentRows.length > 0 || removedChunkIds.length > 0) await this.appendLexicalSegment(segmentRows, removedChunkIds);
       await this.db.insertMany('definitions', ['file_id', 'chunk_id', 'name', 'kind', 'line'], definitionRows);
       // One row per chunk, its called names as a JSON array expanded by json_each: a cold index binds
       // about 4.6 names a chunk, and binding every (chunk, file, name) row was the largest share of the
@@ -360,16 +349,31 @@ export class WorkspaceStore {
     });
   }
 
-  /**
-   * Removes chunks' FTS rows. The table is contentless, so each delete passes the
-   * tokens the row was inserted with, derived again from the chunk and its file
-   * (call before those rows are deleted). contentless_delete=1 would need no
-   * tokens, but never lowers the totals BM25 divides by.
-   */
-  private async deleteLexicalRows(chunkIds: readonly number[]): Promise<void> {
-    const rows = await this.selectIn<LexicalSourceRow>(`${LEXICAL_SOURCE_SELECT} WHERE c.id IN`, chunkIds);
-    const deletes = lexicalRowsOf(rows).map((row) => ['delete', row.id, ...row.columns]);
-    await this.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], deletes);
+  /** Appends one write's lexical segment, then merges segments when they have piled up (`compactionStart`). */
+  private async appendLexicalSegment(rows: readonly { id: number; row: RowTerms }[], removed: readonly number[]): Promise<void> {
+    const content = segmentOfRows(rows, removed);
+    await this.db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [content.rows.length, content.removed.length, encodeSegment(content)]);
+    const segments = await this.db.all<{ id: number; rows: number; removed: number }>('SELECT id, rows, removed FROM lexical_segments ORDER BY id');
+    const start = compactionStart(segments);
+    if (start === null) return;
+    const merged = segments.slice(start);
+    const views = await this.readSegments(merged[0]!.id);
+    const mergedContent = mergeSegments(views, start === 0);
+    await this.db.run('DELETE FROM lexical_segments WHERE id >= ?', [merged[0]!.id]);
+    // The merged segment takes the first one's id: later writes append after it, so the order holds.
+    await this.db.run('INSERT INTO lexical_segments (id, rows, removed, data) VALUES (?, ?, ?, ?)', [merged[0]!.id, mergedContent.rows.length, mergedContent.removed.length, encodeSegment(mergedContent)]);
+  }
+
+  /** The lexical segments from id `fromId` on, in order. */
+  private async readSegments(fromId = 0): Promise<PostingSegment[]> {
+    const rows = await this.db.all<{ id: number; data: Buffer }>('SELECT id, data FROM lexical_segments WHERE id >= ? ORDER BY id', [fromId]);
+    return rows.map((row) => {
+      try {
+        return new PostingSegment(row.data);
+      } catch (error) {
+        throw corrupt(this.db.path, `lexical segment ${row.id}: ${(error as Error).message}`, 'lexical-segments', error);
+      }
+    });
   }
 
   /** Updates the position and text of kept chunks (`[id, ordinal, startLine, endLine, text, piece]` rows) and their definitions' lines. */
@@ -520,8 +524,8 @@ export class WorkspaceStore {
   }
 
   /**
-   * The token naming the cache's FTS rows, as `vectorGeneration` names chunks and vectors: replaced
-   * in the same transaction as every write that changes `chunks_fts`, so a copy of those rows
+   * The token naming the cache's lexical rows, as `vectorGeneration` names chunks and vectors: replaced
+   * in the same transaction as every write that changes them, so a copy of those rows
    * (engine/lexical) made at one token is current exactly while the token is.
    */
   lexicalGeneration(): Promise<string> {
@@ -529,8 +533,8 @@ export class WorkspaceStore {
   }
 
   /**
-   * The FTS columns of up to `limit` chunks with ids above `afterId`, in id order: what `chunks_fts` holds for
-   * them, with each chunk's summary (what `chunkSummariesByIds` reads).
+   * The lexical columns of up to `limit` chunks with ids above `afterId`, in id order, derived from the stored
+   * chunks (what the segments hold the terms of), with each chunk's summary (what `chunkSummariesByIds` reads).
    */
   async lexicalRowsAfter(afterId: number, limit: number): Promise<{ id: number; columns: LexicalColumns; summary: ChunkSummary }[]> {
     const rows = await this.db.all<LexicalSourceRow & ChunkSummary>(`${LEXICAL_SUMMARY_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
@@ -540,6 +544,16 @@ export class WorkspaceStore {
       columns: lexical[at]!.columns,
       summary: { id, fileId, path, language, symbol, parent, kind, startLine, endLine },
     }));
+  }
+
+  /** The lexical segments in order, one statement (a consistent read): what `searchSegments` and `LexicalIndex.fromSegments` take. */
+  lexicalSegments(): Promise<PostingSegment[]> {
+    return this.readSegments();
+  }
+
+  /** The summaries of up to `limit` chunks with ids above `afterId`, in id order. */
+  async chunkSummariesAfter(afterId: number, limit: number): Promise<ChunkSummary[]> {
+    return this.db.all<ChunkSummary>(`${CHUNK_SUMMARY_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
   }
 
   private async unchangedGeneration(): Promise<GenerationChange> {
@@ -631,50 +645,12 @@ export class WorkspaceStore {
   }
 
   /**
-   * BM25 over the FTS index: the `limit` best chunks for any of `terms`, best first (ties by chunk id).
-   * Exactly `exhaustiveLexicalSearch`'s rows and scores, with fewer rows scored (see lexicalTopK.ts).
+   * BM25 over the lexical segments: the `limit` best chunks for any of `terms` (lowercase ASCII words),
+   * best first, ties by chunk id; FTS5's `bm25()` over the same rows (engine/lexical/lexicalIndex.ts).
    */
   async lexicalSearch(terms: readonly string[], limit: number): Promise<{ id: number; score: number }[]> {
-    if (terms.length < 2 || limit <= 0) return this.exhaustiveLexicalSearch(terms, limit);
-    const tableRows = await this.ftsRowCount();
-    if (tableRows === null) return this.exhaustiveLexicalSearch(terms, limit);
-    const counted = await this.db.get<Record<string, number>>(`SELECT ${terms.map((_, index) => `(SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?) AS t${index}`).join(', ')}`, terms.map(ftsPhrase));
-    const hits: TermHits[] = terms.map((term, index) => ({ term, rows: counted![`t${index}`]! }));
-    const first = firstPassTerms(hits, limit);
-    if (first.length === hits.filter((hit) => hit.rows > 0).length) return this.exhaustiveLexicalSearch(terms, limit);
-    const match = ftsAny(terms);
-    const scored = await this.rankedAmong(match, ftsAny(first), limit);
-    const threshold = scored.length === limit ? -scored[limit - 1]!.rank : 0;
-    const firstSet = new Set(first);
-    const more = essentialTerms(hits, tableRows, threshold).filter((term) => !firstSet.has(term));
-    if (more.length > 0) {
-      // Rows of the other essential terms that the first pass did not score; no row is scored twice.
-      const rest = await this.rankedAmong(match, `(${ftsAny(more)}) NOT (${ftsAny(first)})`, limit);
-      scored.push(...rest);
-      scored.sort(compareRanked);
-    }
-    return scored.slice(0, limit).map((row) => ({ id: row.id, score: -row.rank }));
-  }
-
-  /** `lexicalSearch` scoring every matched row: FTS5's own top-k, and the reference the pruned search is tested against. */
-  async exhaustiveLexicalSearch(terms: readonly string[], limit: number): Promise<{ id: number; score: number }[]> {
     if (terms.length === 0 || limit <= 0) return [];
-    const rows = await this.db.all<RankedRow>(`SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank, rowid LIMIT ?`, [ftsAny(terms), limit]);
-    return rows.map((row) => ({ id: row.id, score: -row.rank }));
-  }
-
-  /** The best rows for `match` among those that also match `among`; `rowid + 0` keeps the filter out of FTS5's plan, so it runs once. */
-  private async rankedAmong(match: string, among: string, limit: number): Promise<RankedRow[]> {
-    return this.db.all<RankedRow>(
-      `SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid + 0 IN (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?) ORDER BY rank, rowid LIMIT ?`,
-      [match, among, limit],
-    );
-  }
-
-  /** FTS5's row count (the N of its idf), from its averages record; null when there is none or it does not parse. */
-  private async ftsRowCount(): Promise<number | null> {
-    const row = await this.db.get<{ block: Buffer }>('SELECT block FROM chunks_fts_data WHERE id = 1');
-    return row && Buffer.isBuffer(row.block) ? readSqliteVarint(row.block) : null;
+    return searchSegments(await this.readSegments(), terms, limit);
   }
 
   async chunksByIds(ids: readonly number[]): Promise<Map<number, ChunkRecord>> {
@@ -778,10 +754,15 @@ export class WorkspaceStore {
     const row = await this.db.get<Record<string, number>>(
       `SELECT (SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id)) AS chunksWithoutFile,
         (SELECT count(*) FROM refs r WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.chunk_id)) AS refsWithoutChunk,
-        (SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = d.file_id)) AS definitionsWithoutFile,
-        (SELECT count(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)) AS ftsWithoutChunk`,
+        (SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = d.file_id)) AS definitionsWithoutFile`,
     );
-    return Object.fromEntries(Object.entries(row ?? {}).filter(([, count]) => count > 0));
+    const live = new Set(liveRowsOf(await this.readSegments()).ids);
+    let chunksWithoutLexicalRow = 0;
+    for (const { id } of await this.db.all<{ id: number }>('SELECT id FROM chunks')) {
+      if (!live.delete(id)) chunksWithoutLexicalRow++;
+    }
+    const counts = { ...row, lexicalRowsWithoutChunk: live.size, chunksWithoutLexicalRow };
+    return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
   }
 
   private async selectIn<T>(prefix: string, values: readonly SqlValue[]): Promise<T[]> {
@@ -802,9 +783,9 @@ export class WorkspaceStore {
 }
 
 /**
- * Refills `chunks_fts` from the chunks when it was not built the way this
- * version derives FTS rows (a new cache, the migration from contentless_delete,
- * or a changed tokeniser): a contentless row can only be deleted with the tokens it was made from.
+ * Rebuilds the lexical segments from the chunks when they were not derived the way
+ * this version derives terms (a new cache, a cache from before the segments, or a
+ * changed tokeniser or stemmer): their terms would no longer be what queries look up.
  */
 async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
   const format = async () => (await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'lexical_index'"))?.value;
@@ -812,14 +793,25 @@ async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
   await db.transaction(async () => {
     if ((await format()) === LEXICAL_INDEX_FORMAT) return; // rebuilt by another process meanwhile
     await bumpToken(db, LEXICAL_GENERATION);
-    await db.run("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')");
+    await db.run('DELETE FROM lexical_segments');
+    let pending: { id: number; row: RowTerms }[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const content = segmentOfRows(pending, []);
+      pending = [];
+      await db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [content.rows.length, 0, encodeSegment(content)]);
+    };
     await db.eachPage<LexicalSourceRow>(
       `${LEXICAL_SOURCE_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`,
       [],
       (row) => row.id,
-      (rows) => db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], lexicalRowsOf(rows).map((row) => [row.id, ...row.columns])),
+      async (rows) => {
+        for (const { id, columns } of lexicalRowsOf(rows)) pending.push({ id, row: rowTermsOfColumns(columns) });
+        if (pending.length >= REBUILD_SEGMENT_ROWS) await flush();
+      },
       2000,
     );
+    await flush();
     await db.run("INSERT INTO meta (key, value) VALUES ('lexical_index', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [LEXICAL_INDEX_FORMAT]);
   });
 }

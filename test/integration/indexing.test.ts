@@ -3,7 +3,8 @@ import { renameSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync,
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
-import { lexicalColumns, lexicalPathTokens } from '../../engine/store/lexicalRows.js';
+import { chunkRowTerms, lexicalPathTokens } from '../../engine/lexical/lexicalRows.js';
+import { liveRowsOf } from '../../engine/lexical/postingSegment.js';
 import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 
 const top = async (graph: CodeGraph, query: string, limit = 3) => (await graph.search(query, { limit })).map((hit) => hit.path);
@@ -121,24 +122,30 @@ describe('indexing a multi-language workspace', () => {
     assert.ok((await top(graph, 'render banner markup')).includes('widgets/banner.js'));
   });
 
-  it('inserts FTS rows with the workers\' tokens, which the store derives again from stored chunks to delete them', async () => {
-    // chunks_fts is contentless: a delete must pass the tokens the row was inserted with. Deleting
-    // every row with the tokens the store derives from the stored chunks leaves no term behind
-    // only if the workers sent those same tokens.
-    const db = graph.store.db;
-    const rows = await db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+  it('stores the workers\' lexical rows, which equal the rows the store derives from the stored chunks', async () => {
+    // The store rebuilds segments from the chunks (a changed tokeniser, an old cache): the rows the workers
+    // computed while chunking must be those same rows, or a rebuilt index would rank otherwise.
+    const rows = await graph.store.db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
       'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id',
     );
-    assert.ok(rows.some((row) => row.doc) && rows.some((row) => row.parent), 'the fixture has docs and members, so every FTS column is covered');
-    await db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms USING fts5vocab(main, chunks_fts, row)');
-    const terms = async () => (await db.get<{ n: number }>('SELECT count(*) AS n FROM temp.fts_terms'))!.n;
-    assert.ok((await terms()) > 0);
-    await db.exec('BEGIN');
-    try {
-      await db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], rows.map((row) => ['delete', row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
-      assert.equal(await terms(), 0);
-    } finally {
-      await db.exec('ROLLBACK');
+    assert.ok(rows.some((row) => row.doc) && rows.some((row) => row.parent), 'the fixture has docs and members, so every lexical column is covered');
+    const segments = await graph.store.lexicalSegments();
+    const live = liveRowsOf(segments);
+    const stored = new Map<number, Map<string, number>>();
+    segments.forEach((segment, at) => {
+      for (let term = 0; term < segment.termCount; term++) {
+        segment.eachPosting(term, (row, frequency) => {
+          if (live.owner[row] !== at) return;
+          if (!stored.has(row)) stored.set(row, new Map());
+          stored.get(row)!.set(segment.termAt(term), frequency);
+        });
+      }
+    });
+    assert.equal(stored.size, rows.length);
+    for (const row of rows) {
+      const derived = chunkRowTerms(lexicalPathTokens(row.path), row);
+      assert.deepEqual([...stored.get(row.id)!.entries()].sort(), derived.terms.map((term, at) => [term, derived.frequencies[at]]).sort(), `terms of chunk ${row.id} (${row.path})`);
+      assert.equal(live.tokens[row.id], derived.tokens);
     }
   });
 

@@ -104,8 +104,6 @@ function runChild(cache: string, kill: { afterMs?: number; afterBatches?: number
 /** Rows that point at nothing, per relation of engine/store/schema.ts; all zero in a sound cache. */
 const ORPHAN_QUERIES: Record<string, string> = {
   chunksWithoutFile: 'SELECT count(*) AS n FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id)',
-  ftsWithoutChunk: 'SELECT count(*) AS n FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)',
-  chunksWithoutFts: 'SELECT count(*) AS n FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)',
   definitionsWithoutFile: 'SELECT count(*) AS n FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = d.file_id)',
   definitionsWithoutChunk: 'SELECT count(*) AS n FROM definitions d WHERE d.chunk_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = d.chunk_id)',
   refsWithoutChunk: 'SELECT count(*) AS n FROM refs r WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.chunk_id)',
@@ -134,6 +132,9 @@ async function inspect(store: WorkspaceStore): Promise<CacheState> {
     const n = (await store.db.get<{ n: number }>(sql))!.n;
     if (n > 0) problems.push(`${n} ${name}`);
   }
+  // The lexical segments' live rows against the chunks (`orphanCounts` decodes them).
+  const lexical = await store.orphanCounts();
+  for (const name of ['lexicalRowsWithoutChunk', 'chunksWithoutLexicalRow']) if (lexical[name]) problems.push(`${lexical[name]} ${name}`);
   const files = await store.db.all<{ path: string; hash: string }>('SELECT path, content_hash AS hash FROM files ORDER BY path');
   const chunks = await store.db.all<{ key: string }>("SELECT f.path || ':' || c.ordinal || ':' || c.start_line || '-' || c.end_line || ':' || c.content_hash AS key FROM chunks c JOIN files f ON f.id = c.file_id ORDER BY key");
   const vectors = await store.db.all<{ hash: string }>('SELECT content_hash AS hash FROM vectors ORDER BY hash');

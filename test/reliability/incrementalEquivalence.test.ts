@@ -15,7 +15,8 @@ import { after, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { parseQuery } from '../../engine/search/query.js';
-import { lexicalColumns, lexicalPathTokens } from '../../engine/store/lexicalRows.js';
+import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from '../../engine/lexical/lexicalRows.js';
+import { liveRowsOf } from '../../engine/lexical/postingSegment.js';
 import { SCHEMA_VERSION } from '../../engine/store/schema.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { tempDir, TINY_MODEL } from '../helpers.js';
@@ -152,7 +153,7 @@ function readVarint(bytes: Buffer, offset: number): { value: number; next: numbe
   throw new Error('unreachable');
 }
 
-/** The totals BM25 reads: FTS5's row count and the token count of each column (its "averages" record). */
+/** The totals BM25 reads in a cache of before the lexical segments: FTS5's row count and the token count of each column (its "averages" record). */
 async function ftsTotals(store: WorkspaceStore): Promise<number[]> {
   const row = await store.db.get<{ block: Buffer }>('SELECT block FROM chunks_fts_data WHERE id = 1');
   if (!row) return [];
@@ -165,9 +166,14 @@ async function ftsTotals(store: WorkspaceStore): Promise<number[]> {
   return values;
 }
 
+/** The totals BM25 reads: the live rows of the lexical segments and their tokens. */
+async function lexicalTotals(store: WorkspaceStore): Promise<number[]> {
+  const live = liveRowsOf(await store.lexicalSegments());
+  return [live.ids.length, live.totalTokens];
+}
+
 interface IndexState {
-  readonly ftsTotals: number[];
-  readonly ftsRows: number;
+  readonly lexicalTotals: number[];
   readonly chunkCount: number;
   readonly chunks: string[];
   readonly definitions: string[];
@@ -226,8 +232,7 @@ async function inspect(graph: CodeGraph, queries: readonly string[]): Promise<In
     }
   }
   return {
-    ftsTotals: await ftsTotals(store),
-    ftsRows: (await store.db.get<{ n: number }>('SELECT count(*) AS n FROM chunks_fts'))!.n,
+    lexicalTotals: await lexicalTotals(store),
     chunkCount: await store.chunkCount(),
     chunks: chunks.map((row) => row.key),
     definitions: definitions.map((row) => row.key),
@@ -279,9 +284,8 @@ function untiedHybridHits(clean: IndexState, query: string): Set<string> {
 
 function compare(incremental: IndexState, clean: IndexState): string[] {
   const problems: string[] = [];
-  if (incremental.ftsTotals[0] !== incremental.chunkCount) problems.push(`FTS5 counts ${incremental.ftsTotals[0]} rows for ${incremental.chunkCount} chunks`);
-  if (JSON.stringify(incremental.ftsTotals) !== JSON.stringify(clean.ftsTotals)) problems.push(`FTS5 totals ${JSON.stringify(incremental.ftsTotals)} differ from a clean index's ${JSON.stringify(clean.ftsTotals)}`);
-  if (incremental.ftsRows !== incremental.chunkCount) problems.push(`${incremental.ftsRows} FTS rows for ${incremental.chunkCount} chunks`);
+  if (incremental.lexicalTotals[0] !== incremental.chunkCount) problems.push(`the lexical segments hold ${incremental.lexicalTotals[0]} live rows for ${incremental.chunkCount} chunks`);
+  if (JSON.stringify(incremental.lexicalTotals) !== JSON.stringify(clean.lexicalTotals)) problems.push(`lexical totals ${JSON.stringify(incremental.lexicalTotals)} differ from a clean index's ${JSON.stringify(clean.lexicalTotals)}`);
   problems.push(...incremental.referenceProblems.map((problem) => `references: ${problem}`));
   problems.push(...difference('chunks', incremental.chunks, clean.chunks));
   problems.push(...difference('definitions', incremental.definitions, clean.definitions));
@@ -351,7 +355,7 @@ describe('an incrementally maintained index', () => {
       const hybridHits = queries.reduce((sum, query) => sum + clean.results[`hybrid: ${query}`]!.length, 0);
       const hybridScored = queries.reduce((sum, query) => sum + untiedHybridHits(clean, query).size, 0);
       if (hybridScored < hybridHits / 2) problems.push(`only ${hybridScored} of ${hybridHits} hybrid scores were free of ties`);
-      trials.push({ seed, edits, files: tree.files.size, chunks: clean.chunkCount, ftsRowsCounted: incremental.ftsTotals[0], hybridHits, hybridScoresCompared: hybridScored, problems: problems.length });
+      trials.push({ seed, edits, files: tree.files.size, chunks: clean.chunkCount, lexicalRowsCounted: incremental.lexicalTotals[0], hybridHits, hybridScoresCompared: hybridScored, problems: problems.length });
       if (problems.length > 0) failures.push(`seed ${seed}: ${problems.join('; ')}`);
     }
     recordFault({
@@ -390,7 +394,7 @@ describe('a cache written before FTS deletes kept the totals', () => {
     const chunks = await old.db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
       'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id',
     );
-    await old.db.exec(`DROP TABLE chunks_fts; CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', contentless_delete=1);`);
+    await old.db.exec(`DROP TABLE lexical_segments; CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', contentless_delete=1);`);
     const rows = chunks.map((chunk) => [chunk.id, ...lexicalColumns(lexicalPathTokens(chunk.path), chunk)]);
     const replaced = chunks.map((chunk) => [chunk.id + 100000, ...lexicalColumns(lexicalPathTokens(chunk.path), chunk)]);
     await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], [...rows, ...replaced]);
@@ -411,7 +415,8 @@ describe('a cache written before FTS deletes kept the totals', () => {
     const repaired = await WorkspaceStore.open(join(cacheDir, 'index.sqlite'));
     try {
       assert.equal((await repaired.db.get<{ user_version: number }>('PRAGMA user_version'))!.user_version, SCHEMA_VERSION);
-      assert.equal((await ftsTotals(repaired))[0], chunks.length);
+      assert.equal((await lexicalTotals(repaired))[0], chunks.length, 'the lexical rows are rebuilt from the chunks, one a chunk');
+      assert.deepEqual(await repaired.orphanCounts(), {});
       assert.equal((await repaired.db.get<{ n: number }>('SELECT count(*) AS n FROM refs WHERE target_chunk_id IS NULL AND target_file_id IS NOT NULL'))!.n, 0);
     } finally {
       await repaired.close();
@@ -560,18 +565,18 @@ describe('a definition split into pieces', () => {
       "SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.symbol = 'long_pipeline' AND c.piece > 0",
     );
     assert.ok(later.length > 0);
-    await old.db.insertMany('chunks_fts', ['chunks_fts', 'rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => ['delete', row.id, ...lexicalColumns(lexicalPathTokens(row.path), row)]));
-    await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), { ...row, doc })]));
     await old.db.run(`UPDATE chunks SET doc = ? WHERE id IN (${later.map(() => '?').join(',')})`, [doc, ...later.map((row) => row.id)]);
-    // Version 9: before piece numbers (migration 10), with the nesting depth that migration 11 drops.
-    await old.db.exec('ALTER TABLE chunks DROP COLUMN piece; ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0; PRAGMA user_version = 9;');
-    const lexicalFormat = await old.getMeta('lexical_index');
+    // Version 9: before piece numbers (migration 10), with the nesting depth that migration 11 drops, and
+    // FTS5 rows (the doc copies in them) where migration 12 puts the lexical segments.
+    await old.db.exec(`ALTER TABLE chunks DROP COLUMN piece; ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+      DROP TABLE lexical_segments; CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', tokenize='porter unicode61'); PRAGMA user_version = 9;`);
+    await old.db.insertMany('chunks_fts', ['rowid', 'symbol', 'path', 'doc', 'body'], later.map((row) => [row.id, ...lexicalColumns(lexicalPathTokens(row.path), { ...row, doc })]));
     await old.close();
 
     const reopened = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
     let incremental: IndexState;
     try {
-      assert.equal(await reopened.store.getMeta('lexical_index'), lexicalFormat, 'the FTS table is not rebuilt');
+      assert.equal(await reopened.store.getMeta('lexical_index'), LEXICAL_INDEX_FORMAT, 'the lexical rows are rebuilt once, from the stored rows and their doc copies');
       const [hit] = await reopened.search('quartz_tail', { mode: 'lexical', limit: 1 });
       assert.equal(hit!.doc, doc, 'an old later piece reads its own copy');
       writeFileSync(path, splitDefinitionFile('Renamed beginning: cleans every entry of the pipeline first.'));

@@ -16,7 +16,10 @@ import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 
 const QUERIES = ['levenshtein distance', 'parse tokens', 'http request'];
 
-/** Puts a current cache back in the v7 layout (no piece numbers, migration 10; a depth column, migration 11), with the columns filled as v7 wrote them. */
+/**
+ * Puts a current cache back in the v7 layout (no piece numbers, migration 10; a depth column, migration 11;
+ * FTS5 rows instead of the lexical segments, migration 12), with the columns filled as v7 wrote them.
+ */
 async function downgradeToV7(cachePath: string): Promise<void> {
   const store = await WorkspaceStore.open(cachePath);
   try {
@@ -27,6 +30,8 @@ async function downgradeToV7(cachePath: string): Promise<void> {
       CREATE INDEX refs_name ON refs(name);
       ALTER TABLE chunks DROP COLUMN piece;
       ALTER TABLE chunks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+      DROP TABLE lexical_segments;
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, doc, body, content='', tokenize='porter unicode61');
       PRAGMA user_version = 7;
     `);
   } finally {
