@@ -16,7 +16,7 @@ import stemmer = require('stemmer');
 const PORTER_MAX_TOKEN = 64;
 
 /** Stems are memoised: code repeats its words. Cleared when full, so the memory stays bounded. */
-const STEM_CACHE_LIMIT = 200_000;
+const STEM_CACHE_LIMIT = 50_000;
 const stemCache = new Map<string, string>();
 
 /** FTS5's term for one lowercase ASCII token. */

@@ -238,7 +238,7 @@ export class LexicalIndex {
 
   /** @internal The row's terms as ids (made for new words); `add` and the builder use it. */
   termIdsOf(row: RowTerms): RowTermIds {
-    return { terms: row.terms.map((term) => this.termIdOf(term)), frequencies: row.frequencies, tokens: row.tokens };
+    return { terms: Array.from(row.indexes, (index) => this.termIdOf(row.dictionary[index]!)), frequencies: Array.from(row.doubled, (doubled) => doubled / 2), tokens: row.tokens };
   }
 
   /**

@@ -12,7 +12,8 @@
  * the scores its `bm25()` (`lexicalIndex.ts`), so results did not move.
  *
  * Layout (little-endian): a 40-byte header (magic, row, removed and term counts,
- * then the offsets of the row, removed, string and postings regions and the end);
+ * then the offsets of the row, removed, string and postings regions and the end,
+ * and the highest row id);
  * a term table of (string start, postings start) pairs, one more as the end, for
  * binary search without decoding; rows as varint (id delta, token count) pairs in
  * id order; removed ids as varint deltas; the terms' bytes in sorted order; and per
@@ -26,41 +27,37 @@ import type { RowTerms } from './lexicalRows.js';
 const MAGIC = 0x31504743; // 'CGP1'
 const HEADER_BYTES = 40;
 
-/** One segment's content, term by term: what `encodeSegment` writes and `mergeSegments` collects. */
+/** One segment's content, term by term: what `encodeSegment` writes. */
 export interface SegmentContent {
   /** Rows added, ascending by id, each once. */
   readonly rows: readonly { readonly id: number; readonly tokens: number }[];
   /** Ids removed before the rows are added, ascending, each once. */
   readonly removed: readonly number[];
-  /** Each term's postings: row ids ascending, with twice the weighted frequency. */
-  readonly postings: ReadonlyMap<string, { readonly rows: readonly number[]; readonly doubled: readonly number[] }>;
+  /** Terms in byte order; term t's postings are at `offsets[t]` … `offsets[t + 1]`, rows ascending. */
+  readonly terms: readonly string[];
+  readonly offsets: Int32Array;
+  readonly postingRows: Int32Array;
+  /** Twice each posting's weighted frequency. */
+  readonly postingDoubled: Uint32Array;
 }
 
 /** A segment's content from whole rows (a write's new chunks) and the ids it removes. */
 export function segmentOfRows(rows: readonly { readonly id: number; readonly row: RowTerms }[], removed: readonly number[]): SegmentContent {
   const sorted = [...rows].sort((a, b) => a.id - b.id);
-  const postings = new Map<string, { rows: number[]; doubled: number[] }>();
+  const collector = new PostingCollector();
+  // The rows of one file share a dictionary: each of its terms is looked up once.
+  const termIdsOf = new Map<readonly string[], Int32Array>();
   for (const { id, row } of sorted) {
-    for (let at = 0; at < row.terms.length; at++) {
-      const term = row.terms[at]!;
-      let list = postings.get(term);
-      if (!list) postings.set(term, (list = { rows: [], doubled: [] }));
-      list.rows.push(id);
-      list.doubled.push(doubledFrequency(row.frequencies[at]!));
-    }
+    let termIds = termIdsOf.get(row.dictionary);
+    if (!termIds) termIdsOf.set(row.dictionary, (termIds = Int32Array.from(row.dictionary, (term) => collector.termId(term))));
+    for (let at = 0; at < row.indexes.length; at++) collector.add(termIds[row.indexes[at]!]!, id, row.doubled[at]!);
   }
-  return { rows: sorted.map(({ id, row }) => ({ id, tokens: row.tokens })), removed: [...new Set(removed)].sort((a, b) => a - b), postings };
-}
-
-function doubledFrequency(frequency: number): number {
-  const doubled = frequency * 2;
-  if (!Number.isInteger(doubled) || doubled <= 0) throw new RangeError(`A lexical frequency must be a positive multiple of 0.5 (the column weights); got ${frequency}`);
-  return doubled;
+  return { rows: sorted.map(({ id, row }) => ({ id, tokens: row.tokens })), removed: [...new Set(removed)].sort((a, b) => a - b), ...collector.finish() };
 }
 
 /** Encodes one segment. */
 export function encodeSegment(content: SegmentContent): Buffer {
-  const terms = [...content.postings.keys()].sort(compareAscii);
+  const { terms, offsets, postingRows, postingDoubled } = content;
   const rows = new VarintWriter();
   let previous = 0;
   for (const { id, tokens } of content.rows) {
@@ -82,13 +79,16 @@ export function encodeSegment(content: SegmentContent): Buffer {
     table.writeUInt32LE(stringAt, index * 8);
     table.writeUInt32LE(postings.length, index * 8 + 4);
     stringAt += term.length;
-    const list = content.postings.get(term)!;
-    postings.write(list.rows.length);
+    const start = offsets[index]!;
+    const end = offsets[index + 1]!;
+    postings.write(end - start);
     let row = 0;
-    for (let at = 0; at < list.rows.length; at++) {
-      postings.write(list.rows[at]! - row);
-      postings.write(list.doubled[at]!);
-      row = list.rows[at]!;
+    for (let at = start; at < end; at++) {
+      const doubled = postingDoubled[at]!;
+      if (!(doubled > 0)) throw new RangeError(`A lexical frequency must be positive; got ${doubled / 2} for ${term}`);
+      postings.write(postingRows[at]! - row);
+      postings.write(doubled);
+      row = postingRows[at]!;
     }
   });
   table.writeUInt32LE(stringAt, terms.length * 8);
@@ -99,8 +99,69 @@ export function encodeSegment(content: SegmentContent): Buffer {
   const postingsOffset = stringsOffset + strings.length;
   const end = postingsOffset + postings.length;
   const header = Buffer.alloc(HEADER_BYTES);
-  [MAGIC, content.rows.length, content.removed.length, terms.length, rowsOffset, removedOffset, stringsOffset, postingsOffset, end, 0].forEach((value, at) => header.writeUInt32LE(value, at * 4));
+  const highestRow = content.rows.length > 0 ? content.rows[content.rows.length - 1]!.id : 0;
+  [MAGIC, content.rows.length, content.removed.length, terms.length, rowsOffset, removedOffset, stringsOffset, postingsOffset, end, highestRow].forEach((value, at) => header.writeUInt32LE(value, at * 4));
   return Buffer.concat([header, table, rows.bytes(), removed.bytes(), strings, postings.bytes()], end);
+}
+
+/**
+ * Postings gathered as (term id, row, doubled frequency) in growing typed arrays, then put in term
+ * order by one counting sort: no array or map per term, so a batch of 500k postings costs little
+ * of the coordinator's time and garbage.
+ */
+class PostingCollector {
+  private readonly termIds = new Map<string, number>();
+  private readonly names: string[] = [];
+  private termOf = new Int32Array(1 << 14);
+  private rowOf = new Int32Array(1 << 14);
+  private doubledOf = new Uint32Array(1 << 14);
+  private count = 0;
+
+  termId(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      this.termIds.set(term, (id = this.names.length));
+      this.names.push(term);
+    }
+    return id;
+  }
+
+  add(term: number, row: number, doubled: number): void {
+    if (this.count === this.termOf.length) {
+      this.termOf = grown(this.termOf);
+      this.rowOf = grown(this.rowOf);
+      this.doubledOf = grown(this.doubledOf);
+    }
+    this.termOf[this.count] = term;
+    this.rowOf[this.count] = row;
+    this.doubledOf[this.count++] = doubled;
+  }
+
+  finish(): Pick<SegmentContent, 'terms' | 'offsets' | 'postingRows' | 'postingDoubled'> {
+    const names = this.names;
+    const order = names.map((_, id) => id).sort((a, b) => compareAscii(names[a]!, names[b]!));
+    const rank = new Int32Array(names.length);
+    order.forEach((id, position) => (rank[id] = position));
+    const offsets = new Int32Array(names.length + 1);
+    for (let at = 0; at < this.count; at++) offsets[rank[this.termOf[at]!]! + 1]!++;
+    for (let term = 0; term < names.length; term++) offsets[term + 1]! += offsets[term]!;
+    const fill = offsets.slice(0, names.length);
+    const postingRows = new Int32Array(this.count);
+    const postingDoubled = new Uint32Array(this.count);
+    for (let at = 0; at < this.count; at++) {
+      const slot = fill[rank[this.termOf[at]!]!]!++;
+      postingRows[slot] = this.rowOf[at]!;
+      postingDoubled[slot] = this.doubledOf[at]!;
+    }
+    for (let term = 0; term < names.length; term++) sortPostings(postingRows, postingDoubled, offsets[term]!, offsets[term + 1]!);
+    return { terms: order.map((id) => names[id]!), offsets, postingRows, postingDoubled };
+  }
+}
+
+function grown<T extends Int32Array | Uint32Array>(array: T): T {
+  const next = new (array.constructor as new (length: number) => T)(array.length * 2);
+  next.set(array);
+  return next;
 }
 
 /** Read access to one encoded segment, without decoding more than what is asked. */
@@ -108,6 +169,8 @@ export class PostingSegment {
   readonly rowCount: number;
   readonly removedCount: number;
   readonly termCount: number;
+  /** The highest id of the rows it adds (0 when none). */
+  readonly highestRow: number;
   private readonly rowsOffset: number;
   private readonly removedOffset: number;
   private readonly stringsOffset: number;
@@ -125,6 +188,7 @@ export class PostingSegment {
     this.removedOffset = field(5);
     this.stringsOffset = field(6);
     this.postingsOffset = field(7);
+    this.highestRow = field(9);
     const ordered = HEADER_BYTES + (this.termCount + 1) * 8 === this.rowsOffset && this.rowsOffset <= this.removedOffset && this.removedOffset <= this.stringsOffset && this.stringsOffset <= this.postingsOffset && this.postingsOffset <= field(8);
     if (!ordered || field(8) !== bytes.length) throw corrupt('regions out of bounds');
   }
@@ -210,9 +274,7 @@ export interface LiveRows {
 
 export function liveRowsOf(segments: readonly PostingSegment[]): LiveRows {
   let highest = 0;
-  for (const segment of segments) {
-    segment.eachRow((id) => (highest = Math.max(highest, id)));
-  }
+  for (const segment of segments) highest = Math.max(highest, segment.highestRow);
   const owner = new Int32Array(highest + 1).fill(-1);
   const tokens = new Int32Array(highest + 1);
   segments.forEach((segment, index) => {
@@ -220,6 +282,7 @@ export function liveRowsOf(segments: readonly PostingSegment[]): LiveRows {
       if (id <= highest) owner[id] = -1;
     });
     segment.eachRow((id, count) => {
+      if (id > highest) throw new RangeError('lexical segment: a row above its highest id');
       owner[id] = index;
       tokens[id] = count;
     });
@@ -243,30 +306,27 @@ export function mergeSegments(segments: readonly PostingSegment[], fromStart: bo
   const live = liveRowsOf(segments);
   const removed = new Set<number>();
   if (!fromStart) for (const segment of segments) segment.eachRemoved((id) => removed.add(id));
-  const postings = new Map<string, { rows: number[]; doubled: number[] }>();
+  const collector = new PostingCollector();
   segments.forEach((segment, index) => {
     for (let term = 0; term < segment.termCount; term++) {
-      const name = segment.termAt(term);
-      let list = postings.get(name);
+      const id = collector.termId(segment.termAt(term));
       segment.eachPosting(term, (row, frequency) => {
-        if (live.owner[row] !== index) return;
-        if (!list) postings.set(name, (list = { rows: [], doubled: [] }));
-        list.rows.push(row);
-        list.doubled.push(frequency * 2);
+        if (live.owner[row] === index) collector.add(id, row, frequency * 2);
       });
     }
   });
-  for (const list of postings.values()) sortPostings(list);
-  return { rows: live.ids.map((id) => ({ id, tokens: live.tokens[id]! })), removed: [...removed].sort((a, b) => a - b), postings };
+  return { rows: live.ids.map((id) => ({ id, tokens: live.tokens[id]! })), removed: [...removed].sort((a, b) => a - b), ...collector.finish() };
 }
 
 /**
- * A small segment holds less than this share of all the segments' entries (rows and removed ids).
- * Each write appends one, so a cold index adds one per batch (about 20 at 183k chunks) and an editor
- * session one per edit; these are merged once `SMALL_RUN` of them trail, so a write's merge costs
- * what the small ones hold, not the whole index.
+ * A small segment holds fewer entries (rows and removed ids) than this: an editor's writes, one file
+ * each. Once `SMALL_RUN` of them trail they are merged into one, which costs what they hold, so a
+ * session's edits leave one segment per few thousand rows written. A cold index's batches (thousands
+ * of rows each) are never merged for their number: a search pays a binary search per segment and
+ * term for them, microseconds, while merging them would put the whole index through the serial write
+ * chain again.
  */
-const SMALL_SHARE = 1 / 8;
+const SMALL_ENTRIES = 4096;
 const SMALL_RUN = 16;
 /** Removed ids past this share of the live rows (and past `REMOVED_MIN`) are dropped by merging everything. */
 const REMOVED_SHARE = 1 / 4;
@@ -289,20 +349,20 @@ export function compactionStart(segments: readonly { readonly rows: number; read
   const liveRows = entries - 2 * removed;
   if (removed > REMOVED_MIN && removed > liveRows * REMOVED_SHARE) return 0;
   let start = segments.length;
-  while (start > 0 && segments[start - 1]!.rows + segments[start - 1]!.removed < entries * SMALL_SHARE) start--;
+  while (start > 0 && segments[start - 1]!.rows + segments[start - 1]!.removed < SMALL_ENTRIES) start--;
   return segments.length - start >= SMALL_RUN ? start : null;
 }
 
-/** Rows of one term gathered from several segments may interleave: sort them (rarely needed). */
-function sortPostings(list: { rows: number[]; doubled: number[] }): void {
+/** Rows of one term gathered from several segments may interleave: sort that term's slice by row (rarely needed). */
+function sortPostings(rows: Int32Array, doubled: Uint32Array, start: number, end: number): void {
   let ascending = true;
-  for (let at = 1; at < list.rows.length && ascending; at++) ascending = list.rows[at - 1]! < list.rows[at]!;
+  for (let at = start + 1; at < end && ascending; at++) ascending = rows[at - 1]! < rows[at]!;
   if (ascending) return;
-  const order = list.rows.map((_, at) => at).sort((a, b) => list.rows[a]! - list.rows[b]!);
-  const rows = order.map((at) => list.rows[at]!);
-  const doubled = order.map((at) => list.doubled[at]!);
-  list.rows = rows;
-  list.doubled = doubled;
+  const pairs = Array.from({ length: end - start }, (_, at) => [rows[start + at]!, doubled[start + at]!] as const).sort((a, b) => a[0] - b[0]);
+  pairs.forEach(([row, frequency], at) => {
+    rows[start + at] = row;
+    doubled[start + at] = frequency;
+  });
 }
 
 /** Byte order of ASCII strings, as the term table is sorted. */

@@ -12,7 +12,7 @@ import { serializeError } from '../errors.js';
 import { fileContentHash, sha256Hex } from '../hashing/hash.js';
 import { languageById } from '../parsing/languages.js';
 import { CodeParser } from '../parsing/parser.js';
-import { chunkRowTerms, lexicalPathTokens } from '../lexical/lexicalRows.js';
+import { fileRowTerms, lexicalPathTokens } from '../lexical/lexicalRows.js';
 import { quantizeInt8Blobs } from '../vectors/quantize.js';
 import type { AnalyzedFile, AnalyzeTask, EmbedTask, WarmUpTask, WorkerConfig, WorkerResult, WorkerTask } from './protocol.js';
 
@@ -76,7 +76,7 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
   const decoded = decodeSourceText(bytes);
   if (!decoded.ok) return { status: 'skipped', path: file.path, reason: decoded.reason, detail: decoded.detail };
   const chunked = await codeParser.chunk(decoded.text, languageById(file.language), task.chunking);
-  const pathTokens = lexicalPathTokens(file.path);
+  const lexical = fileRowTerms(lexicalPathTokens(file.path), chunked.chunks);
   return {
     status: 'changed',
     path: file.path,
@@ -87,7 +87,7 @@ async function analyzeFile(codeParser: CodeParser, file: AnalyzeTask['files'][nu
     method: chunked.method,
     // The lexical terms are computed here, where the time is spare: the workers otherwise wait on the
     // coordinator's writes, which only encode them.
-    chunks: chunked.chunks.map((chunk) => ({ ...chunk, lexical: chunkRowTerms(pathTokens, chunk) })),
+    chunks: chunked.chunks.map((chunk, at) => ({ ...chunk, lexical: lexical[at]! })),
     analysis: chunked.analysis,
   };
 }

@@ -1,6 +1,6 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
-import { chunkRowTerms, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, rowTerms as rowTermsOfColumns, type LexicalColumns, type RowTerms } from '../lexical/lexicalRows.js';
+import { fileRowTerms, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, rowTerms as rowTermsOfColumns, type LexicalColumns, type RowTerms } from '../lexical/lexicalRows.js';
 import { searchSegments } from '../lexical/lexicalIndex.js';
 import { compactionStart, encodeSegment, mergeSegments, PostingSegment, liveRowsOf, segmentOfRows } from '../lexical/postingSegment.js';
 import { corrupt } from './cacheErrors.js';
@@ -268,8 +268,10 @@ export class WorkspaceStore {
         writtenFileIds.push(fileId);
         const fileRow = [fileId, update.path, update.language, update.size, update.mtimeMs, update.contentHash, update.method, JSON.stringify(update.analysis.imports), now];
         (existingId === undefined ? insertedFileRows : updatedFileRows).push(fileRow);
+        // Chunks that come without their rows (an API caller, not the workers) share one dictionary, as the workers' do.
         const pathTokens = lexicalPathTokens(update.path);
-        for (const chunk of update.chunks) {
+        const derivedRows = update.chunks.some((chunk) => !chunk.lexical) ? fileRowTerms(pathTokens, update.chunks) : null;
+        for (const [at, chunk] of update.chunks.entries()) {
           const kept = existingId === undefined ? undefined : keptByKey.get(chunkIdentity(fileId, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.doc))?.shift();
           if (kept !== undefined) {
             // Same content up to whitespace: the lexical row stays valid, the text takes the new whitespace.
@@ -285,7 +287,7 @@ export class WorkspaceStore {
             chunkId, fileId, chunk.ordinal, chunk.contentHash, chunk.symbol, chunk.parent, chunk.kind, chunk.startLine, chunk.endLine, chunk.doc, chunk.text,
             chunk.metrics.nodeCount, chunk.metrics.complexity, chunk.piece,
           ]);
-          const terms = chunk.lexical ?? chunkRowTerms(pathTokens, chunk);
+          const terms = chunk.lexical ?? derivedRows![at]!;
           segmentRows.push({ id: chunkId, row: terms });
           addedLexical.push({ id: chunkId, terms });
           if (chunk.symbol) definitionRows.push([fileId, chunkId, chunk.symbol, chunk.kind, chunk.startLine]);

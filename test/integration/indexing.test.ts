@@ -3,7 +3,7 @@ import { renameSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync,
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
-import { chunkRowTerms, lexicalPathTokens } from '../../engine/lexical/lexicalRows.js';
+import { chunkRowTerms, lexicalPathTokens, rowTermEntries } from '../../engine/lexical/lexicalRows.js';
 import { liveRowsOf } from '../../engine/lexical/postingSegment.js';
 import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 
@@ -144,7 +144,7 @@ describe('indexing a multi-language workspace', () => {
     assert.equal(stored.size, rows.length);
     for (const row of rows) {
       const derived = chunkRowTerms(lexicalPathTokens(row.path), row);
-      assert.deepEqual([...stored.get(row.id)!.entries()].sort(), derived.terms.map((term, at) => [term, derived.frequencies[at]]).sort(), `terms of chunk ${row.id} (${row.path})`);
+      assert.deepEqual([...stored.get(row.id)!.entries()].sort(), rowTermEntries(derived).sort(), `terms of chunk ${row.id} (${row.path})`);
       assert.equal(live.tokens[row.id], derived.tokens);
     }
   });
