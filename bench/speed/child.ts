@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       }
       return latencies;
     };
-    // First as a one-off process searches (BM25 from FTS5), then as a session that stays open does after `warmUp` (BM25 in memory).
+    // First as a one-off process searches (BM25 from the cache's lexical segments), then as a session that stays open does after `warmUp` (BM25 in memory).
     const ftsLatencies = await timed();
     const begun = performance.now();
     await graph.warmUp();
