@@ -1,5 +1,5 @@
 import { sha256Hex } from '../hashing/hash.js';
-import { lexicalTokenText } from '../text/identifiers.js';
+import { lexicalTokenBytes, lexicalTokenText } from '../text/identifiers.js';
 import { ftsTerm } from './ftsTerms.js';
 
 /** The lexical columns of one chunk, in order: symbol, path, doc, body. */
@@ -49,60 +49,188 @@ export function lexicalPathTokens(path: string): string {
 }
 
 /**
- * The rows of chunks whose columns are given, sharing one dictionary (the chunks of one file).
- * The columns are `lexicalTokenText` output, lowercase ASCII letters and digits separated by single
- * spaces, so splitting on spaces gives exactly the tokens `eachFtsTerm` would. Each distinct token
- * of the file is stemmed once and each instance costs one map lookup: stemming every instance
- * through `ftsTerm` was a worker's largest lexical cost in a cold index.
+ * FTS5's term of each token seen, looked up by the token's bytes: a worker's tokens repeat across
+ * files (the language's keywords, the project's names), so a token becomes a string and is stemmed
+ * once, not once a file. Open addressing over typed arrays; cleared when full, so memory stays bounded.
  */
+const TOKEN_LIMIT = 1 << 17;
+
+class TokenTerms {
+  private static readonly LIMIT = TOKEN_LIMIT;
+  /** Slot → entry + 1 (0: empty); twice `LIMIT` slots, so probes stay short. */
+  private readonly slots = new Int32Array(TokenTerms.LIMIT * 2);
+  private count = 0;
+  private readonly start = new Int32Array(TokenTerms.LIMIT);
+  private readonly length = new Int32Array(TokenTerms.LIMIT);
+  private readonly hashes = new Int32Array(TokenTerms.LIMIT);
+  readonly stems: string[] = [];
+  private keys = new Uint8Array(1 << 20);
+  private keyBytes = 0;
+  /** Bumped at each clear: an entry number is only meaningful with the epoch it was given in. */
+  epoch = 0;
+
+  /** The entry of the token `bytes[start, end)` whose FNV-1a hash is `hash`, made (and stemmed) when new. */
+  entryOf(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const length = end - start;
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot]! - 1;
+      if (entry < 0) break;
+      if (this.hashes[entry] !== hash || this.length[entry] !== length) continue;
+      const key = this.start[entry]!;
+      let same = true;
+      for (let at = 0; at < length && same; at++) same = this.keys[key + at] === bytes[start + at];
+      if (same) return entry;
+    }
+    if (this.count === TokenTerms.LIMIT) {
+      this.clear();
+      return this.entryOf(bytes, start, end, hash);
+    }
+    if (this.keyBytes + length > this.keys.length) this.keys = grownTo(this.keys, this.keyBytes + length);
+    const entry = this.count++;
+    this.keys.set(bytes.subarray(start, end), this.keyBytes);
+    this.start[entry] = this.keyBytes;
+    this.length[entry] = length;
+    this.hashes[entry] = hash;
+    this.stems[entry] = ftsTerm(Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('latin1'));
+    this.keyBytes += length;
+    this.slots[slot] = entry + 1;
+    return entry;
+  }
+
+  private clear(): void {
+    this.slots.fill(0);
+    this.count = 0;
+    this.keyBytes = 0;
+    this.stems.length = 0;
+    this.epoch++;
+  }
+}
+
+/** Made at the first row built (a worker's first file), not by every process that imports this module. */
+let tokenTermsMade: TokenTerms | null = null;
+function tokenTerms(): TokenTerms {
+  return (tokenTermsMade ??= new TokenTerms());
+}
+
+/**
+ * Builds the rows of one file's chunks over one dictionary. Columns come as `lexicalTokenText` bytes
+ * (lowercase ASCII letters and digits separated by single spaces: exactly the tokens `eachFtsTerm`
+ * would make of them), and each token is looked up by its bytes (`TokenTerms`): splitting each column
+ * into strings and stemming every instance through `ftsTerm` was a worker's largest lexical cost in
+ * a cold index (bench/speed/NOTES.md).
+ */
+class FileRowBuilder {
+  private readonly dictionary: string[] = [];
+  private readonly termIndexOf = new Map<string, number>();
+  /** Stamps `entryStamps` with: entries stamped otherwise are not yet terms of this file. */
+  private readonly tokens = tokenTerms();
+  private stamp = nextStamp();
+  private epoch = this.tokens.epoch;
+  private sums = new Uint32Array(256);
+  private readonly terms: number[] = [];
+  private readonly sumsOfTerms: number[] = [];
+  private readonly rows: { start: number; end: number; tokens: number }[] = [];
+  private rowStart = 0;
+  private rowTokens = 0;
+
+  /** Adds the tokens of one column (bytes `[0, length)` of `bytes`) to the current row. */
+  addColumn(bytes: Uint8Array, length: number, weight: number): void {
+    const doubled = 2 * weight;
+    let start = 0;
+    while (start < length) {
+      let end = start;
+      let hash = 0x811c9dc5;
+      while (end < length && bytes[end] !== 32) {
+        hash = Math.imul(hash ^ bytes[end]!, 0x01000193);
+        end++;
+      }
+      const term = this.termOf(bytes, start, end, hash);
+      if (this.sums[term] === 0) this.terms.push(term);
+      this.sums[term]! += doubled;
+      this.rowTokens++;
+      start = end + 1;
+    }
+  }
+
+  endRow(): void {
+    for (let at = this.rowStart; at < this.terms.length; at++) {
+      this.sumsOfTerms.push(this.sums[this.terms[at]!]!);
+      this.sums[this.terms[at]!] = 0;
+    }
+    this.rows.push({ start: this.rowStart, end: this.terms.length, tokens: this.rowTokens });
+    this.rowStart = this.terms.length;
+    this.rowTokens = 0;
+  }
+
+  /** Every row's term indexes, then their doubled frequencies, in one buffer: a typed array a row made two small buffers a chunk for the coordinator to receive. */
+  finish(): RowTerms[] {
+    const count = this.terms.length;
+    const packed = new Uint32Array(count * 2);
+    packed.set(this.terms);
+    packed.set(this.sumsOfTerms, count);
+    const dictionary = this.dictionary;
+    return this.rows.map(({ start, end, tokens }) => ({ dictionary, indexes: packed.subarray(start, end), doubled: packed.subarray(count + start, count + end), tokens }));
+  }
+
+  private termOf(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const entry = this.tokens.entryOf(bytes, start, end, hash);
+    if (this.epoch !== this.tokens.epoch) {
+      // The token table was cleared: its entry numbers start over, so this file's stamps mean nothing now.
+      this.epoch = this.tokens.epoch;
+      this.stamp = nextStamp();
+    }
+    const entryStamps = (entryStampsMade ??= new Int32Array(TOKEN_LIMIT));
+    const entryTermIndexes = (entryTermIndexesMade ??= new Int32Array(TOKEN_LIMIT));
+    if (entryStamps[entry] === this.stamp) return entryTermIndexes[entry]!;
+    const stem = this.tokens.stems[entry]!;
+    let term = this.termIndexOf.get(stem);
+    if (term === undefined) {
+      this.termIndexOf.set(stem, (term = this.dictionary.length));
+      this.dictionary.push(stem);
+      if (term >= this.sums.length) this.sums = grownTo(this.sums, term + 1);
+    }
+    entryStamps[entry] = this.stamp;
+    entryTermIndexes[entry] = term;
+    return term;
+  }
+}
+
+/** Per token entry: the stamp of the file (builder) that last gave it a term index, and that index. */
+let entryStampsMade: Int32Array | null = null;
+let entryTermIndexesMade: Int32Array | null = null;
+let stamps = 0;
+
+function nextStamp(): number {
+  stamps = (stamps + 1) | 0 || 1;
+  return stamps;
+}
+
+function grownTo<T extends Int32Array | Uint32Array | Uint8Array>(array: T, needed: number): T {
+  let length = Math.max(16, array.length * 2);
+  while (length < needed) length *= 2;
+  const next = new (array.constructor as new (length: number) => T)(length);
+  next.set(array);
+  return next;
+}
+
+/** Scratch for column strings given as text (the store's rebuild, tests): their bytes, as `lexicalTokenBytes` gives a worker's. */
+let columnBytes = Buffer.allocUnsafeSlow(1 << 16);
+
+/** The rows of chunks whose columns are given as strings, sharing one dictionary (the chunks of one file). */
 export function rowsOfColumns(columnsOfRows: readonly LexicalColumns[]): RowTerms[] {
-  const dictionary: string[] = [];
-  const termIndexOf = new Map<string, number>();
-  const termOfToken = new Map<string, number>();
-  let sums = new Uint32Array(256);
-  // Every row's term indexes, then their doubled frequencies, in one buffer per file: a typed array
-  // a row made two small buffers a chunk for the coordinator to receive and collect.
-  const terms: number[] = [];
-  const sumsOfTerms: number[] = [];
-  const rows: { start: number; end: number; tokens: number }[] = [];
+  const builder = new FileRowBuilder();
   for (const columns of columnsOfRows) {
-    const start = terms.length;
-    let tokens = 0;
     for (let column = 0; column < columns.length; column++) {
       const text = columns[column]!;
-      if (text === '') continue;
-      const weight = 2 * LEXICAL_COLUMN_WEIGHTS[column]!;
-      for (const token of text.split(' ')) {
-        tokens++;
-        let term = termOfToken.get(token);
-        if (term === undefined) {
-          const stem = ftsTerm(token);
-          term = termIndexOf.get(stem);
-          if (term === undefined) {
-            termIndexOf.set(stem, (term = dictionary.length));
-            dictionary.push(stem);
-            if (term >= sums.length) {
-              const grown = new Uint32Array(sums.length * 2);
-              grown.set(sums);
-              sums = grown;
-            }
-          }
-          termOfToken.set(token, term);
-        }
-        if (sums[term] === 0) terms.push(term);
-        sums[term]! += weight;
-      }
+      if (columnBytes.length < text.length) columnBytes = Buffer.allocUnsafeSlow(2 * text.length);
+      const length = columnBytes.write(text, 0, 'latin1');
+      builder.addColumn(columnBytes, length, LEXICAL_COLUMN_WEIGHTS[column]!);
     }
-    for (let at = start; at < terms.length; at++) {
-      sumsOfTerms.push(sums[terms[at]!]!);
-      sums[terms[at]!] = 0;
-    }
-    rows.push({ start, end: terms.length, tokens });
+    builder.endRow();
   }
-  const packed = new Uint32Array(terms.length * 2);
-  packed.set(terms);
-  packed.set(sumsOfTerms, terms.length);
-  return rows.map(({ start, end, tokens }) => ({ dictionary, indexes: packed.subarray(start, end), doubled: packed.subarray(terms.length + start, terms.length + end), tokens }));
+  return builder.finish();
 }
 
 /** The row of one chunk's columns. */
@@ -110,9 +238,30 @@ export function rowTerms(columns: LexicalColumns): RowTerms {
   return rowsOfColumns([columns])[0]!;
 }
 
-/** The rows of the chunks of one file, whose path tokens are `pathTokens` (`lexicalPathTokens`). */
+/**
+ * The rows of the chunks of one file, whose path tokens are `pathTokens` (`lexicalPathTokens`): what
+ * `rowsOfColumns` makes of their `lexicalColumns`, with the symbol, doc and body tokens written as bytes
+ * and read once, never made strings.
+ */
 export function fileRowTerms(pathTokens: string, chunks: readonly LexicalSource[]): RowTerms[] {
-  return rowsOfColumns(chunks.map((chunk) => lexicalColumns(pathTokens, chunk)));
+  const builder = new FileRowBuilder();
+  const path = Buffer.from(pathTokens, 'latin1');
+  const [symbolWeight, pathWeight, docWeight, bodyWeight] = LEXICAL_COLUMN_WEIGHTS;
+  for (const chunk of chunks) {
+    if (chunk.symbol) {
+      const symbol = lexicalTokenBytes(`${chunk.parent ?? ''} ${chunk.symbol}`);
+      builder.addColumn(symbol.bytes, symbol.length, symbolWeight);
+    }
+    builder.addColumn(path, path.length, pathWeight);
+    if (chunk.doc) {
+      const doc = lexicalTokenBytes(chunk.doc);
+      builder.addColumn(doc.bytes, doc.length, docWeight);
+    }
+    const body = lexicalTokenBytes(chunk.text);
+    builder.addColumn(body.bytes, body.length, bodyWeight);
+    builder.endRow();
+  }
+  return builder.finish();
 }
 
 /** `rowTerms` of a chunk of the file whose path tokens are `pathTokens`. */

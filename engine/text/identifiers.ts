@@ -56,6 +56,20 @@ let tokenBytes = Buffer.allocUnsafeSlow(1 << 16);
  * tenth of a worker's time in a cold index.
  */
 export function lexicalTokenText(text: string): string {
+  return tokenBytes.toString('latin1', 0, writeLexicalTokens(text));
+}
+
+/**
+ * `lexicalTokenText(text)` as bytes: the scratch buffer and the length written, valid until the next
+ * call. For a caller that reads the tokens once (the lexical rows) and needs no string of them.
+ */
+export function lexicalTokenBytes(text: string): { readonly bytes: Uint8Array; readonly length: number } {
+  const length = writeLexicalTokens(text);
+  return { bytes: tokenBytes, length };
+}
+
+/** Writes `lexicalTokenText(text)` into `tokenBytes`; returns its length. */
+function writeLexicalTokens(text: string): number {
   const classes = IDENTIFIER_CLASS;
   const length = text.length;
   // An identifier of n units writes at most 3n + 1 bytes: n of parts with up to n spaces, then a space and the whole.
@@ -109,7 +123,7 @@ export function lexicalTokenText(text: string): string {
     }
     index = stop;
   }
-  return out.toString('latin1', 0, written);
+  return written;
 }
 
 const SPLIT_CACHE_LIMIT = 100_000;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
-import { ChunkSummaryTable, eachFtsTerm, LEXICAL_COLUMN_WEIGHTS, LexicalIndex, LiveLexicalIndex, rowTerms, searchSegments, type LexicalHit } from '../../engine/lexical/index.js';
+import { ChunkSummaryTable, eachFtsTerm, fileRowTerms, LEXICAL_COLUMN_WEIGHTS, lexicalColumns, LexicalIndex, lexicalPathTokens, LiveLexicalIndex, rowTermEntries, rowTerms, searchSegments, type LexicalHit } from '../../engine/lexical/index.js';
 import { chunkContentHash } from '../../engine/hashing/hash.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { lexicalTokenText } from '../../engine/text/identifiers.js';
@@ -140,6 +140,46 @@ describe('FTS5 terms in our own code (eachFtsTerm)', () => {
     const ours: string[] = [];
     eachFtsTerm(text, (term) => ours.push(term));
     assert.deepEqual(ours, await fts5Terms(text));
+  });
+});
+
+describe('lexical rows (fileRowTerms)', () => {
+  /** A row as stemming every token of the columns one by one makes it: terms with weighted frequencies, and the token count. */
+  function referenceRow(columns: readonly string[]): { entries: [string, number][]; tokens: number } {
+    const frequencies = new Map<string, number>();
+    let tokens = 0;
+    columns.forEach((column, at) =>
+      eachFtsTerm(column, (term) => {
+        tokens++;
+        frequencies.set(term, (frequencies.get(term) ?? 0) + LEXICAL_COLUMN_WEIGHTS[at]!);
+      }),
+    );
+    return { entries: [...frequencies.entries()].sort(), tokens };
+  }
+
+  it('makes the rows stemming every token makes, through files that share tokens and past a clear of the token table', () => {
+    const random = seededRandom(21);
+    const common = fixtureSources().slice(0, 6);
+    // 150,000 distinct made-up identifiers pass the token table's 131,072 entries, so it is cleared mid-file.
+    const rare = Array.from({ length: 150_000 }, (_, at) => `zq${at.toString(36)}Ingx${Math.floor(random() * 1e6)}`);
+    const files = Array.from({ length: 8 }, (_, file) => {
+      const chunks = Array.from({ length: 6 }, (_, chunk) => ({
+        symbol: `handler${file}_${chunk}`,
+        parent: chunk % 2 === 0 ? 'RequestRouter' : null,
+        doc: chunk % 3 === 0 ? 'Parses the registered serializers, retrying failed connections.' : null,
+        text: `${common[(file + chunk) % common.length]!.slice(0, 3000)} ${rare.slice((file * 6 + chunk) * 3200, (file * 6 + chunk + 1) * 3200).join(' ')}`,
+      }));
+      return { path: `src/service_${file}/HttpClient${file}.ts`, chunks };
+    });
+    for (const file of files) {
+      const pathTokens = lexicalPathTokens(file.path);
+      const rows = fileRowTerms(pathTokens, file.chunks);
+      rows.forEach((row, at) => {
+        const expected = referenceRow(lexicalColumns(pathTokens, file.chunks[at]!));
+        assert.deepEqual(rowTermEntries(row).sort(), expected.entries, `${file.path} chunk ${at}`);
+        assert.equal(row.tokens, expected.tokens);
+      });
+    }
   });
 });
 
