@@ -24,7 +24,7 @@
  */
 import type { RowTerms } from './lexicalRows.js';
 import { ftsTerm } from './ftsTerms.js';
-import { liveRowsOf, type PostingSegment } from './postingSegment.js';
+import { liveRowsOf, type LiveRows, type PostingSegment } from './postingSegment.js';
 
 /** FTS5's BM25 constants (fts5Bm25Function). */
 const K1 = 1.2;
@@ -390,10 +390,9 @@ function bm25Addend(idf: number, frequency: number, rowTokens: number, averageTo
  * and scores as an index built from them (`fromSegments`), for a process that
  * searches once. Decodes the segments' rows and the query terms' postings only.
  */
-export function searchSegments(segments: readonly PostingSegment[], terms: readonly string[], limit: number): LexicalHit[] {
+export function searchSegments(segments: readonly PostingSegment[], terms: readonly string[], limit: number, live: LiveRows = liveRowsOf(segments)): LexicalHit[] {
   if (terms.length === 0 || limit <= 0) return [];
-  const live = liveRowsOf(segments);
-  const rowCount = live.ids.length;
+  const rowCount = live.count;
   if (rowCount === 0) return [];
   const averageTokens = live.totalTokens / rowCount;
   const { owner, tokens } = live;

@@ -144,6 +144,8 @@ export class LiveLexicalIndex {
       if (this.closed || store !== this.options.store()) return;
       await yieldToEventLoop();
       const built = LexicalIndex.fromSegments(segments);
+      // The copy answers from now on: the segments the store kept for its own searches are not needed.
+      store.releaseLexicalSegments();
       const summaries = new ChunkSummaryTable();
       for (let after = 0; ; ) {
         await yieldToEventLoop();

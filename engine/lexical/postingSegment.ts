@@ -261,40 +261,70 @@ export class PostingSegment {
 /**
  * Which segment holds each live row: segments applied in order, each removing its
  * removed ids, then adding its rows (a later add of an id replaces an earlier one).
+ * Immutable: `extended` makes the rows after more segments, for a store that keeps
+ * the ones it read and reads only those written since.
  */
-export interface LiveRows {
-  /** Per chunk id: the index of the segment whose row is live, or -1. */
-  readonly owner: Int32Array;
-  /** Per chunk id: the live row's token count. */
-  readonly tokens: Int32Array;
+export class LiveRows {
+  private idList: number[] | null = null;
+
+  private constructor(
+    /** Per chunk id: the index of the segment whose row is live, or -1. */
+    readonly owner: Int32Array,
+    /** Per chunk id: the live row's token count. */
+    readonly tokens: Int32Array,
+    /** Live rows. */
+    readonly count: number,
+    readonly totalTokens: number,
+  ) {}
+
+  static of(segments: readonly PostingSegment[]): LiveRows {
+    return new LiveRows(new Int32Array(0), new Int32Array(0), 0, 0).extended(segments, 0);
+  }
+
+  /** The live rows once `segments`, whose first is segment number `firstIndex`, are applied after these. */
+  extended(segments: readonly PostingSegment[], firstIndex: number): LiveRows {
+    let highest = this.owner.length - 1;
+    for (const segment of segments) highest = Math.max(highest, segment.highestRow);
+    const owner = new Int32Array(highest + 1).fill(-1);
+    owner.set(this.owner);
+    const tokens = new Int32Array(highest + 1);
+    tokens.set(this.tokens);
+    let count = this.count;
+    let totalTokens = this.totalTokens;
+    const drop = (id: number) => {
+      if (owner[id]! < 0) return;
+      owner[id] = -1;
+      count--;
+      totalTokens -= tokens[id]!;
+      tokens[id] = 0;
+    };
+    segments.forEach((segment, at) => {
+      segment.eachRemoved((id) => {
+        if (id <= highest) drop(id);
+      });
+      segment.eachRow((id, rowTokens) => {
+        if (id > highest) throw new RangeError('lexical segment: a row above its highest id');
+        drop(id);
+        owner[id] = firstIndex + at;
+        tokens[id] = rowTokens;
+        count++;
+        totalTokens += rowTokens;
+      });
+    });
+    return new LiveRows(owner, tokens, count, totalTokens);
+  }
+
   /** Live ids, ascending. */
-  readonly ids: number[];
-  readonly totalTokens: number;
+  get ids(): number[] {
+    if (this.idList) return this.idList;
+    const ids: number[] = [];
+    for (let id = 0; id < this.owner.length; id++) if (this.owner[id]! >= 0) ids.push(id);
+    return (this.idList = ids);
+  }
 }
 
 export function liveRowsOf(segments: readonly PostingSegment[]): LiveRows {
-  let highest = 0;
-  for (const segment of segments) highest = Math.max(highest, segment.highestRow);
-  const owner = new Int32Array(highest + 1).fill(-1);
-  const tokens = new Int32Array(highest + 1);
-  segments.forEach((segment, index) => {
-    segment.eachRemoved((id) => {
-      if (id <= highest) owner[id] = -1;
-    });
-    segment.eachRow((id, count) => {
-      if (id > highest) throw new RangeError('lexical segment: a row above its highest id');
-      owner[id] = index;
-      tokens[id] = count;
-    });
-  });
-  const ids: number[] = [];
-  let totalTokens = 0;
-  for (let id = 0; id <= highest; id++) {
-    if (owner[id]! < 0) continue;
-    ids.push(id);
-    totalTokens += tokens[id]!;
-  }
-  return { owner, tokens, ids, totalTokens };
+  return LiveRows.of(segments);
 }
 
 /**
@@ -338,6 +368,11 @@ const REMOVED_MIN = 4096;
  * (their dead postings are still read by every search), else at the start of a trailing run of
  * `SMALL_RUN` or more small segments.
  */
+/** Whether a merge of a trailing run may take this segment in (`compactionStart`): an editor's write, not a cold index's batch. */
+export function isSmallSegment(segment: { readonly rowCount: number; readonly removedCount: number }): boolean {
+  return segment.rowCount + segment.removedCount < SMALL_ENTRIES;
+}
+
 export function compactionStart(segments: readonly { readonly rows: number; readonly removed: number }[]): number | null {
   if (segments.length < 2) return null;
   let entries = 0;
@@ -349,7 +384,7 @@ export function compactionStart(segments: readonly { readonly rows: number; read
   const liveRows = entries - 2 * removed;
   if (removed > REMOVED_MIN && removed > liveRows * REMOVED_SHARE) return 0;
   let start = segments.length;
-  while (start > 0 && segments[start - 1]!.rows + segments[start - 1]!.removed < SMALL_ENTRIES) start--;
+  while (start > 0 && isSmallSegment({ rowCount: segments[start - 1]!.rows, removedCount: segments[start - 1]!.removed })) start--;
   return segments.length - start >= SMALL_RUN ? start : null;
 }
 

@@ -155,9 +155,11 @@ export const MIGRATIONS: readonly string[] = [
   // instead of FTS5: FTS5's inserts (and the reads of removed rows its contentless deletes need) were a
   // third of a cold index's serial write chain, and its index 430 B a chunk. The terms and BM25 scores
   // are FTS5's own. Dropping the meta key makes WorkspaceStore.open rebuild the segments from the chunks.
+  // AUTOINCREMENT: a segment id is never given twice (merges and rebuilds write new ones), so a reader
+  // that keeps the segments it read knows them by id.
   `
   DROP TABLE chunks_fts;
-  CREATE TABLE lexical_segments (id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, removed INTEGER NOT NULL, data BLOB NOT NULL);
+  CREATE TABLE lexical_segments (id INTEGER PRIMARY KEY AUTOINCREMENT, rows INTEGER NOT NULL, removed INTEGER NOT NULL, data BLOB NOT NULL);
   DELETE FROM meta WHERE key = 'lexical_index';
   `,
 ];

@@ -249,6 +249,25 @@ describe('the lexical segments of the store', () => {
 
   const segmentShape = () => store.db.all<{ id: number; rows: number; removed: number }>('SELECT id, rows, removed FROM lexical_segments ORDER BY id');
 
+  it('answers each search from the segments it read before and those written since, as a fresh read would', async () => {
+    await store.writeBatch('m1', generatedFiles(30, 61, 'snap'), [], []);
+    const queries = randomQueries(WORDS, 12, 62);
+    const fresh = async (terms: readonly string[]) => {
+      const reader = await WorkspaceStore.open(join(dir.path, 'index.sqlite'));
+      try {
+        return await reader.lexicalSearch(terms, 20);
+      } finally {
+        await reader.close();
+      }
+    };
+    for (let edit = 0; edit < 20; edit++) {
+      const files = [...(await store.files()).keys()];
+      await store.writeBatch('m1', generatedFiles(1, 700 + edit, `snap${edit}_`).map((file) => ({ ...file, path: edit % 3 === 0 ? files[edit]! : file.path })), edit % 4 === 1 ? [files[files.length - 1]!] : [], []);
+      const terms = queries[edit % queries.length]!;
+      assert.deepEqual(await store.lexicalSearch(terms, 20), await fresh(terms), `after write ${edit}: ${terms.join(' ')}`);
+    }
+  });
+
   it('merges small segments as writes pile them up, and ranks as FTS5 does across the merges', async () => {
     await store.writeBatch('m1', generatedFiles(200, 5, 'base'), [], []);
     const random = seededRandom(17);
@@ -285,7 +304,13 @@ describe('the lexical segments of the store', () => {
   it('reports a segment whose bytes are damaged as a corrupt cache', async () => {
     const [first] = await segmentShape();
     await store.db.run('UPDATE lexical_segments SET data = substr(data, 1, 20) WHERE id = ?', [first!.id]);
-    await assert.rejects(store.lexicalSearch(['read'], 5), (error: Error) => error instanceof CacheCorruptionError && /lexical segment/.test(error.message));
+    // A process that opens the damaged cache (this one keeps the segments it read before).
+    const reader = await WorkspaceStore.open(join(dir.path, 'index.sqlite'));
+    try {
+      await assert.rejects(reader.lexicalSearch(['read'], 5), (error: Error) => error instanceof CacheCorruptionError && /lexical segment/.test(error.message));
+    } finally {
+      await reader.close();
+    }
   });
 });
 
