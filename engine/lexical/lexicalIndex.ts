@@ -24,7 +24,8 @@
  */
 import type { RowTerms } from './lexicalRows.js';
 import { ftsTerm } from './ftsTerms.js';
-import { liveRowsOf, type LiveRows, type PostingSegment } from './postingSegment.js';
+import { LiveRows, type PostingSegment } from './postingSegment.js';
+import { withRoom } from './typedArrays.js';
 
 /** FTS5's BM25 constants (fts5Bm25Function). */
 const K1 = 1.2;
@@ -236,8 +237,8 @@ export class LexicalIndex {
     return count;
   }
 
-  /** @internal The row's terms as ids (made for new words); `add` and the builder use it. */
-  termIdsOf(row: RowTerms): RowTermIds {
+  /** The row's terms as ids (made for new words). */
+  private termIdsOf(row: RowTerms): RowTermIds {
     return { terms: Array.from(row.indexes, (index) => this.termIdOf(row.dictionary[index]!)), frequencies: Array.from(row.doubled, (doubled) => doubled / 2), tokens: row.tokens };
   }
 
@@ -247,7 +248,7 @@ export class LexicalIndex {
    */
   static fromSegments(segments: readonly PostingSegment[]): LexicalIndex {
     const index = new LexicalIndex();
-    const live = liveRowsOf(segments);
+    const live = LiveRows.of(segments);
     const termIdsBySegment = segments.map((segment) => Int32Array.from({ length: segment.termCount }, (_, term) => index.termIdOf(segment.termAt(term))));
     const termCount = index.termIds.size;
     const counts = new Int32Array(termCount + 1);
@@ -296,16 +297,8 @@ export class LexicalIndex {
     this.seen = new Uint8Array(this.state.length);
   }
 
-  /**
-   * An index of many rows at once, in ascending id order (a store read from its
-   * first chunk): postings go straight into the frozen segment, sorted once.
-   */
-  static build(): LexicalIndexBuilder {
-    return new LexicalIndexBuilder(new LexicalIndex());
-  }
-
-  /** @internal The builder's hand-over: rows already counted, postings sorted by term. */
-  adopt(frozen: Frozen, rowTokens: Int32Array, rowsAdded: readonly number[]): void {
+  /** `fromSegments`' hand-over: rows already counted, postings sorted by term. */
+  private adopt(frozen: Frozen, rowTokens: Int32Array, rowsAdded: readonly number[]): void {
     this.frozen = frozen;
     this.ensureRow(rowTokens.length - 1);
     for (const id of rowsAdded) {
@@ -319,56 +312,6 @@ export class LexicalIndex {
   /** @internal */
   get termCount(): number {
     return this.termIds.size;
-  }
-}
-
-/** Collects rows as (term, row, frequency) triples in growing typed arrays, then sorts them by term once. */
-export class LexicalIndexBuilder {
-  private terms = new Int32Array(1 << 16);
-  private rows = new Int32Array(1 << 16);
-  private frequencies = new Float32Array(1 << 16);
-  private postings = 0;
-  private rowTokens = new Int32Array(1024);
-  private readonly ids: number[] = [];
-  private lastId = -1;
-
-  constructor(private readonly index: LexicalIndex) {}
-
-  /** Adds chunk `id`'s row; ids must ascend. */
-  add(id: number, terms: RowTerms): void {
-    if (id <= this.lastId) throw new RangeError(`LexicalIndexBuilder: row ${id} after row ${this.lastId}; rows must come in ascending id order`);
-    this.lastId = id;
-    const row = this.index.termIdsOf(terms);
-    const needed = this.postings + row.terms.length;
-    this.terms = withRoom(this.terms, needed);
-    this.rows = withRoom(this.rows, needed);
-    this.frequencies = withRoom(this.frequencies, needed);
-    for (let index = 0; index < row.terms.length; index++) {
-      this.terms[this.postings] = row.terms[index]!;
-      this.rows[this.postings] = id;
-      this.frequencies[this.postings++] = row.frequencies[index]!;
-    }
-    this.rowTokens = withRoom(this.rowTokens, id + 1);
-    this.rowTokens[id] = row.tokens;
-    this.ids.push(id);
-  }
-
-  /** The index of every row added; the builder is spent. */
-  finish(): LexicalIndex {
-    const termCount = this.index.termCount;
-    const counts = new Int32Array(termCount + 1);
-    for (let at = 0; at < this.postings; at++) counts[this.terms[at]!]!++;
-    const frozen = newFrozen(counts, termCount);
-    const fill = frozen.offsets.slice(0, termCount);
-    for (let at = 0; at < this.postings; at++) {
-      const term = this.terms[at]!;
-      frozen.rows[fill[term]!] = this.rows[at]!;
-      frozen.frequencies[fill[term]!++] = this.frequencies[at]!;
-    }
-    this.terms = this.rows = new Int32Array(0);
-    this.frequencies = new Float32Array(0);
-    this.index.adopt(frozen, this.rowTokens, this.ids);
-    return this.index;
   }
 }
 
@@ -390,7 +333,7 @@ function bm25Addend(idf: number, frequency: number, rowTokens: number, averageTo
  * and scores as an index built from them (`fromSegments`), for a process that
  * searches once. Decodes the segments' rows and the query terms' postings only.
  */
-export function searchSegments(segments: readonly PostingSegment[], terms: readonly string[], limit: number, live: LiveRows = liveRowsOf(segments)): LexicalHit[] {
+export function searchSegments(segments: readonly PostingSegment[], terms: readonly string[], limit: number, live: LiveRows = LiveRows.of(segments)): LexicalHit[] {
   if (terms.length === 0 || limit <= 0) return [];
   const rowCount = live.count;
   if (rowCount === 0) return [];
@@ -467,14 +410,4 @@ export function topRows(rows: readonly number[], scores: Float64Array, limit: nu
     }
   }
   return heap.sort((a, b) => scores[b]! - scores[a]! || a - b);
-}
-
-/** `array` when it holds `needed` elements, else a copy with its length doubled until it does. */
-function withRoom<T extends Int32Array | Float32Array | Uint8Array>(array: T, needed: number): T {
-  if (needed <= array.length) return array;
-  let length = Math.max(1, array.length);
-  while (length < needed) length *= 2;
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array);
-  return next;
 }

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../hashing/hash.js';
 import { lexicalTokenBytes, lexicalTokenText } from '../text/identifiers.js';
 import { ftsTerm } from './ftsTerms.js';
+import { withRoom } from './typedArrays.js';
 
 /** The lexical columns of one chunk, in order: symbol, path, doc, body. */
 export type LexicalColumns = [symbol: string, path: string, doc: string, body: string];
@@ -87,7 +88,7 @@ class TokenTerms {
       this.clear();
       return this.entryOf(bytes, start, end, hash);
     }
-    if (this.keyBytes + length > this.keys.length) this.keys = grownTo(this.keys, this.keyBytes + length);
+    if (this.keyBytes + length > this.keys.length) this.keys = withRoom(this.keys, this.keyBytes + length);
     const entry = this.count++;
     this.keys.set(bytes.subarray(start, end), this.keyBytes);
     this.start[entry] = this.keyBytes;
@@ -189,7 +190,7 @@ class FileRowBuilder {
     if (term === undefined) {
       this.termIndexOf.set(stem, (term = this.dictionary.length));
       this.dictionary.push(stem);
-      if (term >= this.sums.length) this.sums = grownTo(this.sums, term + 1);
+      if (term >= this.sums.length) this.sums = withRoom(this.sums, term + 1);
     }
     entryStamps[entry] = this.stamp;
     entryTermIndexes[entry] = term;
@@ -207,41 +208,10 @@ function nextStamp(): number {
   return stamps;
 }
 
-function grownTo<T extends Int32Array | Uint32Array | Uint8Array>(array: T, needed: number): T {
-  let length = Math.max(16, array.length * 2);
-  while (length < needed) length *= 2;
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array);
-  return next;
-}
-
-/** Scratch for column strings given as text (the store's rebuild, tests): their bytes, as `lexicalTokenBytes` gives a worker's. */
-let columnBytes = Buffer.allocUnsafeSlow(1 << 16);
-
-/** The rows of chunks whose columns are given as strings, sharing one dictionary (the chunks of one file). */
-export function rowsOfColumns(columnsOfRows: readonly LexicalColumns[]): RowTerms[] {
-  const builder = new FileRowBuilder();
-  for (const columns of columnsOfRows) {
-    for (let column = 0; column < columns.length; column++) {
-      const text = columns[column]!;
-      if (columnBytes.length < text.length) columnBytes = Buffer.allocUnsafeSlow(2 * text.length);
-      const length = columnBytes.write(text, 0, 'latin1');
-      builder.addColumn(columnBytes, length, LEXICAL_COLUMN_WEIGHTS[column]!);
-    }
-    builder.endRow();
-  }
-  return builder.finish();
-}
-
-/** The row of one chunk's columns. */
-export function rowTerms(columns: LexicalColumns): RowTerms {
-  return rowsOfColumns([columns])[0]!;
-}
-
 /**
- * The rows of the chunks of one file, whose path tokens are `pathTokens` (`lexicalPathTokens`): what
- * `rowsOfColumns` makes of their `lexicalColumns`, with the symbol, doc and body tokens written as bytes
- * and read once, never made strings.
+ * The rows of the chunks of one file, whose path tokens are `pathTokens` (`lexicalPathTokens`), over one
+ * dictionary: the terms of their `lexicalColumns`, with the symbol, doc and body tokens written as bytes
+ * and read once, never made strings. Workers and the store's rebuild both derive rows here.
  */
 export function fileRowTerms(pathTokens: string, chunks: readonly LexicalSource[]): RowTerms[] {
   const builder = new FileRowBuilder();
@@ -264,9 +234,9 @@ export function fileRowTerms(pathTokens: string, chunks: readonly LexicalSource[
   return builder.finish();
 }
 
-/** `rowTerms` of a chunk of the file whose path tokens are `pathTokens`. */
+/** The row of one chunk of the file whose path tokens are `pathTokens`. */
 export function chunkRowTerms(pathTokens: string, chunk: LexicalSource): RowTerms {
-  return rowTerms(lexicalColumns(pathTokens, chunk));
+  return fileRowTerms(pathTokens, [chunk])[0]!;
 }
 
 /** A row's terms as strings with their weighted frequencies, in the row's order: for checks and tests. */

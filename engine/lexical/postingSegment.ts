@@ -23,6 +23,7 @@
  * Pure: the store reads and writes the bytes.
  */
 import type { RowTerms } from './lexicalRows.js';
+import { withRoom } from './typedArrays.js';
 
 const MAGIC = 0x31504743; // 'CGP1'
 const HEADER_BYTES = 40;
@@ -128,9 +129,9 @@ class PostingCollector {
 
   add(term: number, row: number, doubled: number): void {
     if (this.count === this.termOf.length) {
-      this.termOf = grown(this.termOf);
-      this.rowOf = grown(this.rowOf);
-      this.doubledOf = grown(this.doubledOf);
+      this.termOf = withRoom(this.termOf, this.count + 1);
+      this.rowOf = withRoom(this.rowOf, this.count + 1);
+      this.doubledOf = withRoom(this.doubledOf, this.count + 1);
     }
     this.termOf[this.count] = term;
     this.rowOf[this.count] = row;
@@ -156,12 +157,6 @@ class PostingCollector {
     for (let term = 0; term < names.length; term++) sortPostings(postingRows, postingDoubled, offsets[term]!, offsets[term + 1]!);
     return { terms: order.map((id) => names[id]!), offsets, postingRows, postingDoubled };
   }
-}
-
-function grown<T extends Int32Array | Uint32Array>(array: T): T {
-  const next = new (array.constructor as new (length: number) => T)(array.length * 2);
-  next.set(array);
-  return next;
 }
 
 /** Read access to one encoded segment, without decoding more than what is asked. */
@@ -323,17 +318,13 @@ export class LiveRows {
   }
 }
 
-export function liveRowsOf(segments: readonly PostingSegment[]): LiveRows {
-  return LiveRows.of(segments);
-}
-
 /**
  * One segment saying what the run of `segments` says: the rows live at its end,
  * and (unless the run starts at the first segment, `fromStart`) every id it removes,
  * since those may be rows of earlier segments.
  */
 export function mergeSegments(segments: readonly PostingSegment[], fromStart: boolean): SegmentContent {
-  const live = liveRowsOf(segments);
+  const live = LiveRows.of(segments);
   const removed = new Set<number>();
   if (!fromStart) for (const segment of segments) segment.eachRemoved((id) => removed.add(id));
   const collector = new PostingCollector();

@@ -1,8 +1,8 @@
 import { openCacheDatabase, quickCheck } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
-import { fileRowTerms, LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens, rowTerms as rowTermsOfColumns, type LexicalColumns, type RowTerms } from '../lexical/lexicalRows.js';
+import { fileRowTerms, LEXICAL_INDEX_FORMAT, lexicalPathTokens, type RowTerms } from '../lexical/lexicalRows.js';
 import { searchSegments } from '../lexical/lexicalIndex.js';
-import { compactionStart, encodeSegment, isSmallSegment, LiveRows, liveRowsOf, mergeSegments, PostingSegment, segmentOfRows } from '../lexical/postingSegment.js';
+import { compactionStart, encodeSegment, isSmallSegment, LiveRows, mergeSegments, PostingSegment, segmentOfRows, type SegmentContent } from '../lexical/postingSegment.js';
 import { corrupt } from './cacheErrors.js';
 import { randomBytes } from 'node:crypto';
 import type { BatchWriteResult, ChunkRecord, ChunkSummary, ChunkToStore, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
@@ -50,7 +50,7 @@ const REFERENCE_TARGET_CHUNK = `coalesce(
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name AND d.file_id = refs.file_id ORDER BY d.line LIMIT 1),
            (SELECT d.chunk_id FROM definitions d WHERE d.name = refs.name ORDER BY d.file_id, d.line LIMIT 1))`;
 
-/** What a chunk's lexical row is derived from (`lexicalColumns`), joined with its file's path. */
+/** What a chunk's lexical row is derived from (`fileRowTerms`), joined with its file's path. */
 const LEXICAL_SOURCE_SELECT = 'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id';
 
 interface LexicalSourceRow {
@@ -60,20 +60,6 @@ interface LexicalSourceRow {
   readonly parent: string | null;
   readonly doc: string | null;
   readonly text: string;
-}
-
-/** A lexical source row with the rest of its chunk's summary, for a copy of both (`lexicalRowsAfter`). */
-const LEXICAL_SUMMARY_SELECT = `SELECT c.id, c.file_id AS fileId, f.path, f.language, c.symbol, c.parent, c.kind,
-  c.start_line AS startLine, c.end_line AS endLine, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id`;
-
-/** The lexical columns of source rows; the path's tokens once per path, as rows crowd into few files. */
-function lexicalRowsOf(rows: readonly LexicalSourceRow[]): { id: number; columns: LexicalColumns }[] {
-  const pathTokens = new Map<string, string>();
-  return rows.map((row) => {
-    let tokens = pathTokens.get(row.path);
-    if (tokens === undefined) pathTokens.set(row.path, (tokens = lexicalPathTokens(row.path)));
-    return { id: row.id, columns: lexicalColumns(tokens, row) };
-  });
 }
 
 /** The summary of a chunk as written, as `chunkSummariesByIds` reads it back. */
@@ -99,6 +85,11 @@ async function bumpToken(db: Database, key: string): Promise<GenerationChange> {
   const current = randomToken();
   await db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, current]);
   return { previous, current };
+}
+
+/** Appends one lexical segment; AUTOINCREMENT gives it an id above every segment written before. */
+async function insertSegment(db: Database, content: SegmentContent): Promise<void> {
+  await db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [content.rows.length, content.removed.length, encodeSegment(content)]);
 }
 
 /** Rows a segment holds when the store rebuilds the lexical index from the chunks. */
@@ -353,8 +344,7 @@ export class WorkspaceStore {
 
   /** Appends one write's lexical segment, then merges segments when they have piled up (`compactionStart`). */
   private async appendLexicalSegment(rows: readonly { id: number; row: RowTerms }[], removed: readonly number[]): Promise<void> {
-    const content = segmentOfRows(rows, removed);
-    await this.db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [content.rows.length, content.removed.length, encodeSegment(content)]);
+    await insertSegment(this.db, segmentOfRows(rows, removed));
     const segments = await this.db.all<{ id: number; rows: number; removed: number }>('SELECT id, rows, removed FROM lexical_segments ORDER BY id');
     const start = compactionStart(segments);
     if (start === null) return;
@@ -363,7 +353,7 @@ export class WorkspaceStore {
     const mergedContent = mergeSegments(views, start === 0);
     await this.db.run('DELETE FROM lexical_segments WHERE id >= ?', [merged[0]!.id]);
     // A new id (AUTOINCREMENT), above every segment left, since the run was the last: the order holds.
-    await this.db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [mergedContent.rows.length, mergedContent.removed.length, encodeSegment(mergedContent)]);
+    await insertSegment(this.db, mergedContent);
   }
 
   /** The lexical segments from id `fromId` on, in order. */
@@ -591,20 +581,6 @@ export class WorkspaceStore {
     return currentToken(this.db, LEXICAL_GENERATION);
   }
 
-  /**
-   * The lexical columns of up to `limit` chunks with ids above `afterId`, in id order, derived from the stored
-   * chunks (what the segments hold the terms of), with each chunk's summary (what `chunkSummariesByIds` reads).
-   */
-  async lexicalRowsAfter(afterId: number, limit: number): Promise<{ id: number; columns: LexicalColumns; summary: ChunkSummary }[]> {
-    const rows = await this.db.all<LexicalSourceRow & ChunkSummary>(`${LEXICAL_SUMMARY_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`, [afterId, limit]);
-    const lexical = lexicalRowsOf(rows);
-    return rows.map(({ id, fileId, path, language, symbol, parent, kind, startLine, endLine }, at) => ({
-      id,
-      columns: lexical[at]!.columns,
-      summary: { id, fileId, path, language, symbol, parent, kind, startLine, endLine },
-    }));
-  }
-
   /** The lexical segments in order, one statement (a consistent read): what `searchSegments` and `LexicalIndex.fromSegments` take. */
   async lexicalSegments(): Promise<readonly PostingSegment[]> {
     return (await this.currentSegments()).segments;
@@ -816,7 +792,7 @@ export class WorkspaceStore {
         (SELECT count(*) FROM refs r WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = r.chunk_id)) AS refsWithoutChunk,
         (SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = d.file_id)) AS definitionsWithoutFile`,
     );
-    const live = new Set(liveRowsOf(await this.readSegments()).ids);
+    const live = new Set(LiveRows.of(await this.readSegments()).ids);
     let chunksWithoutLexicalRow = 0;
     for (const { id } of await this.db.all<{ id: number }>('SELECT id FROM chunks')) {
       if (!live.delete(id)) chunksWithoutLexicalRow++;
@@ -859,14 +835,21 @@ async function rebuildLexicalIndexIfStale(db: Database): Promise<void> {
       if (pending.length === 0) return;
       const content = segmentOfRows(pending, []);
       pending = [];
-      await db.run('INSERT INTO lexical_segments (rows, removed, data) VALUES (?, ?, ?)', [content.rows.length, 0, encodeSegment(content)]);
+      await insertSegment(db, content);
     };
     await db.eachPage<LexicalSourceRow>(
       `${LEXICAL_SOURCE_SELECT} WHERE c.id > ? ORDER BY c.id LIMIT ?`,
       [],
       (row) => row.id,
       async (rows) => {
-        for (const { id, columns } of lexicalRowsOf(rows)) pending.push({ id, row: rowTermsOfColumns(columns) });
+        // A file's chunks have neighbouring ids: each run of one path shares its path tokens and dictionary.
+        for (let start = 0; start < rows.length; ) {
+          let end = start + 1;
+          while (end < rows.length && rows[end]!.path === rows[start]!.path) end++;
+          const run = rows.slice(start, end);
+          fileRowTerms(lexicalPathTokens(run[0]!.path), run).forEach((row, at) => pending.push({ id: run[at]!.id, row }));
+          start = end;
+        }
         if (pending.length >= REBUILD_SEGMENT_ROWS) await flush();
       },
       2000,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
-import { ChunkSummaryTable, eachFtsTerm, fileRowTerms, LEXICAL_COLUMN_WEIGHTS, lexicalColumns, LexicalIndex, lexicalPathTokens, LiveLexicalIndex, rowTermEntries, rowTerms, searchSegments, type LexicalHit } from '../../engine/lexical/index.js';
+import { ChunkSummaryTable, eachFtsTerm, fileRowTerms, LEXICAL_COLUMN_WEIGHTS, lexicalColumns, LexicalIndex, lexicalPathTokens, LiveLexicalIndex, rowTermEntries, searchSegments, type LexicalHit } from '../../engine/lexical/index.js';
 import { chunkContentHash } from '../../engine/hashing/hash.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { lexicalTokenText } from '../../engine/text/identifiers.js';
@@ -63,12 +63,10 @@ async function fts5Reference(store: WorkspaceStore): Promise<{ search(terms: rea
   const db = new sqlite3.Database(':memory:');
   const run = (sql: string, params: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, params, (error) => (error ? reject(error) : resolve())));
   await run("CREATE VIRTUAL TABLE t USING fts5(symbol, path, doc, body, content='', tokenize='porter unicode61')");
-  for (let after = 0; ; ) {
-    const rows = await store.lexicalRowsAfter(after, 500);
-    for (const row of rows) await run('INSERT INTO t (rowid, symbol, path, doc, body) VALUES (?, ?, ?, ?, ?)', [row.id, ...row.columns]);
-    if (rows.length < 500) break;
-    after = rows[rows.length - 1]!.id;
-  }
+  const chunks = await store.db.all<{ id: number; path: string; symbol: string | null; parent: string | null; doc: string | null; text: string }>(
+    'SELECT c.id, f.path, c.symbol, c.parent, c.doc, c.text FROM chunks c JOIN files f ON f.id = c.file_id ORDER BY c.id',
+  );
+  for (const chunk of chunks) await run('INSERT INTO t (rowid, symbol, path, doc, body) VALUES (?, ?, ?, ?, ?)', [chunk.id, ...lexicalColumns(lexicalPathTokens(chunk.path), chunk)]);
   const bm25 = `bm25(t, ${LEXICAL_COLUMN_WEIGHTS.map((weight) => weight.toFixed(1)).join(', ')})`;
   return {
     search: (terms, limit) =>
@@ -116,13 +114,7 @@ function assertSameHits(actual: readonly LexicalHit[] | null, expected: readonly
 }
 
 async function indexFromStore(store: WorkspaceStore): Promise<LexicalIndex> {
-  const builder = LexicalIndex.build();
-  for (let after = 0; ; ) {
-    const rows = await store.lexicalRowsAfter(after, 50);
-    for (const row of rows) builder.add(row.id, rowTerms(row.columns));
-    if (rows.length < 50) return builder.finish();
-    after = rows[rows.length - 1]!.id;
-  }
+  return LexicalIndex.fromSegments(await store.lexicalSegments());
 }
 
 describe('FTS5 terms in our own code (eachFtsTerm)', () => {
@@ -394,7 +386,7 @@ describe('BM25 in memory, kept current (LiveLexicalIndex)', () => {
   it('holds the chunks\' summaries as the store reads them, through moved, replaced and deleted chunks, and hands them to the store when stale', async () => {
     const live = new LiveLexicalIndex({ store: () => store, writing: () => false, log: (line) => logs.push(line) });
     const everyId = async () => {
-      const rows = await store.lexicalRowsAfter(0, 1_000_000);
+      const rows = await store.chunkSummariesAfter(0, 1_000_000);
       // Ids that hold no chunk (removed, or past the end) too: neither side returns them.
       return Array.from({ length: rows.at(-1)!.id + 10 }, (_, at) => at);
     };

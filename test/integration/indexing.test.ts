@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodeGraph } from '../../engine/codegraph.js';
 import { chunkRowTerms, lexicalPathTokens, rowTermEntries } from '../../engine/lexical/lexicalRows.js';
-import { liveRowsOf } from '../../engine/lexical/postingSegment.js';
+import { LiveRows } from '../../engine/lexical/postingSegment.js';
 import { copyFixtureWorkspace, TINY_MODEL } from '../helpers.js';
 
 const top = async (graph: CodeGraph, query: string, limit = 3) => (await graph.search(query, { limit })).map((hit) => hit.path);
@@ -130,7 +130,7 @@ describe('indexing a multi-language workspace', () => {
     );
     assert.ok(rows.some((row) => row.doc) && rows.some((row) => row.parent), 'the fixture has docs and members, so every lexical column is covered');
     const segments = await graph.store.lexicalSegments();
-    const live = liveRowsOf(segments);
+    const live = LiveRows.of(segments);
     const stored = new Map<number, Map<string, number>>();
     segments.forEach((segment, at) => {
       for (let term = 0; term < segment.termCount; term++) {

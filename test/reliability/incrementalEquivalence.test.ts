@@ -16,7 +16,7 @@ import { CodeGraph } from '../../engine/codegraph.js';
 import { seededRandom } from '../../engine/random/index.js';
 import { parseQuery } from '../../engine/search/query.js';
 import { LEXICAL_INDEX_FORMAT, lexicalColumns, lexicalPathTokens } from '../../engine/lexical/lexicalRows.js';
-import { liveRowsOf } from '../../engine/lexical/postingSegment.js';
+import { LiveRows } from '../../engine/lexical/postingSegment.js';
 import { SCHEMA_VERSION } from '../../engine/store/schema.js';
 import { WorkspaceStore } from '../../engine/store/store.js';
 import { tempDir, TINY_MODEL } from '../helpers.js';
@@ -168,7 +168,7 @@ async function ftsTotals(store: WorkspaceStore): Promise<number[]> {
 
 /** The totals BM25 reads: the live rows of the lexical segments and their tokens. */
 async function lexicalTotals(store: WorkspaceStore): Promise<number[]> {
-  const live = liveRowsOf(await store.lexicalSegments());
+  const live = LiveRows.of(await store.lexicalSegments());
   return [live.ids.length, live.totalTokens];
 }
 
