@@ -29,6 +29,12 @@ export const CACHE_FILE = 'index.sqlite';
 /** Embedded or deleted chunks after which unreferenced vectors are collected again. */
 const GARBAGE_COLLECTION_CHURN = 2000;
 
+/**
+ * A write-ahead log at least this large is emptied after an index run (WorkspaceStore.truncateWriteAheadLog).
+ * Editor runs between SQLite's own checkpoints (1,000 pages, 8 MB at 8 KB pages) stay below it.
+ */
+const WAL_TRUNCATE_BYTES = 16 * 1024 * 1024;
+
 /** What `warmUp` searches for to compile the search path: questions of every shape the ranking tells apart. */
 const SEARCH_WARM_UP_QUESTIONS: readonly string[] = [
   'where is the configuration loaded', 'HttpClient', 'parse_config', 'Foo::bar', 'how are errors reported to the user',
@@ -431,6 +437,7 @@ export class CodeGraph {
     }
     await this.finishVectorStream();
     await this.store.setMeta('last_indexed_at', new Date().toISOString());
+    await this.store.truncateWriteAheadLog(WAL_TRUNCATE_BYTES);
     // PCA waits for enough vectors: after a run that embedded more, the next search reloads and fits it.
     if (this.dense?.projectionPending && summary.chunksEmbedded > 0) {
       this.dense = null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CacheCorruptionError } from '../../engine/errors.js';
@@ -391,6 +391,39 @@ describe('page size', () => {
       const reopened = await WorkspaceStore.open(oldPath);
       assert.equal((await reopened.db.get<{ page_size: number }>('PRAGMA page_size'))?.page_size, 4096);
       assert.equal(await reopened.chunkCount(), 0);
+      await reopened.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('write-ahead log after a run', () => {
+  it('empties a WAL above the size given, keeps every row, and leaves a smaller one alone', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'index.sqlite');
+    try {
+      const store = await WorkspaceStore.open(path);
+      // A reader holding a snapshot stops SQLite's own checkpoints from reusing the log, so it grows as a long run's does.
+      const reader = await Database.open(path, Database.READ_ONLY);
+      await reader.exec('BEGIN');
+      await reader.get('SELECT count(*) AS n FROM chunks');
+      const files = Array.from({ length: 40 }, (_, index) => file(`src/m${index}.py`, [chunk(`f${index}`, `def f${index}(value):\n    return value * ${index}\n${'# padding\n'.repeat(200)}`)]));
+      for (const each of files) await store.writeBatch('m1', [each], [], []);
+      await reader.exec('COMMIT');
+      await reader.close();
+      const walBefore = statSync(`${path}-wal`).size;
+      assert.ok(walBefore > 100_000, `the test needs a WAL of some size, got ${walBefore} B`);
+
+      assert.equal(await store.truncateWriteAheadLog(walBefore + 1), false);
+      assert.equal(statSync(`${path}-wal`).size, walBefore);
+
+      assert.equal(await store.truncateWriteAheadLog(walBefore), true);
+      assert.equal(statSync(`${path}-wal`).size, 0);
+      assert.equal(await store.chunkCount(), 40);
+      await store.close();
+      const reopened = await WorkspaceStore.open(path);
+      assert.equal(await reopened.chunkCount(), 40);
       await reopened.close();
     } finally {
       dir.cleanup();
