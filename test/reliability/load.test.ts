@@ -37,6 +37,9 @@ describe('100 concurrent searches while indexing runs', { timeout: 300_000 }, ()
     const writer = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1, batchFiles: 100 });
     let reader: CodeGraph | undefined;
     try {
+      // A second engine on the same cache: the CLI searching while the extension indexes. Opened before the
+      // run starts: opened after its first batch, the run sometimes finished first and the searches raced nothing.
+      reader = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
       let firstBatch!: () => void;
       const firstBatchCommitted = new Promise<void>((resolve) => (firstBatch = resolve));
       let indexDone = false;
@@ -44,8 +47,6 @@ describe('100 concurrent searches while indexing runs', { timeout: 300_000 }, ()
         .index({ onProgress: (progress) => progress.phase === 'indexing' && progress.filesDone > 0 && firstBatch() })
         .finally(() => (indexDone = true));
       await withinDeadline(firstBatchCommitted, 120_000, 'the first batch');
-      // A second engine on the same cache: the CLI searching while the extension indexes.
-      reader = await CodeGraph.open({ root, cacheDir, modelDir: TINY_MODEL, workers: 1 });
       const engines = [writer, reader];
       const modes = ['hybrid', 'lexical', 'dense'] as const;
       const queries = ['parse the token', 'validate a request', 'merge matrix rows', 'retry a session', 'hash the payload', 'route message queue', 'sort records', 'encode stream'];
