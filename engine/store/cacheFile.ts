@@ -163,7 +163,8 @@ export function inspectCacheFile(cachePath: string): SqliteHeader | null {
   return { pageSize, pageCount, userVersion: bytes.readUInt32BE(60), applicationId: bytes.readUInt32BE(68) };
 }
 
-function walBytes(cachePath: string): number {
+/** Size of the cache's write-ahead log; 0 when there is none. */
+export function walBytes(cachePath: string): number {
   try {
     return statSync(`${cachePath}-wal`).size;
   } catch {

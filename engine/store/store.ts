@@ -1,11 +1,10 @@
-import { openCacheDatabase, quickCheck } from './cacheFile.js';
+import { openCacheDatabase, quickCheck, walBytes } from './cacheFile.js';
 import { Database, type SqlValue } from './database.js';
 import { fileRowTerms, LEXICAL_INDEX_FORMAT, lexicalPathTokens, type RowTerms } from '../lexical/lexicalRows.js';
 import { searchSegments } from '../lexical/lexicalIndex.js';
 import { compactionStart, encodeSegment, isSmallSegment, LiveRows, mergeSegments, PostingSegment, segmentOfRows, type SegmentContent } from '../lexical/postingSegment.js';
 import { corrupt } from './cacheErrors.js';
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
 import type { BatchWriteResult, ChunkRecord, ChunkSummary, ChunkToStore, DenseSettingsRecord, FileTouch, FileUpdate, GenerationChange, LexicalChange, StoreCounts, StoredFile, VectorWrite } from './records.js';
 
 const IN_LIST = 400;
@@ -159,13 +158,9 @@ export class WorkspaceStore {
    */
   async truncateWriteAheadLog(minimumBytes: number): Promise<boolean> {
     if (this.db.path === ':memory:') return false;
-    let bytes: number;
-    try {
-      bytes = statSync(`${this.db.path}-wal`).size;
-    } catch {
-      return false; // no WAL file (not opened in WAL mode yet, or already removed)
-    }
-    if (bytes < minimumBytes) return false;
+    const bytes = walBytes(this.db.path);
+    // 0: no WAL file (not in WAL mode yet, or removed) or an empty one, nothing to return.
+    if (bytes === 0 || bytes < minimumBytes) return false;
     const result = await this.db.get<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)');
     return result?.busy === 0;
   }
